@@ -1,0 +1,57 @@
+# chinhquyen — every recipe does its own set-up, so a fresh Debian machine needs only `make`.
+# `make help` lists the recipes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+LEGACY := var/legacy/vietnam_provinces/data/nested-divisions.json
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help run test bench setup migrate demo lint clean
+
+help:  ## List the recipes
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@bash scripts/bootstrap.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# Pre-2025 (three-level) units: the last vietnam-provinces release that carried them, installed
+# beside the project (not imported: the current release owns the package name).
+$(LEGACY): | $(STAMP)
+	mkdir -p var/legacy
+	$(PY) -m pip install -q --no-deps --target var/legacy 'vietnam-provinces==0.6.0'
+
+setup: $(STAMP) $(LEGACY)  ## Create .venv and install everything
+
+migrate: setup  ## Apply migrations to DATABASE_URL (default: SQLite under var/)
+	$(PY) manage.py migrate --noinput
+
+demo: migrate  ## Load the demo (units, agencies, calendar, catalogue, accounts); idempotent
+	$(PY) manage.py demo_load
+
+run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker
+	@echo "chinhquyen: http://$(HOST):$(PORT)/  (API: /api/v1/docs, admin: /admin/)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup  ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup  ## Benchmark submission and status lookup against gunicorn on PostgreSQL
+	bash scripts/bench.sh
+
+lint: setup  ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:  ## Remove the virtualenv and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,129 @@
+"""The procedure catalogue (DOMAIN.md §2). A procedure is an identity (its national code); what it
+says is held in versions. Editing creates a new version; a dossier points at the version it was
+received under, so its time limit, fees and form never change under it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OnlineMode(models.TextChoices):
+    FULL = "full", _("Toàn trình")  # fully online
+    PARTIAL = "partial", _("Một phần")  # partly online
+    NONE = "none", _("Không trực tuyến")  # information only
+
+
+class TimeUnit(models.TextChoices):
+    DAYS = "days", _("ngày làm việc")
+    HOURS = "hours", _("giờ làm việc")
+
+
+class ProcedureLevel(models.TextChoices):
+    CENTRAL = "central", _("Cấp Trung ương")
+    PROVINCE = "province", _("Cấp tỉnh")
+    COMMUNE = "commune", _("Cấp xã")
+
+
+class Field(models.Model):
+    """Lĩnh vực: the field a procedure belongs to (Hộ tịch, Xây dựng, ...)."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("mã thủ tục"), max_length=40, unique=True)
+    current = models.OneToOneField(
+        "ProcedureVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agencies = models.ManyToManyField(
+        "units.Agency", blank=True, related_name="procedures", help_text="Agencies that receive it"
+    )
+    workflow = models.ForeignKey(
+        "dossiers.Workflow", null=True, blank=True, on_delete=models.PROTECT, related_name="procedures"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ProcedureVersion(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    # The seven mandatory components: name, steps, method, documents (RequiredDocument rows),
+    # processing time, applicants, implementing agency.
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    search_text = models.TextField(
+        editable=False, default="", help_text="Name, code and field folded to ASCII lower case"
+    )
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="versions")
+    levels = models.JSONField(default=list, help_text="ProcedureLevel values")
+    online_mode = models.CharField(max_length=8, choices=OnlineMode.choices)
+    legacy_level = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Decree 43/2011 level 1–4")
+    steps = models.TextField(_("trình tự thực hiện"))
+    method = models.TextField(_("cách thức thực hiện"))
+    processing_time = models.DecimalField(max_digits=6, decimal_places=1)
+    time_unit = models.CharField(max_length=5, choices=TimeUnit.choices, default=TimeUnit.DAYS)
+    processing_time_note = models.CharField(max_length=500, blank=True)
+    applicants = models.TextField(_("đối tượng thực hiện"))
+    implementing_agency = models.TextField(_("cơ quan thực hiện"))
+    fees = models.JSONField(default=list, help_text='[{"name", "amount" (VND), "note"}]')
+    result_type = models.TextField(_("kết quả thực hiện"))
+    legal_basis = models.JSONField(default=list, help_text="List of legal documents")
+    requirements = models.TextField(_("yêu cầu, điều kiện"), blank=True)
+    decision_number = models.CharField(_("quyết định công bố"), max_length=120, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    form_schema = models.JSONField(default=dict, help_text="JSON Schema of the e-form")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["procedure", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "version"], name="procedure_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.version}: {self.name}"
+
+    @property
+    def total_fee(self) -> Decimal:
+        return sum((Decimal(str(f.get("amount", 0))) for f in self.fees), Decimal(0))
+
+
+class RequiredDocument(models.Model):
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="documents")
+    code = models.CharField(max_length=40, help_text="Slot key used by the e-form and uploads")
+    name = models.CharField(max_length=500)
+    originals = models.PositiveSmallIntegerField(default=1)
+    copies = models.PositiveSmallIntegerField(default=0)
+    is_required = models.BooleanField(default=True)
+    template_name = models.CharField(max_length=200, blank=True)
+    template_url = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="required_document_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,112 @@
+"""The JSON API root: one NinjaAPI under /api/v1/, errors as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from chinhquyen.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    fields: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"https://chinhquyen.gov.vn/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail or title,
+        "instance": request.path,
+    }
+    if fields:
+        body["errors"] = [
+            {"field": name, "message": message} for name, messages in fields.items() for message in messages
+        ]
+        body["fields"] = fields
+    if extra:
+        body.update(extra)
+    return _json(body, status)
+
+
+def _json(body: dict[str, Any], status: int) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, default=str),
+        status=status,
+        content_type=PROBLEM_JSON,
+    )
+
+
+api = NinjaAPI(
+    title="chinhquyen API",
+    version="1",
+    description="API của nền tảng chính quyền điện tử chinhquyen. Lỗi trả về dạng application/problem+json.",
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.message,
+        fields=exc.fields,
+        extra=exc.extra,
+    )
+
+
+def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "file", "payload")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(_loc_to_field(error.get("loc", ())), []).append(error.get("msg", "invalid"))
+    return problem(
+        request,
+        status=422,
+        code="validation_failed",
+        title="Dữ liệu gửi lên không hợp lệ.",
+        fields=fields,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(
+        request, status=401, code="unauthenticated", title="Cần đăng nhập (Authorization: Bearer <token>)."
+    )
+
+
+@api.exception_handler(Http404)
+def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(request, status=404, code="not_found", title="Không tìm thấy.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, status=exc.status_code, code="http_error", title=str(exc))

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the project needs on a fresh Debian machine. Installs only what is missing,
+# and only when it can (root); otherwise says what to install.
+set -euo pipefail
+
+need=()
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "bootstrap: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "bootstrap: please install: ${need[*]} (sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
