@@ -89,6 +89,10 @@ class ProcedureVersion(models.Model):
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     form_schema = models.JSONField(default=dict, help_text="JSON Schema of the e-form")
+    # Part of the version's content (the interchange format's `agency_kinds`), so that an export
+    # carries it even where no agency of those kinds exists yet; Procedure.agencies holds the
+    # actual links made from it.
+    agency_kinds = models.JSONField(default=list, blank=True, help_text="units.AgencyKind values")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,3 +1,223 @@
-from ninja import Router
+"""Dossier endpoints. Thin: parse, call a service or selector, shape the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import ConfigDict, Field
+
+from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.errors import ValidationFailed
+
+from . import services
+from .models import Dossier, NationalStatus
+from .selectors import dossier_get_for_user, dossier_get_public, dossier_history, dossiers_visible_to
+from .workflow import workflow_spec
 
 router = Router(tags=["dossiers"])
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+class ApplicantIn(Schema):
+    name: str = Field(..., max_length=200)
+    id_number: str = Field("", max_length=20)
+    phone: str = Field("", max_length=20)
+    email: str = Field("", max_length=254)
+    address: str = Field("", max_length=300)
+
+
+class DossierIn(Schema):
+    procedure: str = Field(..., min_length=1, max_length=40)
+    agency: str = Field(..., min_length=1, max_length=13)
+    form_data: dict[str, Any]
+    channel: int = Field(2, ge=1, le=3, description="1 trực tiếp, 2 trực tuyến, 3 bưu chính")
+    applicant: ApplicantIn | None = None
+
+
+class ActionIn(Schema):
+    model_config = ConfigDict(extra="allow")
+
+    action: str = Field(..., min_length=1, max_length=40)
+    comment: str = Field("", max_length=4000)
+    params: dict[str, Any] = Field(default_factory=dict)
+    file_ids: list[int] = Field(default_factory=list)
+
+
+def status_body(d: Dossier) -> dict[str, Any]:
+    """The public view: progress only, nothing personal."""
+    spec = workflow_spec(d.workflow_id)
+    state = spec.states.get(d.state)
+    return {
+        "code": d.code,
+        "status": d.state,
+        "status_code": d.status_code,
+        "status_name": state.name if state else NationalStatus(d.status_code).label,
+        "procedure": d.procedure.code,
+        "procedure_name": d.procedure_version.name,
+        "agency": d.agency.agency_id,
+        "agency_name": d.agency.name,
+        "submitted_at": _iso(d.submitted_at),
+        "received_at": _iso(d.received_at),
+        "due_at": _iso(d.due_at),
+        "finished_at": _iso(d.finished_at),
+        "on_time": services.is_on_time(d),
+        "deadline_state": services.deadline_state(d),
+    }
+
+
+def detail_body(d: Dossier, user) -> dict[str, Any]:
+    body = status_body(d)
+    body.update(
+        {
+            "channel": d.channel,
+            "procedure_version": d.procedure_version.version,
+            "applicant": {
+                "name": d.applicant_name,
+                "id_number": d.applicant_id_number,
+                "phone": d.applicant_phone,
+                "email": d.applicant_email,
+                "address": d.applicant_address,
+                "username": d.applicant.get_username() if d.applicant_id else None,
+            },
+            "form_data": d.form_data,
+            "assignee": d.assignee.get_username() if d.assignee_id else None,
+            "original_due_at": _iso(d.original_due_at),
+            "state_due_at": _iso(d.state_due_at),
+            "paused_at": _iso(d.paused_at),
+            "returned_at": _iso(d.returned_at),
+            "supplement_count": d.supplement_count,
+            "repeated_supplement": d.repeated_supplement,
+            "extension_count": d.extension_count,
+            "payment_amount": int(d.payment_amount) if d.payment_amount is not None else None,
+            "paid_at": _iso(d.paid_at),
+            "result_code": d.result_code,
+            "result_summary": d.result_summary,
+            "files": [
+                {
+                    "id": f.pk, "document": f.document_code, "name": f.name, "content_type": f.content_type,
+                    "size": f.size, "sha256": f.sha256, "is_result": f.is_result, "uploaded_at": _iso(f.uploaded_at),
+                }
+                for f in d.files.all()
+            ],
+            "steps": [
+                {
+                    "id": s.pk, "kind": s.kind, "agency": s.agency.agency_id, "agency_name": s.agency.name,
+                    "requested_at": _iso(s.requested_at), "due_at": _iso(s.due_at),
+                    "completed_at": _iso(s.completed_at), "note": s.note, "answer": s.answer,
+                }
+                for s in d.steps.select_related("agency")
+            ],
+            "history": [
+                {
+                    "seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+                    "actor": e.actor.get_username() if e.actor_id else None, "actor_role": e.actor_role,
+                    "agency": e.agency.agency_id if e.agency_id else None, "at": _iso(e.at),
+                    "comment": e.comment, "data": e.data, "files": [f.pk for f in e.files.all()],
+                }
+                for e in dossier_history(dossier=d)
+            ],
+            "actions": [{"code": a.code, "name": a.name} for a in services.actions_available(dossier=d, user=user)],
+        }
+    )
+    return body
+
+
+def list_item(d: Dossier) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "status": d.state,
+        "status_code": d.status_code,
+        "procedure": d.procedure.code,
+        "procedure_name": d.procedure_version.name,
+        "agency": d.agency.agency_id,
+        "applicant_name": d.applicant_name,
+        "submitted_at": _iso(d.submitted_at),
+        "due_at": _iso(d.due_at),
+        "deadline_state": services.deadline_state(d),
+    }
+
+
+@router.post("", auth=bearer_or_session, response={201: dict}, summary="Nộp hồ sơ")
+def create_dossier(request: HttpRequest, payload: DossierIn):
+    user = request.auth
+    data = payload.dict()
+
+    def run() -> tuple[int, dict[str, Any]]:
+        applicant = services.Applicant(**data["applicant"]) if data.get("applicant") else None
+        dossier = services.dossier_submit(
+            user=user, procedure_code=data["procedure"], agency_id=data["agency"], form_data=data["form_data"],
+            channel=data["channel"], applicant=applicant,
+        )
+        return 201, status_body(dossier)
+
+    status, body = services.idempotent(
+        user=user, key=request.headers.get("Idempotency-Key"), fingerprint=services.request_fingerprint(data), run=run
+    )
+    return status, body
+
+
+@router.get("", auth=bearer_or_session, response=dict, summary="Hồ sơ của tôi / hộp thư cơ quan")
+def list_dossiers(
+    request: HttpRequest, q: str = "", status: str = "", page: int = 1, page_size: int = 20
+):
+    if page < 1 or not 1 <= page_size <= 100:
+        raise ValidationFailed(
+            "Phân trang không hợp lệ.", fields={"page": ["page ≥ 1"], "page_size": ["1–100"]}
+        )
+    qs = dossiers_visible_to(user=request.auth)
+    if status:
+        qs = qs.filter(state=status)
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
+    count = qs.count()
+    rows = (
+        qs.select_related("procedure", "procedure_version", "agency")
+        .order_by("closed_at", "due_at", "-submitted_at")[(page - 1) * page_size : page * page_size]
+    )
+    return {"items": [list_item(d) for d in rows], "count": count, "page": page, "page_size": page_size}
+
+
+@router.get("/{code}/status", auth=None, response=dict, summary="Tra cứu tiến độ (công khai)")
+def dossier_status(request: HttpRequest, code: str):
+    return status_body(dossier_get_public(code=code))
+
+
+@router.get("/{code}", auth=bearer_or_session, response=dict, summary="Chi tiết hồ sơ")
+def dossier_detail(request: HttpRequest, code: str):
+    d = dossier_get_for_user(user=request.auth, code=code)
+    return detail_body(d, request.auth)
+
+
+@router.post("/{code}/actions", auth=bearer_or_session, response=dict, summary="Thực hiện thao tác xử lý")
+def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
+    params = dict(payload.params)
+    params.update(payload.model_extra or {})
+    d = services.dossier_act(
+        user=request.auth, code=code, action=payload.action, comment=payload.comment, params=params,
+        file_ids=payload.file_ids,
+    )
+    return detail_body(d, request.auth)
+
+
+@router.post("/{code}/files", auth=bearer_or_session, response={201: dict}, summary="Tải lên tệp")
+def dossier_upload(request: HttpRequest, code: str, file: File[UploadedFile], document: Form[str] = ""):
+    from django.conf import settings
+
+    # Read at most one byte over the limit: enough to refuse without holding a huge upload.
+    content = file.read(settings.UPLOAD_MAX_BYTES + 1)
+    record = services.dossier_file_add(
+        user=request.auth, code=code, document_code=document.strip(), name=file.name or "tep", content=content
+    )
+    return 201, {
+        "id": record.pk, "document": record.document_code, "name": record.name, "content_type": record.content_type,
+        "size": record.size, "sha256": record.sha256,
+    }

@@ -65,8 +65,12 @@ class WorkflowAction(models.Model):
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
     from_states = models.ManyToManyField(WorkflowState, related_name="outgoing")
-    # Empty to_state: go back to the state the dossier was in before it paused (supplement,
-    # payment); otherwise the state it moves to (it may be the same state: forward, extend).
+    class Target(models.TextChoices):
+        STATE = "state", _("Chuyển sang trạng thái to_state")
+        STAY = "stay", _("Giữ nguyên trạng thái")  # forward, extend, assign again
+        RESUME = "resume", _("Trở lại trạng thái trước khi tạm dừng")  # after supplement, payment
+
+    target = models.CharField(max_length=8, choices=Target.choices, default=Target.STATE)
     to_state = models.ForeignKey(
         WorkflowState, null=True, blank=True, on_delete=models.PROTECT, related_name="incoming"
     )

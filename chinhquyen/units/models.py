@@ -15,7 +15,9 @@ AGENCY_ID_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 def validate_agency_id(value: str) -> None:
     if not AGENCY_ID_RE.match(value or ""):
         raise ValidationError(
-            _("Mã định danh cơ quan %(value)s không đúng định dạng QCVN 102:2016 (ví dụ 000.00.00.H41)."),
+            _(
+                "Mã định danh cơ quan %(value)s không đúng định dạng QCVN 102:2016 (ví dụ 000.00.00.H41)."
+            ),
             code="invalid_agency_id",
             params={"value": value},
         )
@@ -53,7 +55,9 @@ class AdministrativeUnit(models.Model):
     successor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors"
     )
-    source = models.CharField(max_length=80, help_text="Package and version the row was loaded from")
+    source = models.CharField(
+        max_length=80, help_text="Package and version the row was loaded from"
+    )
 
     class Meta:
         constraints = [
@@ -61,11 +65,19 @@ class AdministrativeUnit(models.Model):
                 fields=["generation", "level", "code"], name="unit_unique_code_per_generation"
             )
         ]
-        indexes = [models.Index(fields=["codename"])]
+        indexes = [
+            models.Index(fields=["codename"]),
+            # unit_resolve looks a code up across generations.
+            models.Index(fields=["code", "level"], name="unit_code_level_idx"),
+        ]
         ordering = ["generation", "level", "code"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.generation == Generation.CURRENT
 
     def is_valid_on(self, day) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

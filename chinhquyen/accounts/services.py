@@ -1,0 +1,71 @@
+"""Accounts: users with a profile and roles, API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from chinhquyen.audit.services import audit_record
+from chinhquyen.core.errors import DomainError, ValidationFailed
+
+from .models import ApiToken, Profile, Role, hash_token
+
+User = get_user_model()
+
+
+class AuthenticationFailed(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    roles: list[str],
+    agency=None,
+    email: str = "",
+    id_number: str = "",
+    phone: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    actor=None,
+):
+    unknown = [r for r in roles if r not in Role.values]
+    if unknown:
+        raise ValidationFailed("Vai trò không hợp lệ.", fields={"roles": [f"Không có vai trò {r}" for r in unknown]})
+    officer_roles = {Role.COUNTER, Role.HANDLER, Role.LEADER, Role.AGENCY_ADMIN}
+    if officer_roles.intersection(roles) and agency is None:
+        raise ValidationFailed("Cán bộ phải thuộc một cơ quan.", fields={"agency": ["Bắt buộc với cán bộ."]})
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed("Tên đăng nhập đã tồn tại.", fields={"username": ["Đã tồn tại."]})
+    user = User.objects.create_user(
+        username=username, password=password, email=email, is_staff=is_staff, is_superuser=is_superuser
+    )
+    Profile.objects.create(
+        user=user, full_name=full_name, roles=list(roles), agency=agency, id_number=id_number, phone=phone
+    )
+    audit_record(
+        event="user.created", object_type="user", object_id=str(user.pk), actor=actor,
+        changes={"username": username, "roles": list(roles), "agency": agency.agency_id if agency else None},
+    )
+    return user
+
+
+def token_issue(*, username: str, password: str) -> tuple[str, ApiToken]:
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("Tên đăng nhập hoặc mật khẩu không đúng.")
+    raw = ApiToken.new_raw()
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=hash_token(raw),
+        expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+    )
+    return raw, token

@@ -1,0 +1,87 @@
+"""Admin for the catalogue: a window on procedures and their versions.
+
+Versions are read-only here. Procedures change through an import (``chinhquyen catalogue import``
+or ``POST /api/v1/procedures/import``) or ``procedure_save``, which version and audit every
+change; a form in the admin would bypass both.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import Field, Procedure, ProcedureVersion, RequiredDocument
+from .services import field_save
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class VersionInline(_ReadOnly, admin.TabularInline):
+    model = ProcedureVersion
+    fields = ("version", "name", "online_mode", "processing_time", "time_unit", "effective_from", "effective_to", "created_at", "created_by")
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ("code", "current_name", "current_version", "created_at")
+    search_fields = ("code", "current__name")
+    list_select_related = ("current",)
+    fields = ("code", "current", "agencies", "workflow", "created_at")
+    readonly_fields = fields
+    inlines = [VersionInline]
+
+    @admin.display(description="tên thủ tục")
+    def current_name(self, obj: Procedure) -> str:
+        return obj.current.name if obj.current else "—"
+
+    @admin.display(description="phiên bản")
+    def current_version(self, obj: Procedure) -> int | None:
+        return obj.current.version if obj.current else None
+
+
+class DocumentInline(_ReadOnly, admin.TabularInline):
+    model = RequiredDocument
+    fields = ("position", "code", "name", "originals", "copies", "is_required", "template_name", "template_url")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ("procedure", "version", "name", "field", "online_mode", "effective_from", "effective_to")
+    list_filter = ("online_mode", "field")
+    search_fields = ("procedure__code", "name")
+    list_select_related = ("procedure", "field")
+    exclude = ("search_text",)
+    inlines = [DocumentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "search_text"]
+
+
+@admin.register(Field)
+class FieldAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # versions point at fields (PROTECT)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj else ()
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the service: audited, and the versions' search text follows a rename.
+        saved, _state = field_save(code=obj.code, name=obj.name, actor=request.user)
+        obj.pk = saved.pk

@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from chinhquyen.core.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo data and accounts (idempotent)."
+
+    def handle(self, *args, **options):
+        demo_load(stdout=self.stdout)

@@ -1,0 +1,75 @@
+"""Reads of dossiers, always through access checks. Another agency's dossier is "not found"."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from chinhquyen.accounts.models import OFFICER_ROLES, Role
+from chinhquyen.accounts.selectors import profile_of, user_roles
+from chinhquyen.core.errors import NotFound
+
+from .models import Dossier, DossierEvent, Workflow, WorkflowAction
+
+
+def _not_found(code: str) -> NotFound:
+    return NotFound(f"Không tìm thấy hồ sơ {code}.", code="dossier_not_found")
+
+
+def dossiers_visible_to(*, user) -> QuerySet[Dossier]:
+    """Citizens: their own. Officers: their agency's and those forwarded to it. Admins: all."""
+    roles = set(user_roles(user))
+    if Role.SYSTEM_ADMIN in roles:
+        return Dossier.objects.all()
+    profile = profile_of(user)
+    condition = Q(pk__in=[])
+    if profile is not None and profile.agency_id and OFFICER_ROLES.intersection(roles):
+        condition |= Q(agency_id=profile.agency_id) | Q(
+            pk__in=Dossier.steps.rel.related_model.objects.filter(agency_id=profile.agency_id).values("dossier_id")
+        )
+    if Role.CITIZEN in roles:
+        condition |= Q(applicant=user)
+    return Dossier.objects.filter(condition)
+
+
+def dossier_get_for_user(*, user, code: str, for_update: bool = False) -> Dossier:
+    qs = dossiers_visible_to(user=user).select_related(
+        "procedure", "procedure_version", "procedure_version__field", "agency", "workflow", "applicant", "assignee"
+    )
+    if for_update:
+        # Lock only the dossier row: nullable joins cannot be locked on PostgreSQL.
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(code=code)
+    except Dossier.DoesNotExist:
+        raise _not_found(code) from None
+
+
+def dossier_get_public(*, code: str) -> Dossier:
+    """For the public lookup: no access check, so callers must show nothing personal."""
+    try:
+        return Dossier.objects.select_related("procedure", "procedure_version", "agency").only(
+            "code", "state", "status_code", "received_at", "submitted_at", "due_at", "finished_at",
+            "paused_at", "workflow_id", "procedure__code", "procedure_version__name",
+            "agency__agency_id", "agency__name",
+        ).get(code=code)
+    except Dossier.DoesNotExist:
+        raise _not_found(code) from None
+
+
+def dossier_history(*, dossier: Dossier) -> QuerySet[DossierEvent]:
+    return dossier.events.select_related("actor", "agency").prefetch_related("files").order_by("seq")
+
+
+def workflow_default() -> Workflow:
+    wf = Workflow.objects.filter(is_default=True).order_by("pk").first()
+    if wf is None:
+        raise NotFound("Chưa cấu hình quy trình mặc định.", code="workflow_missing")
+    return wf
+
+
+def workflow_actions_from(*, workflow_id: int, state: str) -> list[WorkflowAction]:
+    return list(
+        WorkflowAction.objects.filter(workflow_id=workflow_id, from_states__code=state)
+        .select_related("to_state")
+        .order_by("position")
+    )

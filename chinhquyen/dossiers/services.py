@@ -1,0 +1,721 @@
+"""Every change to a dossier goes through these services (DOMAIN.md §3).
+
+Each transition runs in one transaction that locks the dossier row, checks the workflow and the
+actor's role, applies the action's rules (clock, flags, steps), appends a history event and an
+audit record. Interfaces (API, pages, CLI, tasks) only call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from chinhquyen.accounts.models import Role
+from chinhquyen.accounts.selectors import profile_of, user_roles
+from chinhquyen.audit.services import audit_record
+from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
+from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
+from chinhquyen.units.models import Agency
+from chinhquyen.workdays import calendar
+
+from .files import check_upload
+from .forms import form_validate
+from .models import (
+    Channel,
+    Dossier,
+    DossierCounter,
+    DossierEvent,
+    DossierFile,
+    DossierStep,
+    IdempotencyRecord,
+    StepKind,
+)
+from .selectors import dossier_get_for_user, workflow_default
+from .workflow import ActionSpec, WorkflowSpec, workflow_spec
+
+User = get_user_model()
+
+# --- dossier codes ------------------------------------------------------------------------------
+
+
+def _counter_next(*, agency_id: int, day) -> int:
+    """Atomically take the next number of the agency's daily counter.
+
+    One upsert statement: concurrent submissions queue on the counter row, and because it runs
+    inside the submitting transaction a rollback gives the number back, so numbers neither repeat
+    nor skip.
+    """
+    table = DossierCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [agency_id, day],
+        )
+        return cursor.fetchone()[0]
+
+
+def dossier_code_make(*, agency: Agency, at: datetime) -> str:
+    day = timezone.localtime(at).date()
+    seq = _counter_next(agency_id=agency.pk, day=day)
+    return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+def _limit(version: ProcedureVersion, share: Decimal = Decimal(100)) -> dict[str, Decimal]:
+    amount = Decimal(version.processing_time) * share / Decimal(100)
+    if version.time_unit == TimeUnit.HOURS:
+        return {"hours": amount}
+    return {"days": amount}
+
+
+def due_for(version: ProcedureVersion, start: datetime, share: Decimal = Decimal(100)) -> datetime:
+    return calendar.due_date(start, **_limit(version, share))
+
+
+def deadline_state(dossier: Dossier, now: datetime | None = None) -> str | None:
+    """on_time / due_soon / overdue, or paused while waiting for the applicant; None before acceptance."""
+    if dossier.due_at is None:
+        return None
+    if dossier.paused_at is not None and dossier.finished_at is None:
+        return "paused"
+    return calendar.deadline_state(dossier.due_at, now=now, finished_at=dossier.finished_at)
+
+
+def is_on_time(dossier: Dossier, now: datetime | None = None) -> bool | None:
+    state = deadline_state(dossier, now)
+    if state is None:
+        return None
+    return state != "overdue"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _user_agency_id(user) -> int | None:
+    profile = profile_of(user)
+    return profile.agency_id if profile else None
+
+
+def _append_event(
+    *,
+    dossier: Dossier,
+    action: str,
+    from_state: str,
+    to_state: str,
+    actor,
+    actor_role: str,
+    at: datetime,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> DossierEvent:
+    dossier.history_length += 1
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        seq=dossier.history_length,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_role=actor_role,
+        agency_id=_user_agency_id(actor) if actor_role not in ("", Role.CITIZEN) else None,
+        at=at,
+        comment=comment,
+        data=data or {},
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+# --- submission ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Applicant]:
+    roles = set(user_roles(user))
+    if channel == Channel.ONLINE:
+        if Role.CITIZEN not in roles:
+            raise PermissionDenied(
+                "Chỉ công dân, tổ chức nộp hồ sơ trực tuyến; cán bộ tiếp nhận dùng kênh trực tiếp hoặc bưu chính.",
+                code="online_submission_requires_citizen",
+            )
+        profile = profile_of(user)
+        applicant = Applicant(
+            name=(given.name if given and given.name else (profile.full_name if profile else user.get_username())),
+            id_number=(given.id_number if given and given.id_number else (profile.id_number if profile else "")),
+            phone=(given.phone if given and given.phone else (profile.phone if profile else "")),
+            email=(given.email if given and given.email else user.email),
+            address=given.address if given else "",
+        )
+        return user, applicant
+    if Role.COUNTER not in roles:
+        raise PermissionDenied(
+            "Chỉ cán bộ một cửa tiếp nhận hồ sơ trực tiếp hoặc qua bưu chính.", code="counter_intake_requires_officer"
+        )
+    if given is None or not given.name.strip():
+        raise ValidationFailed(
+            "Cần thông tin người nộp hồ sơ.", fields={"applicant.name": ["Bắt buộc nhập họ tên người nộp."]}
+        )
+    return None, given
+
+
+@transaction.atomic
+def dossier_submit(
+    *,
+    user,
+    procedure_code: str,
+    agency_id: str,
+    form_data: dict[str, Any],
+    channel: int = Channel.ONLINE,
+    applicant: Applicant | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """Receive a new dossier (status 1). Counter officers give channel 1 or 3 and the applicant."""
+    at = at or timezone.now()
+    if channel not in Channel.values:
+        raise ValidationFailed("Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]})
+    try:
+        procedure = Procedure.objects.select_related("current", "current__field").get(code=procedure_code)
+    except Procedure.DoesNotExist:
+        raise ValidationFailed(
+            "Không có thủ tục này.", code="procedure_unknown", fields={"procedure": [f"Không có thủ tục {procedure_code}."]}
+        ) from None
+    version = procedure.current
+    if version is None:
+        raise ValidationFailed("Thủ tục chưa được công bố.", fields={"procedure": ["Chưa có phiên bản hiệu lực."]})
+    today = timezone.localtime(at).date()
+    if version.effective_from > today or (version.effective_to and version.effective_to <= today):
+        raise ValidationFailed("Thủ tục không còn hiệu lực.", fields={"procedure": ["Hết hiệu lực hoặc chưa hiệu lực."]})
+    try:
+        agency = Agency.objects.get(agency_id=agency_id, is_active=True)
+    except Agency.DoesNotExist:
+        raise ValidationFailed(
+            "Không có cơ quan này.", code="agency_unknown", fields={"agency": [f"Không có cơ quan {agency_id}."]}
+        ) from None
+    if not procedure.agencies.filter(pk=agency.pk).exists():
+        raise ValidationFailed(
+            "Cơ quan này không tiếp nhận thủ tục đã chọn.",
+            code="procedure_not_offered",
+            fields={"agency": [f"{agency.name} không tiếp nhận thủ tục {procedure_code}."]},
+        )
+    if channel == Channel.ONLINE and version.online_mode == "none":
+        raise ValidationFailed(
+            "Thủ tục này chưa cung cấp trực tuyến; vui lòng nộp trực tiếp hoặc qua bưu chính.",
+            code="procedure_not_online",
+            fields={"procedure": ["Không nộp trực tuyến được."]},
+        )
+    if channel != Channel.ONLINE:
+        profile = profile_of(user)
+        if profile is None or profile.agency_id != agency.pk:
+            raise PermissionDenied("Cán bộ chỉ tiếp nhận hồ sơ cho cơ quan của mình.", code="wrong_agency")
+    owner, applicant = _applicant_for(user, applicant, channel)
+    form_validate(version_id=version.pk, schema=version.form_schema, data=form_data)
+
+    workflow_id = procedure.workflow_id or workflow_default().pk
+    spec = workflow_spec(workflow_id)
+    initial = spec.initial
+    dossier = Dossier.objects.create(
+        code=dossier_code_make(agency=agency, at=at),
+        procedure=procedure,
+        procedure_version=version,
+        workflow_id=workflow_id,
+        agency=agency,
+        channel=channel,
+        state=initial.code,
+        status_code=initial.national_status,
+        applicant=owner,
+        applicant_name=applicant.name[:200],
+        applicant_id_number=applicant.id_number[:20],
+        applicant_phone=applicant.phone[:20],
+        applicant_email=applicant.email,
+        applicant_address=applicant.address[:300],
+        form_data=form_data,
+        submitted_at=at,
+        history_length=1,
+    )
+    role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
+    DossierEvent.objects.create(
+        dossier=dossier, seq=1, action="submit", from_state="", to_state=initial.code, actor=user,
+        actor_role=role, agency=agency if role == Role.COUNTER else None, at=at,
+        data={"channel": channel, "procedure_version": version.version},
+    )
+    audit_record(
+        event="dossier.submitted", object_type="dossier", object_id=dossier.code, actor=user, at=at,
+        changes={"state": [None, initial.code], "channel": channel, "procedure": procedure.code,
+                 "version": version.version, "agency": agency.agency_id},
+    )
+    return dossier
+
+
+# --- idempotency -------------------------------------------------------------------------------
+
+
+def request_fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent(
+    *, user, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any]]:
+    """Run ``run`` once per (user, key); a repeat returns the first answer.
+
+    The record is inserted in the same transaction as the work. A concurrent duplicate blocks on
+    the unique index until the first commits, then fails and reads the stored answer.
+    """
+    if not key:
+        return run()
+    if len(key) > 200:
+        raise ValidationFailed("Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]})
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                status, body = run()
+                IdempotencyRecord.objects.create(
+                    user=user, key=key, request_hash=fingerprint, status=status, body=body
+                )
+                return status, body
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if existing is None:
+                raise
+    if existing.request_hash != fingerprint:
+        raise Conflict(
+            "Idempotency-Key này đã dùng cho một yêu cầu khác.", code="idempotency_key_reused",
+        )
+    return existing.status, existing.body
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dossier_file_add(
+    *, user, code: str, document_code: str, name: str, content: bytes, at: datetime | None = None
+) -> DossierFile:
+    """Attach a file. Checked by content, size and count before anything is written."""
+    at = at or timezone.now()
+    dossier = dossier_get_for_user(user=user, code=code, for_update=True)
+    spec = workflow_spec(dossier.workflow_id)
+    if spec.states[dossier.state].is_final:
+        raise Conflict("Hồ sơ đã kết thúc, không thể thêm tệp.", code="dossier_closed")
+    is_owner = dossier.applicant_id is not None and dossier.applicant_id == user.pk
+    officer_of_agency = _user_agency_id(user) == dossier.agency_id
+    if not (is_owner or officer_of_agency):
+        raise PermissionDenied("Bạn không được thêm tệp vào hồ sơ này.", code="file_not_allowed")
+    if is_owner and not officer_of_agency and dossier.state not in ("submitted", "supplement_requested"):
+        raise Conflict(
+            "Chỉ nộp thêm tệp khi hồ sơ mới nộp hoặc đang chờ bổ sung.", code="file_not_allowed_in_state"
+        )
+    slots = set(dossier.procedure_version.documents.values_list("code", flat=True))
+    is_result = document_code == "result"
+    if is_result and not officer_of_agency:
+        raise PermissionDenied("Chỉ cán bộ được đính kèm kết quả.", code="file_not_allowed")
+    if document_code and not is_result and document_code not in slots:
+        raise ValidationFailed(
+            "Thành phần hồ sơ không thuộc thủ tục.",
+            fields={"document": [f"Không có thành phần '{document_code}'. Hợp lệ: {', '.join(sorted(slots))}."]},
+        )
+    if dossier.files.count() >= settings.UPLOAD_MAX_FILES_PER_DOSSIER:
+        raise ValidationFailed(
+            "Hồ sơ đã đủ số tệp tối đa.", code="too_many_files",
+            fields={"file": [f"Tối đa {settings.UPLOAD_MAX_FILES_PER_DOSSIER} tệp mỗi hồ sơ."]},
+        )
+    content_type = check_upload(name=name, content=content)
+    digest = hashlib.sha256(content).hexdigest()
+    record = DossierFile(
+        dossier=dossier, document_code=document_code, name=name[:255], content_type=content_type,
+        size=len(content), sha256=digest, is_result=is_result, uploaded_by=user, uploaded_at=at,
+    )
+    record.file.save(name, ContentFile(content), save=False)
+    stored_name = record.file.name
+    # If the database write fails after the file reached the storage, remove it again.
+    try:
+        record.save()
+        audit_record(
+            event="dossier.file_added", object_type="dossier", object_id=dossier.code, actor=user, at=at,
+            changes={"document": document_code, "sha256": digest, "size": len(content), "type": content_type},
+        )
+    except Exception:
+        record.file.storage.delete(stored_name)
+        raise
+    return record
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionContext:
+    dossier: Dossier
+    spec: WorkflowSpec
+    action: ActionSpec
+    user: Any
+    role: str
+    at: datetime
+    comment: str
+    params: dict[str, Any]
+    event_data: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+    def set(self, name: str, value: Any) -> None:
+        old = getattr(self.dossier, name)
+        if old != value:
+            self.changes[name] = [_jsonable(old), _jsonable(value)]
+            setattr(self.dossier, name, value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _require_comment(ctx: ActionContext, what: str) -> None:
+    if not ctx.comment.strip():
+        raise ValidationFailed(f"Cần ghi rõ {what}.", code="comment_required", fields={"comment": [f"Bắt buộc: {what}."]})
+
+
+def _resume_clock(ctx: ActionContext, *, restart: bool) -> None:
+    d = ctx.dossier
+    if d.paused_at is None:
+        return
+    paused_for = ctx.at - d.paused_at
+    ctx.set("paused_total_seconds", d.paused_total_seconds + max(0, int(paused_for.total_seconds())))
+    if restart:
+        # Decree 61/2018: once the complete dossier is back the time limit starts again in full.
+        new_due = due_for(d.procedure_version, ctx.at)
+        ctx.event_data["clock"] = "restarted"
+    else:
+        # A wait for the applicant (payment) does not count: move the due date by the working
+        # days it lasted.
+        waited = calendar.working_days_between(
+            timezone.localtime(d.paused_at).date(), timezone.localtime(ctx.at).date()
+        )
+        new_due = calendar.due_date(d.due_at, days=waited, apply_cutoff=False) if waited else d.due_at
+        ctx.event_data["clock"] = f"resumed (+{waited} working days)"
+    ctx.set("due_at", new_due)
+    ctx.set("paused_at", None)
+
+
+def _on_accept(ctx: ActionContext) -> None:
+    d = ctx.dossier
+    ctx.set("received_at", ctx.at)
+    due = due_for(d.procedure_version, ctx.at)
+    ctx.set("due_at", due)
+    ctx.set("original_due_at", due)
+
+
+def _on_refuse(ctx: ActionContext) -> None:
+    _require_comment(ctx, "lý do không tiếp nhận")
+
+
+def _on_request_supplement(ctx: ActionContext) -> None:
+    _require_comment(ctx, "các giấy tờ cần bổ sung và lý do (yêu cầu một lần, đầy đủ)")
+    d = ctx.dossier
+    if d.received_at is not None:
+        ctx.set("supplement_count", d.supplement_count + 1)
+        if d.supplement_count >= 2:
+            # Asked once and in full: a second request counts against the agency (Decision 766).
+            ctx.set("repeated_supplement", True)
+            ctx.event_data["repeated_supplement"] = True
+        days_since = calendar.working_days_between(
+            timezone.localtime(d.received_at).date(), timezone.localtime(ctx.at).date()
+        )
+        if days_since > 3:
+            ctx.event_data["late_request"] = f"{days_since} ngày làm việc sau tiếp nhận (quy định: 3)"
+        ctx.set("paused_at", ctx.at)
+    ctx.set("resume_state", d.state)
+
+
+def _on_submit_supplement(ctx: ActionContext) -> None:
+    _resume_clock(ctx, restart=True)
+
+
+def _on_assign(ctx: ActionContext) -> None:
+    username = str(ctx.params.get("assignee") or "").strip()
+    if not username:
+        raise ValidationFailed("Cần chọn chuyên viên xử lý.", fields={"assignee": ["Bắt buộc."]})
+    assignee = (
+        User.objects.select_related("profile")
+        .filter(username=username, is_active=True, profile__agency_id=ctx.dossier.agency_id)
+        .first()
+    )
+    if assignee is None or Role.HANDLER not in assignee.profile.roles:
+        raise ValidationFailed(
+            "Người được phân công phải là chuyên viên của cơ quan.",
+            fields={"assignee": [f"{username} không phải chuyên viên xử lý của cơ quan."]},
+        )
+    ctx.set("assignee", assignee)
+    ctx.event_data["assignee"] = username
+
+
+def _parse_days(value: Any, name: str, *, maximum: int = 365) -> Decimal:
+    try:
+        days = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("Số ngày không hợp lệ.", fields={name: ["Phải là số ngày làm việc."]}) from None
+    if days <= 0 or days > maximum:
+        raise ValidationFailed("Số ngày không hợp lệ.", fields={name: [f"Từ 0,5 đến {maximum} ngày làm việc."]})
+    return days
+
+
+def _on_forward(ctx: ActionContext) -> None:
+    agency_id = str(ctx.params.get("agency") or "").strip()
+    target = Agency.objects.filter(agency_id=agency_id, is_active=True).first()
+    if target is None:
+        raise ValidationFailed("Không có cơ quan nhận.", fields={"agency": [f"Không có cơ quan {agency_id or '(trống)'}."]})
+    if target.pk == ctx.dossier.agency_id:
+        raise ValidationFailed("Không chuyển cho chính cơ quan mình.", fields={"agency": ["Chọn cơ quan khác."]})
+    kind = ctx.params.get("kind") or StepKind.FORWARD
+    if kind not in StepKind.values:
+        raise ValidationFailed("Loại bước không hợp lệ.", fields={"kind": ["forward hoặc consult."]})
+    days = _parse_days(ctx.params.get("days", 3), "days")
+    due = calendar.due_date(ctx.at, days=days)
+    step = DossierStep.objects.create(
+        dossier=ctx.dossier, kind=kind, agency=target, requested_by=ctx.user, requested_at=ctx.at, due_at=due,
+        note=ctx.comment,
+    )
+    ctx.event_data.update({"step": step.pk, "agency": target.agency_id, "kind": kind, "step_due_at": _iso(due)})
+
+
+def _on_complete_step(ctx: ActionContext) -> None:
+    _require_comment(ctx, "nội dung trả lời")
+    agency_id = _user_agency_id(ctx.user)
+    step = (
+        DossierStep.objects.select_for_update()
+        .filter(dossier=ctx.dossier, agency_id=agency_id, completed_at__isnull=True)
+        .order_by("requested_at")
+        .first()
+    )
+    if step is None:
+        raise Conflict("Không có bước liên thông nào đang chờ cơ quan bạn.", code="no_open_step")
+    step.completed_at, step.completed_by, step.answer = ctx.at, ctx.user, ctx.comment
+    step.save(update_fields=["completed_at", "completed_by", "answer"])
+    ctx.event_data.update({"step": step.pk, "on_time": ctx.at <= step.due_at})
+
+
+def _on_approve(ctx: ActionContext) -> None:
+    open_steps = DossierStep.objects.filter(dossier=ctx.dossier, completed_at__isnull=True, kind=StepKind.FORWARD)
+    if open_steps.exists():
+        raise Conflict("Còn bước liên thông chưa có kết quả.", code="open_steps")
+
+
+def _on_request_payment(ctx: ActionContext) -> None:
+    raw = ctx.params.get("amount", ctx.dossier.procedure_version.total_fee)
+    try:
+        amount = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("Số tiền không hợp lệ.", fields={"amount": ["Phải là số tiền (VND)."]}) from None
+    if amount <= 0 or amount != amount.to_integral_value():
+        raise ValidationFailed("Số tiền không hợp lệ.", fields={"amount": ["Số nguyên dương (VND)."]})
+    ctx.set("payment_amount", amount)
+    ctx.set("paused_at", ctx.at)
+    ctx.set("resume_state", ctx.dossier.state)
+
+
+def _on_confirm_payment(ctx: ActionContext) -> None:
+    ctx.set("paid_at", ctx.at)
+    _resume_clock(ctx, restart=False)
+
+
+def _on_finish(ctx: ActionContext) -> None:
+    d = ctx.dossier
+    ctx.set("finished_at", ctx.at)
+    ctx.set("result_code", str(ctx.params.get("result_code") or f"KQ-{d.code}")[:80])
+    if ctx.comment:
+        ctx.set("result_summary", ctx.comment)
+    ctx.event_data["on_time"] = d.due_at is None or ctx.at <= d.due_at
+
+
+def _on_return_result(ctx: ActionContext) -> None:
+    ctx.set("returned_at", ctx.at)
+
+
+def _on_extend(ctx: ActionContext) -> None:
+    d = ctx.dossier
+    _require_comment(ctx, "lý do chậm và lời xin lỗi (mẫu 04)")
+    if d.extension_count >= 1:
+        raise Conflict("Hồ sơ chỉ được gia hạn một lần.", code="extension_already_used")
+    if d.due_at is None:
+        raise Conflict("Hồ sơ chưa có hạn giải quyết.", code="no_due_date")
+    due_day = timezone.localtime(d.due_at).date()
+    latest = calendar.previous_working_day(due_day)
+    today = timezone.localtime(ctx.at).date()
+    if today > latest:
+        raise Conflict(
+            f"Phải gia hạn chậm nhất 01 ngày làm việc trước hạn ({latest:%d/%m/%Y}).", code="extension_too_late"
+        )
+    if "new_due_at" in ctx.params and ctx.params["new_due_at"]:
+        try:
+            new_due = datetime.fromisoformat(str(ctx.params["new_due_at"]))
+        except ValueError:
+            raise ValidationFailed("Ngày hẹn mới không hợp lệ.", fields={"new_due_at": ["Dạng ISO 8601."]}) from None
+        if timezone.is_naive(new_due):
+            new_due = timezone.make_aware(new_due)
+    else:
+        days = _parse_days(ctx.params.get("days"), "days", maximum=90)
+        new_due = calendar.due_date(d.due_at, days=days, apply_cutoff=False)
+    if new_due <= d.due_at:
+        raise ValidationFailed("Ngày hẹn mới phải sau hạn hiện tại.", fields={"new_due_at": ["Phải sau hạn cũ."]})
+    ctx.set("extension_count", d.extension_count + 1)
+    ctx.set("due_at", new_due)
+    ctx.event_data["new_due_at"] = _iso(new_due)
+
+
+def _on_withdraw(ctx: ActionContext) -> None:
+    if ctx.role != Role.CITIZEN:
+        _require_comment(ctx, "căn cứ đề nghị rút hồ sơ của người nộp")
+
+
+def _on_stop(ctx: ActionContext) -> None:
+    _require_comment(ctx, "lý do dừng xử lý (mẫu 05)")
+
+
+# The rules of the standard actions. A workflow may define other actions: they only move state.
+ACTION_RULES: dict[str, Callable[[ActionContext], None]] = {
+    "accept": _on_accept,
+    "refuse": _on_refuse,
+    "request_supplement": _on_request_supplement,
+    "submit_supplement": _on_submit_supplement,
+    "assign": _on_assign,
+    "forward": _on_forward,
+    "complete_step": _on_complete_step,
+    "approve": _on_approve,
+    "request_payment": _on_request_payment,
+    "confirm_payment": _on_confirm_payment,
+    "finish": _on_finish,
+    "return_result": _on_return_result,
+    "extend": _on_extend,
+    "withdraw": _on_withdraw,
+    "stop": _on_stop,
+}
+
+
+def actor_role_for(*, dossier: Dossier, user, action: ActionSpec) -> str | None:
+    """The role under which ``user`` may take ``action`` on ``dossier`` now, or None."""
+    profile = profile_of(user)
+    if action.owner_may_act and dossier.applicant_id is not None and dossier.applicant_id == user.pk:
+        return Role.CITIZEN
+    if profile is None or profile.agency_id is None:
+        return None
+    if action.code == "complete_step":
+        in_step_agency = DossierStep.objects.filter(
+            dossier=dossier, agency_id=profile.agency_id, completed_at__isnull=True
+        ).exists()
+        if not in_step_agency:
+            return None
+    elif profile.agency_id != dossier.agency_id:
+        return None
+    for role in profile.roles:
+        if role in action.roles:
+            return role
+    return None
+
+
+def actions_available(*, dossier: Dossier, user) -> list[ActionSpec]:
+    spec = workflow_spec(dossier.workflow_id)
+    return [a for a in spec.actions_from(dossier.state) if actor_role_for(dossier=dossier, user=user, action=a)]
+
+
+@transaction.atomic
+def dossier_act(
+    *,
+    user,
+    code: str,
+    action: str,
+    comment: str = "",
+    params: dict[str, Any] | None = None,
+    file_ids: list[int] | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    at = at or timezone.now()
+    params = params or {}
+    dossier = dossier_get_for_user(user=user, code=code, for_update=True)
+    spec = workflow_spec(dossier.workflow_id)
+    act = spec.actions.get(action)
+    if act is None:
+        raise ValidationFailed(
+            "Thao tác không có trong quy trình.", code="unknown_action",
+            fields={"action": [f"Không có thao tác '{action}'. Có: {', '.join(spec.actions)}."]},
+        )
+    if dossier.state not in act.from_states:
+        allowed = [a.code for a in spec.actions_from(dossier.state)]
+        raise Conflict(
+            f"Không thể '{act.name}' khi hồ sơ ở trạng thái '{spec.states[dossier.state].name}'.",
+            code="action_not_allowed_in_state",
+            extra={"state": dossier.state, "allowed_actions": allowed},
+        )
+    role = actor_role_for(dossier=dossier, user=user, action=act)
+    if role is None:
+        raise PermissionDenied(
+            f"Bạn không có quyền thực hiện '{act.name}' trên hồ sơ này.", code="action_not_allowed_for_role",
+            extra={"required_roles": sorted(act.roles)},
+        )
+    ctx = ActionContext(
+        dossier=dossier, spec=spec, action=act, user=user, role=role, at=at, comment=(comment or "").strip(),
+        params=params,
+    )
+    from_state = dossier.state
+    rule = ACTION_RULES.get(act.code)
+    if rule is not None:
+        rule(ctx)
+    if act.target == "resume":
+        to_state = dossier.resume_state or spec.initial.code
+        ctx.set("resume_state", "")
+    elif act.target == "stay":
+        to_state = from_state
+    else:
+        to_state = act.to_state
+    new_state = spec.states[to_state]
+    if to_state != from_state:
+        ctx.set("state", to_state)
+        ctx.set("status_code", new_state.national_status)
+        if new_state.time_share and dossier.received_at and dossier.paused_at is None:
+            ctx.set("state_due_at", due_for(dossier.procedure_version, at, new_state.time_share))
+        if new_state.is_final:
+            ctx.set("closed_at", at)
+    files = []
+    if file_ids:
+        files = list(DossierFile.objects.filter(dossier=dossier, pk__in=file_ids, event__isnull=True))
+        if len(files) != len(set(file_ids)):
+            raise ValidationFailed("Tệp đính kèm không hợp lệ.", fields={"file_ids": ["Tệp không thuộc hồ sơ hoặc đã dùng."]})
+    event = _append_event(
+        dossier=dossier, action=act.code, from_state=from_state, to_state=to_state, actor=user, actor_role=role, at=at,
+        comment=ctx.comment, data=ctx.event_data,
+    )
+    if files:
+        DossierFile.objects.filter(pk__in=[f.pk for f in files]).update(event=event)
+    dossier.save()
+    audit_record(
+        event=f"dossier.{act.code}", object_type="dossier", object_id=dossier.code, actor=user, at=at,
+        changes={**ctx.changes, "role": role, "comment": ctx.comment, **({"data": ctx.event_data} if ctx.event_data else {})},
+    )
+    return dossier

@@ -1,0 +1,184 @@
+"""The JSON API contract of issue #2: shapes, status codes, problem+json errors and uploads."""
+
+from __future__ import annotations
+
+import pytest
+
+from chinhquyen.dossiers.models import Dossier, DossierFile
+from conftest import VALID_FORM, Api
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def body(world, **kw):
+    return {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM, **kw}
+
+
+def problem(resp, status, code=None):
+    assert resp.status_code == status, resp.content
+    assert resp["Content-Type"] == "application/problem+json"
+    data = resp.json()
+    assert data["status"] == status and data["title"] and data["type"].endswith(data["code"])
+    if code:
+        assert data["code"] == code
+    return data
+
+
+def test_token_then_me_for_an_officer_and_a_citizen(world):
+    me = Api(world.counter_a).get("/api/v1/me").json()
+    assert me["username"] == "motcua" and me["roles"] == ["counter"]
+    assert me["agency"] == {"id": "000.01.31.H26", "name": "UBND phường Thử Nghiệm A"}
+    me = Api(world.citizen).get("/api/v1/me").json()
+    assert me["roles"] == ["citizen"] and me["agency"] is None
+
+
+def test_a_wrong_password_gets_a_401_problem(world):
+    resp = Api().post("/api/v1/auth/token", {"username": "motcua", "password": "nope"})
+    problem(resp, 401, "invalid_credentials")
+
+
+def test_a_bad_or_missing_bearer_token_is_401(world):
+    api = Api()
+    problem(api.get("/api/v1/me"), 401, "unauthenticated")
+    api.headers["Authorization"] = "Bearer not-a-token"
+    problem(api.get("/api/v1/me"), 401, "unauthenticated")
+
+
+def test_submitting_returns_201_with_code_and_status(world):
+    resp = Api(world.citizen).post("/api/v1/dossiers", body(world))
+    assert resp.status_code == 201
+    data = resp.json()
+    assert data["code"].startswith("000.01.31.H26-") and data["status"] == "submitted" and data["status_code"] == 1
+
+
+def test_missing_fields_and_wrong_types_are_field_errors(world):
+    data = problem(Api(world.citizen).post("/api/v1/dossiers", {"agency": 5, "form_data": "x"}), 422, "validation_failed")
+    assert {"procedure", "form_data"} <= set(data["fields"])
+    assert all({"field", "message"} <= set(e) for e in data["errors"])
+
+
+def test_malformed_json_is_a_422_problem_not_a_crash(world):
+    api = Api(world.citizen)
+    resp = api.client.post("/api/v1/dossiers", data="{not json", content_type="application/json", headers=api.headers)
+    problem(resp, 422)
+
+
+def test_form_errors_name_the_field_of_the_form(world):
+    data = problem(
+        Api(world.citizen).post("/api/v1/dossiers", body(world, form_data={"ho_ten": ""})), 422, "form_invalid"
+    )
+    assert "form_data.ngay_sinh" in data["fields"] and "form_data.ho_ten" in data["fields"]
+
+
+def test_public_status_has_the_documented_fields_and_404_for_unknown_codes(world):
+    code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    data = Api().get(f"/api/v1/dossiers/{code}/status").json()
+    assert {"code", "status", "status_code", "procedure", "agency", "received_at", "due_at", "finished_at",
+            "on_time"} <= set(data)
+    assert data["procedure"] == "1.000001" and data["agency"] == "000.01.31.H26"
+    assert data["received_at"] is None and data["on_time"] is None
+    problem(Api().get("/api/v1/dossiers/000.01.31.H26-260101-9999/status"), 404, "dossier_not_found")
+
+
+def test_detail_carries_everything_and_the_history(world):
+    officer = Api(world.counter_a)
+    code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    resp = officer.post(f"/api/v1/dossiers/{code}/actions", {"action": "accept", "comment": "Đủ hồ sơ"})
+    assert resp.status_code == 200
+    data = officer.get(f"/api/v1/dossiers/{code}").json()
+    assert data["status"] == "accepted" and data["status_code"] == 2
+    assert data["due_at"] and data["received_at"] and data["on_time"] is True
+    assert data["applicant"]["id_number"] == "031090001234"
+    assert [h["action"] for h in data["history"]] == ["submit", "accept"]
+    assert data["history"][1]["actor"] == "motcua" and data["history"][1]["comment"] == "Đủ hồ sơ"
+    assert {a["code"] for a in data["actions"]} == {"request_supplement", "assign", "withdraw"}
+
+
+def test_action_parameters_may_be_given_at_the_top_level(world):
+    code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    Api(world.counter_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "accept"})
+    resp = Api(world.leader_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "assign", "assignee": "chuyenvien"})
+    assert resp.status_code == 200 and resp.json()["assignee"] == "chuyenvien"
+
+
+def test_refused_actions_explain_why(world):
+    code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    data = problem(Api(world.leader_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "approve"}), 409,
+                   "action_not_allowed_in_state")
+    assert data["state"] == "submitted" and "accept" in data["allowed_actions"]
+    data = problem(Api(world.handler_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "accept"}), 403,
+                   "action_not_allowed_for_role")
+    assert data["required_roles"] == ["counter"]
+
+
+@pytest.mark.parametrize("content,ctype", [(PDF, "application/pdf"), (PNG, "image/png"), (JPEG, "image/jpeg")])
+def test_uploads_are_typed_by_their_content(world, content, ctype, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    resp = Api(world.citizen).upload(
+        f"/api/v1/dossiers/{code}/files",
+        {"file": SimpleUploadedFile("giay-to.bin", content, content_type="application/octet-stream"),
+         "document": "to-khai"},
+    )
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["content_type"] == ctype
+    detail = Api(world.citizen).get(f"/api/v1/dossiers/{code}").json()
+    assert detail["files"][0]["document"] == "to-khai"
+
+
+@pytest.mark.parametrize(
+    "name,content,document,code",
+    [
+        ("virus.pdf", b"MZ\x90\x00 not a pdf", "to-khai", "file_type_not_allowed"),
+        ("trong.pdf", b"", "to-khai", "file_empty"),
+        ("cut.pdf", b"%PDF-1.4\n1 0 obj", "to-khai", "file_corrupt"),
+        ("ok.pdf", PDF, "khong-co", "validation_failed"),
+    ],
+)
+def test_a_rejected_upload_leaves_the_dossier_as_it_was(world, name, content, document, code):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    code_ = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    before = Dossier.objects.get(code=code_)
+    resp = Api(world.citizen).upload(
+        f"/api/v1/dossiers/{code_}/files", {"file": SimpleUploadedFile(name, content), "document": document}
+    )
+    problem(resp, 422, code)
+    after = Dossier.objects.get(code=code_)
+    assert after.updated_at == before.updated_at and after.history_length == before.history_length
+    assert not DossierFile.objects.exists()
+
+
+def test_uploads_over_the_size_or_count_limit_are_refused(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 100
+    settings.UPLOAD_MAX_FILES_PER_DOSSIER = 1
+    api = Api(world.citizen)
+    code = api.post("/api/v1/dossiers", body(world)).json()["code"]
+    big = PDF + b"x" * 200 + b"%%EOF"
+    problem(api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", big)}), 422, "file_too_large")
+    assert api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", PDF)}).status_code == 201
+    problem(api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("b.pdf", PDF)}), 422, "too_many_files")
+    assert DossierFile.objects.count() == 1
+
+
+def test_another_agencys_officer_cannot_upload(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
+    resp = Api(world.counter_b).upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", PDF)})
+    problem(resp, 404, "dossier_not_found")
+
+
+def test_openapi_document_is_served(world):
+    spec = Api().get("/api/v1/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/dossiers", "/api/v1/dossiers/{code}/status", "/api/v1/dossiers/{code}/actions",
+                 "/api/v1/auth/token", "/api/v1/me", "/api/v1/procedures", "/api/v1/calendar/due-date"):
+        assert path in spec["paths"], path

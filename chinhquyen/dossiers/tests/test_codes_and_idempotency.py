@@ -1,0 +1,167 @@
+"""Dossier codes from the per-agency daily counter, and idempotent submission — sequentially on any
+database, and under real concurrency on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection, connections, transaction
+
+from chinhquyen.core.errors import Conflict
+from chinhquyen.dossiers.models import Dossier, IdempotencyRecord
+from chinhquyen.dossiers.services import dossier_code_make, dossier_submit, idempotent, request_fingerprint
+from conftest import VALID_FORM, Api
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def submit(world, when):
+    return dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_a.agency_id,
+                          form_data=VALID_FORM, at=when)
+
+
+@pytest.mark.django_db
+def test_codes_count_per_agency_and_per_day(world):
+    day1, day2 = datetime(2026, 3, 2, 9, tzinfo=VN), datetime(2026, 3, 3, 9, tzinfo=VN)
+    a1, a2 = submit(world, day1), submit(world, day1)
+    b1 = dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_b.agency_id,
+                        form_data=VALID_FORM, at=day1)
+    a3 = submit(world, day2)
+    assert [a1.code, a2.code, a3.code] == [
+        "000.01.31.H26-260302-0001", "000.01.31.H26-260302-0002", "000.01.31.H26-260303-0001"
+    ]
+    assert b1.code == "000.02.31.H26-260302-0001"
+
+
+@pytest.mark.django_db
+def test_the_day_of_a_code_is_the_vietnamese_calendar_day(world):
+    # 23:30 UTC on 1 March is 06:30 on 2 March in Hà Nội.
+    d = submit(world, datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("UTC")))
+    assert "-260302-" in d.code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_submission_gives_its_number_back(world):
+    when = datetime(2026, 3, 2, 9, tzinfo=VN)
+    submit(world, when)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dossier_code_make(agency=world.agency_a, at=when)
+        raise RuntimeError("crash after the number was taken")
+    assert submit(world, when).code.endswith("-0002")
+
+
+@pytest.mark.django_db
+def test_the_code_format_is_configurable(world, settings):
+    settings.DOSSIER_CODE_FORMAT = "{agency}-{date:%Y%m%d}-{seq:05d}"
+    d = submit(world, datetime(2026, 3, 2, 9, tzinfo=VN))
+    assert d.code == "000.01.31.H26-20260302-00001"
+
+
+@pytest.mark.django_db
+def test_a_repeated_idempotency_key_returns_the_first_dossier(world):
+    api = Api(world.citizen)
+    body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
+    first = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"})
+    again = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Dossier.objects.count() == 1
+    other = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-2"})
+    assert other.json()["code"] != first.json()["code"]
+
+
+@pytest.mark.django_db
+def test_an_idempotency_key_reused_for_another_payload_is_a_conflict(world):
+    api = Api(world.citizen)
+    body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
+    api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"})
+    changed = {**body, "form_data": {**VALID_FORM, "ho_ten": "Người khác"}}
+    resp = api.post("/api/v1/dossiers", changed, headers={"Idempotency-Key": "k-1"})
+    assert resp.status_code == 409
+    assert resp["Content-Type"] == "application/problem+json"
+    assert resp.json()["code"] == "idempotency_key_reused"
+    assert Dossier.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_idempotency_keys_belong_to_one_user(world):
+    body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
+    one = Api(world.citizen).post("/api/v1/dossiers", body, headers={"Idempotency-Key": "same"})
+    two = Api(world.citizen2).post("/api/v1/dossiers", body, headers={"Idempotency-Key": "same"})
+    assert one.json()["code"] != two.json()["code"]
+
+
+@pytest.mark.django_db
+def test_a_failed_request_is_not_remembered_so_it_can_be_retried(world):
+    api = Api(world.citizen)
+    bad = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": {}}
+    assert api.post("/api/v1/dossiers", bad, headers={"Idempotency-Key": "k"}).status_code == 422
+    assert not IdempotencyRecord.objects.exists()
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="real concurrent writers need PostgreSQL (run by .ci/run)"
+)
+
+
+def _parallel(n: int, fn):
+    barrier = threading.Barrier(n)
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=30)
+            return fn(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(worker, range(n)))
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_parallel_submissions_get_fifty_consecutive_codes(world):
+    when = datetime(2026, 3, 2, 9, tzinfo=VN)
+    codes = _parallel(50, lambda i: submit(world, when).code)
+    numbers = sorted(int(c.rsplit("-", 1)[1]) for c in codes)
+    assert numbers == list(range(1, 51)), "no repeat, no gap"
+    assert Dossier.objects.count() == 50
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_repeats_of_one_idempotency_key_create_one_dossier(world):
+    payload = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
+
+    def once(_):
+        def run():
+            d = submit(world, datetime(2026, 3, 2, 9, tzinfo=VN))
+            return 201, {"code": d.code}
+
+        return idempotent(user=world.citizen, key="double-click", fingerprint=request_fingerprint(payload), run=run)
+
+    answers = _parallel(20, once)
+    assert Dossier.objects.count() == 1
+    assert {a[1]["code"] for a in answers} == {Dossier.objects.get().code}
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world):
+    def once(i):
+        try:
+            return idempotent(user=world.citizen, key="k", fingerprint=str(i % 2),
+                              run=lambda: (201, {"code": submit(world, datetime(2026, 3, 2, tzinfo=VN)).code}))
+        except Conflict:
+            return "conflict"
+
+    answers = _parallel(10, once)
+    assert Dossier.objects.count() == 1
+    assert "conflict" in answers
