@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -36,7 +36,7 @@ def record_digest(
     prev_hash: str,
 ) -> str:
     payload = _canonical(
-        [chain, seq, at.astimezone(timezone.UTC).isoformat(), actor_id, actor_label, event,
+        [chain, seq, at.astimezone(UTC).isoformat(), actor_id, actor_label, event,
          object_type, object_id, changes, prev_hash]
     )
     return hashlib.sha256(payload.encode()).hexdigest()

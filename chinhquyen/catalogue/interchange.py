@@ -46,6 +46,7 @@ EMPTY_FORM_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 
 NATIONAL_CODE_RE = re.compile(r"^\d\.\d{6}$")
 LOCAL_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{2,39}$")
+NATIONAL_SHAPE_RE = re.compile(r"^\d\.\d+$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # C0/C1 control characters other than tab and line breaks: they have no place in a procedure and
@@ -276,6 +277,17 @@ def _form_schema(out: _Collector, value: Any) -> dict[str, Any] | None:
     return value
 
 
+def is_procedure_code(code: Any) -> bool:
+    """A national code, or a local one. Something shaped like a national code with the wrong
+    number of digits ("2.00012": a spreadsheet that took "2.000120" for a number) is neither,
+    although the local pattern alone would accept it."""
+    if not isinstance(code, str):
+        return False
+    if NATIONAL_SHAPE_RE.match(code):
+        return bool(NATIONAL_CODE_RE.match(code))
+    return bool(LOCAL_CODE_RE.match(code))
+
+
 def clean_procedure(data: Any, *, known_fields: Collection[str], prefix: str = "") -> tuple[dict[str, Any] | None, Errors]:
     """Check one procedure of the interchange format against every rule of the format.
 
@@ -295,13 +307,12 @@ def clean_procedure(data: Any, *, known_fields: Collection[str], prefix: str = "
     record: dict[str, Any] = {}
 
     code = get("code")
-    if "code" in data:
-        if not isinstance(code, str) or not (NATIONAL_CODE_RE.match(code) or LOCAL_CODE_RE.match(code)):
-            out.add(
-                "code",
-                "phải là mã quốc gia dạng 1.001193 hoặc mã địa phương gồm chữ in hoa, chữ số, "
-                "dấu chấm, gạch ngang (3–40 ký tự)",
-            )
+    if "code" in data and not is_procedure_code(code):
+        out.add(
+            "code",
+            "phải là mã quốc gia dạng 1.001193 hoặc mã địa phương gồm chữ in hoa, chữ số, "
+            "dấu chấm, gạch ngang (3–40 ký tự)",
+        )
     record["code"] = code
     if "name" in data:
         record["name"] = _text(out, "name", get("name"), max_length=500, blank=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from chinhquyen.core.errors import NotFound, ValidationFailed
+
 from .models import Agency, AgencyKind
 from .selectors import agencies_list, agency_get, unit_resolve
 
@@ -54,14 +56,19 @@ class AgencyPage(Schema):
 class AgencyFilters(Schema):
     q: str | None = None
     kind: AgencyKind | None = None
-    unit: str | None = None  # GSO code of a current unit
+    unit: str | None = None  # GSO code of a unit in force; agencies attached to it directly
     page: int = Field(1, ge=1)
 
 
 @router.get("", response=AgencyPage, summary="Danh sách cơ quan", url_name="agencies_list")
 def list_agencies(request: HttpRequest, filters: Query[AgencyFilters]):
     """Active agencies, 50 per page, filtered by name or id (`q`), kind and unit code."""
-    unit = unit_resolve(code=filters.unit) if filters.unit else None
+    unit = None
+    if filters.unit:
+        try:
+            unit = unit_resolve(code=filters.unit)
+        except NotFound as exc:
+            raise ValidationFailed(exc.message, fields={"unit": [exc.message]}) from None
     agencies = agencies_list(q=filters.q, kind=filters.kind, unit=unit)
     start = (filters.page - 1) * PAGE_SIZE
     return {"items": list(agencies[start : start + PAGE_SIZE]), "count": agencies.count()}

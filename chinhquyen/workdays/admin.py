@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .models import CalendarOverride, WorkingTimePolicy
 
-WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+WEEKDAYS = [
+    _("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ nhật"),
+]
 
 
 class CalendarOverrideForm(forms.ModelForm):

@@ -130,3 +130,5 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 LEGACY_UNITS_DIR = Path(
     env_str("LEGACY_UNITS_DIR", str(VAR_DIR / "legacy" / "vietnam_provinces" / "data"))
 )
+# The bare endpoints under /bench/ that `make bench` compares the API with; off everywhere else.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -50,6 +50,12 @@ def test_the_list_filters_by_unit_code(client, demo):
     assert [item["id"] for item in body["items"]] == [demo["commune_a"].agency_id]
 
 
+def test_an_unknown_unit_code_is_a_validation_problem_on_that_field(client, demo):
+    response = client.get(URL, {"unit": "99999"})
+    assert response.status_code == 422
+    assert response.json()["fields"]["unit"]
+
+
 def test_an_unknown_kind_is_a_validation_problem(client, demo):
     response = client.get(URL, {"kind": "bogus"})
     assert response.status_code == 422

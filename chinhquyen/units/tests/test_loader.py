@@ -90,9 +90,12 @@ def test_the_loader_repairs_a_unit_edited_by_hand(units):
     ).update(name="Hải Phòng (sửa tay)")
     report = units_load()
     assert (report["created"], report["updated"]) == (0, 1)
-    assert AdministrativeUnit.objects.get(
-        generation=Generation.CURRENT, level=UnitLevel.PROVINCE, code="31"
-    ).name == ("Thành phố Hải Phòng")
+    assert (
+        AdministrativeUnit.objects.get(
+            generation=Generation.CURRENT, level=UnitLevel.PROVINCE, code="31"
+        ).name
+        == "Thành phố Hải Phòng"
+    )
 
 
 def test_a_missing_legacy_folder_is_reported_and_the_current_units_still_load(units, tmp_path):
