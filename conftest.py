@@ -55,7 +55,7 @@ def procedure_data(code: str = "1.000001", **overrides: Any) -> dict[str, Any]:
         "requirements": "",
         "decision_number": "1/QĐ-TEST",
         "decision_date": "2025-06-01",
-        "effective_from": "2025-07-01",
+        "effective_from": "2024-01-01",
         "effective_to": None,
         "documents": [
             {"code": "to-khai", "name": "Tờ khai", "originals": 1, "copies": 0, "is_required": True,
@@ -99,7 +99,10 @@ def world(db) -> World:
     from chinhquyen.accounts.services import user_create
     from chinhquyen.catalogue.models import Procedure
     from chinhquyen.catalogue.services import procedure_link_agencies, procedure_save
+    from chinhquyen.dossiers.services import workflow_install_standard
     from chinhquyen.units.services import agency_create
+
+    workflow_install_standard()  # transactional tests flush the migration-seeded rows
 
     agency_a = agency_create(agency_id="000.01.31.H26", name="UBND phường Thử Nghiệm A", kind="ubnd_xa")
     agency_b = agency_create(agency_id="000.02.31.H26", name="UBND xã Thử Nghiệm B", kind="ubnd_xa")
@@ -163,3 +166,16 @@ class Api:
 @pytest.fixture
 def api():
     return Api
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """In-process caches outlive a test's rolled-back transaction: start every test without them."""
+    from chinhquyen.dossiers.workflow import workflow_cache_clear
+    from chinhquyen.workdays.calendar import calendar_cache_clear
+
+    calendar_cache_clear()
+    workflow_cache_clear()
+    yield
+    calendar_cache_clear()
+    workflow_cache_clear()

@@ -26,7 +26,17 @@ class _ReadOnly:
 
 class VersionInline(_ReadOnly, admin.TabularInline):
     model = ProcedureVersion
-    fields = ("version", "name", "online_mode", "processing_time", "time_unit", "effective_from", "effective_to", "created_at", "created_by")
+    fields = (
+        "version",
+        "name",
+        "online_mode",
+        "processing_time",
+        "time_unit",
+        "effective_from",
+        "effective_to",
+        "created_at",
+        "created_by",
+    )
     readonly_fields = fields
     show_change_link = True
     extra = 0
@@ -52,14 +62,31 @@ class ProcedureAdmin(_ReadOnly, admin.ModelAdmin):
 
 class DocumentInline(_ReadOnly, admin.TabularInline):
     model = RequiredDocument
-    fields = ("position", "code", "name", "originals", "copies", "is_required", "template_name", "template_url")
+    fields = (
+        "position",
+        "code",
+        "name",
+        "originals",
+        "copies",
+        "is_required",
+        "template_name",
+        "template_url",
+    )
     readonly_fields = fields
     extra = 0
 
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ("procedure", "version", "name", "field", "online_mode", "effective_from", "effective_to")
+    list_display = (
+        "procedure",
+        "version",
+        "name",
+        "field",
+        "online_mode",
+        "effective_from",
+        "effective_to",
+    )
     list_filter = ("online_mode", "field")
     search_fields = ("procedure__code", "name")
     list_select_related = ("procedure", "field")

@@ -37,7 +37,15 @@ REQUIRED_KEYS = frozenset({
     "code", "name", "field", "levels", "online_mode", "steps", "method", "processing_time",
     "applicants", "implementing_agency", "result_type", "effective_from", "documents",
 })  # fmt: skip
-DOCUMENT_KEYS = ("code", "name", "originals", "copies", "is_required", "template_name", "template_url")
+DOCUMENT_KEYS = (
+    "code",
+    "name",
+    "originals",
+    "copies",
+    "is_required",
+    "template_name",
+    "template_url",
+)
 FEE_KEYS = ("name", "amount", "note")
 FIELD_KEYS = ("code", "name")
 
@@ -81,7 +89,7 @@ class _Collector:
         self.errors: Errors = {}
 
     def add(self, key: str, message: str) -> None:
-        path = f"{self.prefix}.{key}" if self.prefix and key else (self.prefix or key)
+        path = f"{self.prefix}.{key}" if self.prefix and key else (self.prefix or key or "__all__")
         self.errors.setdefault(path, []).append(message)
 
 
@@ -179,7 +187,11 @@ def _fees(out: _Collector, value: Any) -> list[dict[str, Any]] | None:
         for unknown in item.keys() - set(FEE_KEYS):
             out.add(f"{key}.{unknown}", M_UNKNOWN_KEY)
             ok = False
-        name = _text(out, f"{key}.name", item["name"], max_length=500, blank=False) if "name" in item else None
+        name = (
+            _text(out, f"{key}.name", item["name"], max_length=500, blank=False)
+            if "name" in item
+            else None
+        )
         if "name" not in item:
             out.add(f"{key}.name", M_REQUIRED)
         amount = item.get("amount")
@@ -240,7 +252,9 @@ def _documents(out: _Collector, value: Any) -> list[dict[str, Any]] | None:
             url.startswith(("https://", "http://", "/")) and not url.startswith("//")
         ):
             # Shown as a link on the portal: no javascript:, data: or protocol-relative URLs.
-            out.add(f"{key}.template_url", "phải là địa chỉ http(s):// hoặc đường dẫn bắt đầu bằng /")
+            out.add(
+                f"{key}.template_url", "phải là địa chỉ http(s):// hoặc đường dẫn bắt đầu bằng /"
+            )
         if sum(map(len, out.errors.values())) != before:
             ok = False
             continue
@@ -266,13 +280,18 @@ def _form_schema(out: _Collector, value: Any) -> dict[str, Any] | None:
         Draft202012Validator.check_schema(value)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path)
-        out.add("form_schema", f"JSON Schema không hợp lệ{f' tại {where}' if where else ''}: {exc.message}")
+        out.add(
+            "form_schema",
+            f"JSON Schema không hợp lệ{f' tại {where}' if where else ''}: {exc.message}",
+        )
         return None
     if value.get("type") != "object":
         out.add("form_schema", 'phải có "type": "object"')
         return None
     if len(json.dumps(value, ensure_ascii=False)) > XLSX_CELL_MAX:
-        out.add("form_schema", _too_long(XLSX_CELL_MAX) + " khi viết thành JSON (giới hạn một ô Excel)")
+        out.add(
+            "form_schema", _too_long(XLSX_CELL_MAX) + " khi viết thành JSON (giới hạn một ô Excel)"
+        )
         return None
     return value
 
@@ -288,7 +307,9 @@ def is_procedure_code(code: Any) -> bool:
     return bool(LOCAL_CODE_RE.match(code))
 
 
-def clean_procedure(data: Any, *, known_fields: Collection[str], prefix: str = "") -> tuple[dict[str, Any] | None, Errors]:
+def clean_procedure(
+    data: Any, *, known_fields: Collection[str], prefix: str = ""
+) -> tuple[dict[str, Any] | None, Errors]:
     """Check one procedure of the interchange format against every rule of the format.
 
     Returns ``(record, {})`` or ``(None, errors)`` with errors keyed by JSON path (under
@@ -319,7 +340,10 @@ def clean_procedure(data: Any, *, known_fields: Collection[str], prefix: str = "
     if "field" in data:
         field = get("field")
         if not isinstance(field, str) or field not in known_fields:
-            out.add("field", f"lĩnh vực «{field}» không có trong danh sách fields hay trong cơ sở dữ liệu")
+            out.add(
+                "field",
+                f"lĩnh vực «{field}» không có trong danh sách fields hay trong cơ sở dữ liệu",
+            )
         record["field"] = field
     if "levels" in data:
         record["levels"] = _choices_list(
@@ -355,7 +379,9 @@ def clean_procedure(data: Any, *, known_fields: Collection[str], prefix: str = "
                 out.add(f"legal_basis[{i}]", "mỗi văn bản phải nằm trên một dòng")
     record["legal_basis"] = legal_basis
     record["requirements"] = _text(out, "requirements", get("requirements", ""))
-    record["decision_number"] = _text(out, "decision_number", get("decision_number", ""), max_length=120)
+    record["decision_number"] = _text(
+        out, "decision_number", get("decision_number", ""), max_length=120
+    )
     record["decision_date"] = None
     if get("decision_date") is not None:
         record["decision_date"] = _iso_date(out, "decision_date", get("decision_date"))
@@ -364,7 +390,11 @@ def clean_procedure(data: Any, *, known_fields: Collection[str], prefix: str = "
     record["effective_to"] = None
     if get("effective_to") is not None:
         record["effective_to"] = _iso_date(out, "effective_to", get("effective_to"))
-        if record["effective_to"] and record.get("effective_from") and record["effective_to"] <= record["effective_from"]:
+        if (
+            record["effective_to"]
+            and record.get("effective_from")
+            and record["effective_to"] <= record["effective_from"]
+        ):
             out.add("effective_to", "phải sau effective_from")
     agency_kinds = _choices_list(
         out, "agency_kinds", get("agency_kinds", []), allowed=AgencyKind.values, non_empty=False
@@ -385,7 +415,7 @@ def clean_document(
     """Check a whole file: ``(fields, procedure records, errors)``; every error is collected."""
     out = _Collector()
     if not isinstance(data, dict):
-        out.add("", "tệp phải chứa một đối tượng JSON có format, fields và procedures")
+        out.add("file", "tệp phải chứa một đối tượng JSON có format, fields và procedures")
         return [], [], out.errors
     for key in sorted(data.keys() - {"format", "fields", "procedures"}):
         out.add(key, M_UNKNOWN_KEY)
@@ -474,7 +504,12 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "procedure_code": _TEXT, "code": _TEXT, "name": _TEXT, "originals": _INT, "copies": _INT,
     "is_required": _BOOL, "template_name": _TEXT, "template_url": _TEXT,
 }  # fmt: skip
-FEE_COLUMNS: dict[str, str] = {"procedure_code": _TEXT, "name": _TEXT, "amount": _INT, "note": _TEXT}
+FEE_COLUMNS: dict[str, str] = {
+    "procedure_code": _TEXT,
+    "name": _TEXT,
+    "amount": _INT,
+    "note": _TEXT,
+}
 FIELD_COLUMNS: dict[str, str] = {"code": _TEXT, "name": _TEXT}
 
 SHEETS: dict[str, dict[str, str]] = {
@@ -541,7 +576,11 @@ def _convert(kind: str, value: Any) -> Any:
         return [part.strip() for part in parts if part.strip()]
     if kind == _DATE:
         if isinstance(value, datetime):
-            return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+            return (
+                value.date().isoformat()
+                if value.time() == datetime.min.time()
+                else value.isoformat()
+            )
         if isinstance(value, date):
             return value.isoformat()
         return value.strip() if isinstance(value, str) else value
@@ -605,12 +644,17 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
     try:
         if "procedures" not in workbook.sheetnames:
             return None, [("file", "thiếu trang tính «procedures»")], locate
-        rows: dict[str, list[_Row]] = {
-            sheet: _read_sheet(workbook[sheet], sheet, columns, errors)
-            if sheet in workbook.sheetnames
-            else []
-            for sheet, columns in SHEETS.items()
-        }
+        rows: dict[str, list[_Row]] = {}
+        for sheet, columns in SHEETS.items():
+            rows[sheet] = []
+            if sheet in workbook.sheetnames:
+                found = _read_sheet(workbook[sheet], sheet, columns, errors)
+                if found is None:
+                    # A sheet without its required columns: its rows cannot be read, and
+                    # reporting what follows from that (every document "without" a procedure)
+                    # would only bury the one real error.
+                    return None, errors, locate
+                rows[sheet] = found
     finally:
         workbook.close()
 
@@ -634,7 +678,10 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
                 continue
             if code not in index:
                 errors.append(
-                    (row.cells["procedure_code"], f"không có thủ tục mã «{code}» trong trang tính procedures")
+                    (
+                        row.cells["procedure_code"],
+                        f"không có thủ tục mã «{code}» trong trang tính procedures",
+                    )
                 )
                 continue
             items = document["procedures"][index[code]][sheet]
@@ -643,7 +690,9 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
     return document, errors, locate
 
 
-def _read_sheet(worksheet, sheet: str, columns: dict[str, str], errors: list[tuple[str, str]]) -> list[_Row]:
+def _read_sheet(
+    worksheet, sheet: str, columns: dict[str, str], errors: list[tuple[str, str]]
+) -> list[_Row] | None:
     row_iter = worksheet.iter_rows()
     header: dict[int, str] = {}
     for col, cell in enumerate(next(row_iter, ()), start=1):
@@ -661,7 +710,7 @@ def _read_sheet(worksheet, sheet: str, columns: dict[str, str], errors: list[tup
     for name in missing:
         errors.append((f"{sheet}!1 ({name})", "thiếu cột"))
     if missing:
-        return []
+        return None
 
     result: list[_Row] = []
     for number, cells in enumerate(row_iter, start=2):
@@ -694,7 +743,9 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheets = {name: workbook.create_sheet(name) for name in ("procedures", "documents", "fees", "fields")}
+    sheets = {
+        name: workbook.create_sheet(name) for name in ("procedures", "documents", "fees", "fields")
+    }
     for name, sheet in sheets.items():
         sheet.append(list(SHEETS[name]))
         for cell in sheet[1]:
@@ -756,7 +807,9 @@ def parse_json(content: bytes) -> tuple[Any, list[tuple[str, str]]]:
     except UnicodeDecodeError:
         return None, [("file", "tệp JSON phải mã hóa UTF-8")]
     except json.JSONDecodeError as exc:
-        return None, [("file", f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}")]
+        return None, [
+            ("file", f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}")
+        ]
 
 
 LocateFn = Callable[[str], str]

@@ -49,7 +49,11 @@ class Procedure(models.Model):
         "units.Agency", blank=True, related_name="procedures", help_text="Agencies that receive it"
     )
     workflow = models.ForeignKey(
-        "dossiers.Workflow", null=True, blank=True, on_delete=models.PROTECT, related_name="procedures"
+        "dossiers.Workflow",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedures",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -72,7 +76,9 @@ class ProcedureVersion(models.Model):
     field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="versions")
     levels = models.JSONField(default=list, help_text="ProcedureLevel values")
     online_mode = models.CharField(max_length=8, choices=OnlineMode.choices)
-    legacy_level = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Decree 43/2011 level 1–4")
+    legacy_level = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Decree 43/2011 level 1–4"
+    )
     steps = models.TextField(_("trình tự thực hiện"))
     method = models.TextField(_("cách thức thực hiện"))
     processing_time = models.DecimalField(max_digits=6, decimal_places=1)
@@ -101,7 +107,9 @@ class ProcedureVersion(models.Model):
     class Meta:
         ordering = ["procedure", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "version"], name="procedure_version_unique")
+            models.UniqueConstraint(
+                fields=["procedure", "version"], name="procedure_version_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -113,7 +121,9 @@ class ProcedureVersion(models.Model):
 
 
 class RequiredDocument(models.Model):
-    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="documents")
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="documents"
+    )
     code = models.CharField(max_length=40, help_text="Slot key used by the e-form and uploads")
     name = models.CharField(max_length=500)
     originals = models.PositiveSmallIntegerField(default=1)
@@ -126,7 +136,9 @@ class RequiredDocument(models.Model):
     class Meta:
         ordering = ["version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "code"], name="required_document_unique_code")
+            models.UniqueConstraint(
+                fields=["version", "code"], name="required_document_unique_code"
+            )
         ]
 
     def __str__(self) -> str:

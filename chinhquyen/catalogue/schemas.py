@@ -13,7 +13,9 @@ OnlineModeValue = Literal["full", "partial", "none"]
 
 
 class ProcedureFilters(Schema):
-    q: str = SchemaField("", max_length=200, description="Các từ cần tìm, không phân biệt dấu và hoa/thường")
+    q: str = SchemaField(
+        "", max_length=200, description="Các từ cần tìm, không phân biệt dấu và hoa/thường"
+    )
     agency: str | None = SchemaField(None, description="Mã định danh cơ quan tiếp nhận (QCVN 102)")
     field: str | None = SchemaField(None, description="Mã lĩnh vực")
     online_mode: OnlineModeValue | None = None

@@ -7,7 +7,6 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from chinhquyen.accounts.models import Role
-
 from chinhquyen.core.errors import NotFound
 from chinhquyen.units.models import Agency
 

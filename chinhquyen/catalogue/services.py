@@ -31,6 +31,10 @@ from .text import fold
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
+def _documents_in_order() -> Prefetch:
+    return Prefetch("documents", queryset=RequiredDocument.objects.order_by("position"))
+
+
 def version_record(version: ProcedureVersion) -> dict[str, Any]:
     """The version in the interchange format, exactly as ``interchange.clean_procedure`` would
     return it for the same content. Uses prefetched ``documents`` when present."""
@@ -48,7 +52,10 @@ def version_record(version: ProcedureVersion) -> dict[str, Any]:
         "processing_time_note": version.processing_time_note,
         "applicants": version.applicants,
         "implementing_agency": version.implementing_agency,
-        "fees": [{"name": f["name"], "amount": f["amount"], "note": f.get("note", "")} for f in version.fees],
+        "fees": [
+            {"name": f["name"], "amount": f["amount"], "note": f.get("note", "")}
+            for f in version.fees
+        ],
         "result_type": version.result_type,
         "legal_basis": list(version.legal_basis),
         "requirements": version.requirements,
@@ -58,7 +65,8 @@ def version_record(version: ProcedureVersion) -> dict[str, Any]:
         "effective_to": _iso(version.effective_to),
         "agency_kinds": list(version.agency_kinds),
         "documents": [
-            {key: getattr(doc, key) for key in interchange.DOCUMENT_KEYS} for doc in version.documents.all()
+            {key: getattr(doc, key) for key in interchange.DOCUMENT_KEYS}
+            for doc in version.documents.all()
         ],
         "form_schema": version.form_schema,
     }
@@ -66,6 +74,10 @@ def version_record(version: ProcedureVersion) -> dict[str, Any]:
 
 def _iso(value: date | str | None) -> str | None:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _user(actor):
@@ -126,7 +138,11 @@ def procedure_save(*, data: dict[str, Any], actor=None) -> tuple[ProcedureVersio
     ``ValidationFailed`` with errors keyed by JSON key (``documents[2].code``).
     """
     field_code = data.get("field") if isinstance(data, dict) else None
-    known = set(Field.objects.filter(code=field_code).values_list("code", flat=True)) if isinstance(field_code, str) else set()
+    known = (
+        set(Field.objects.filter(code=field_code).values_list("code", flat=True))
+        if isinstance(field_code, str)
+        else set()
+    )
     record, errors = interchange.clean_procedure(data, known_fields=known)
     if errors:
         raise ValidationFailed(_("Thủ tục hành chính không hợp lệ."), fields=errors)
@@ -146,7 +162,7 @@ def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVe
         if procedure.current_id is not None:
             current = (
                 ProcedureVersion.objects.select_related("procedure", "field")
-                .prefetch_related("documents")
+                .prefetch_related(_documents_in_order())
                 .get(pk=procedure.current_id)
             )
     old = version_record(current) if current else {}
@@ -177,15 +193,16 @@ def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVe
         legal_basis=record["legal_basis"],
         requirements=record["requirements"],
         decision_number=record["decision_number"],
-        decision_date=record["decision_date"],
-        effective_from=record["effective_from"],
-        effective_to=record["effective_to"],
+        decision_date=_date(record["decision_date"]),
+        effective_from=_date(record["effective_from"]),
+        effective_to=_date(record["effective_to"]),
         agency_kinds=record["agency_kinds"],
         form_schema=record["form_schema"],
         created_by=_user(actor),
     )
     RequiredDocument.objects.bulk_create(
-        RequiredDocument(version=version, position=i, **doc) for i, doc in enumerate(record["documents"])
+        RequiredDocument(version=version, position=i, **doc)
+        for i, doc in enumerate(record["documents"])
     )
     changes: dict[str, Any] = {
         key: [old.get(key), value] for key, value in record.items() if old.get(key) != value
@@ -193,7 +210,10 @@ def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVe
     changes["version"] = [current.version if current else None, number]
     if current is not None and _closes(previous=current, effective_from=version.effective_from):
         # The old version stays as it was, except that it now says until when it applied.
-        changes["previous_effective_to"] = [_iso(current.effective_to), _iso(version.effective_from)]
+        changes["previous_effective_to"] = [
+            _iso(current.effective_to),
+            _iso(version.effective_from),
+        ]
         current.effective_to = version.effective_from
         current.save(update_fields=["effective_to"])
     procedure.current = version
@@ -209,8 +229,12 @@ def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVe
 def _closes(*, previous: ProcedureVersion, effective_from: date | str) -> bool:
     """Whether the new version ends the previous one: only when it starts later (a correction
     with the same start date replaces it instead) and before the previous one would have ended."""
-    start = date.fromisoformat(effective_from) if isinstance(effective_from, str) else effective_from
-    return previous.effective_from < start and (previous.effective_to is None or start < previous.effective_to)
+    start = (
+        date.fromisoformat(effective_from) if isinstance(effective_from, str) else effective_from
+    )
+    return previous.effective_from < start and (
+        previous.effective_to is None or start < previous.effective_to
+    )
 
 
 def _link_agency_kinds(*, procedure: Procedure, kinds: list[str], actor=None) -> None:
@@ -221,7 +245,9 @@ def _link_agency_kinds(*, procedure: Procedure, kinds: list[str], actor=None) ->
 
 
 @transaction.atomic
-def procedure_link_agencies(*, procedure: Procedure, agencies: Iterable[Agency], actor=None) -> bool:
+def procedure_link_agencies(
+    *, procedure: Procedure, agencies: Iterable[Agency], actor=None
+) -> bool:
     """Make ``agencies`` exactly the agencies that receive the procedure. Returns whether the
     links changed. When the current version names ``agency_kinds``, the next save relinks every
     active agency of those kinds, so hand-made links are for procedures without kinds."""
@@ -282,7 +308,8 @@ class ImportReport:
     def raise_if_failed(self) -> None:
         if self.errors:
             raise ValidationFailed(
-                _("Tệp danh mục có %(count)d lỗi; chưa có gì được ghi.") % {"count": len(self.errors)},
+                _("Tệp danh mục có %(count)d lỗi; chưa có gì được ghi.")
+                % {"count": len(self.errors)},
                 code="catalogue_import_failed",
                 fields=self.error_fields(),
             )
@@ -292,7 +319,9 @@ class _DryRun(Exception):
     """Raised to roll back a dry run once its counts are known."""
 
 
-def catalogue_import(*, file_name: str, content: bytes, actor=None, dry_run: bool = False) -> ImportReport:
+def catalogue_import(
+    *, file_name: str, content: bytes, actor=None, dry_run: bool = False
+) -> ImportReport:
     """Import a catalogue file (``.json`` or ``.xlsx``), all or nothing.
 
     Every error is collected with its location (JSON path, or sheet!cell (column) for XLSX)
@@ -314,8 +343,14 @@ def catalogue_import(*, file_name: str, content: bytes, actor=None, dry_run: boo
 
     known = set(Field.objects.values_list("code", flat=True))
     fields, records, errors = interchange.clean_document(document, known_fields=known)
+    # A cell the reader already refused (a formula, broken JSON) was left out, so the validator
+    # reports it again as missing: keep only the reader's message for it.
+    reported = {problem.location for problem in report.errors}
     report.errors.extend(
-        ImportProblem(locate(path), message) for path, messages in errors.items() for message in messages
+        ImportProblem(where, message)
+        for path, messages in errors.items()
+        if (where := locate(path)) not in reported
+        for message in messages
     )
     if report.errors:
         return report
@@ -341,7 +376,9 @@ def catalogue_export_json() -> dict[str, Any]:
     versions = (
         procedures_current()
         .select_related("procedure", "field")
-        .prefetch_related(Prefetch("documents", queryset=RequiredDocument.objects.order_by("position")))
+        .prefetch_related(
+            Prefetch("documents", queryset=RequiredDocument.objects.order_by("position"))
+        )
         .order_by("procedure__code")
     )
     return {

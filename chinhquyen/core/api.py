@@ -77,8 +77,17 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "file", "payload")]
-    return ".".join(parts) or "__all__"
+    """("body", "payload", "form_data", 0, "x") -> "form_data[0].x": drop the parameter source
+    and the name ninja gives the whole body, keep the rest."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "form", "file", "cookie"):
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] in ("payload", "data", "filters"):
+            parts = parts[1:]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "__all__"
 
 
 @api.exception_handler(NinjaValidationError)
@@ -109,4 +118,9 @@ def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return problem(
+            request, status=400, code="malformed_request",
+            title="Không đọc được nội dung yêu cầu (JSON hoặc multipart không hợp lệ).", detail=str(exc),
+        )
     return problem(request, status=exc.status_code, code="http_error", title=str(exc))

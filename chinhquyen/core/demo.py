@@ -41,6 +41,7 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
         calendar_seed_demo()
     say(f"agencies: {len(agencies)} demo agencies")
     report = catalogue_import(file_name=CATALOGUE_FILE.name, content=CATALOGUE_FILE.read_bytes())
+    report.raise_if_failed()
     say(f"catalogue: {report}")
     User = get_user_model()
     created = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from chinhquyen.accounts.auth import bearer_or_session
 from chinhquyen.core.errors import ValidationFailed
@@ -44,8 +45,6 @@ class DossierIn(Schema):
 
 
 class ActionIn(Schema):
-    model_config = ConfigDict(extra="allow")
-
     action: str = Field(..., min_length=1, max_length=40)
     comment: str = Field("", max_length=4000)
     params: dict[str, Any] = Field(default_factory=dict)
@@ -199,8 +198,12 @@ def dossier_detail(request: HttpRequest, code: str):
 
 @router.post("/{code}/actions", auth=bearer_or_session, response=dict, summary="Thực hiện thao tác xử lý")
 def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
-    params = dict(payload.params)
-    params.update(payload.model_extra or {})
+    # Parameters may also be given beside "action" at the top level ({"action": "assign",
+    # "assignee": "chuyenvien"}); ninja drops unknown keys, so take them from the body.
+    raw = json.loads(request.body or b"{}")
+    known = set(ActionIn.model_fields)
+    params = {k: v for k, v in raw.items() if k not in known} if isinstance(raw, dict) else {}
+    params.update(payload.params)
     d = services.dossier_act(
         user=request.auth, code=code, action=payload.action, comment=payload.comment, params=params,
         file_ids=payload.file_ids,

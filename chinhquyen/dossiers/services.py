@@ -182,6 +182,24 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
     return None, given
 
 
+def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
+    """The version in force on ``day``: usually the current one; a version published ahead of
+    its effective date does not replace the one still in force."""
+
+    def in_force(v: ProcedureVersion) -> bool:
+        return v.effective_from <= day and (v.effective_to is None or day < v.effective_to)
+
+    if procedure.current is not None and in_force(procedure.current):
+        return procedure.current
+    for version in procedure.versions.order_by("-version"):
+        if in_force(version):
+            return version
+    raise ValidationFailed(
+        "Thủ tục không có phiên bản đang hiệu lực.", code="procedure_not_in_force",
+        fields={"procedure": ["Chưa hiệu lực hoặc đã hết hiệu lực."]},
+    )
+
+
 @transaction.atomic
 def dossier_submit(
     *,
@@ -203,12 +221,7 @@ def dossier_submit(
         raise ValidationFailed(
             "Không có thủ tục này.", code="procedure_unknown", fields={"procedure": [f"Không có thủ tục {procedure_code}."]}
         ) from None
-    version = procedure.current
-    if version is None:
-        raise ValidationFailed("Thủ tục chưa được công bố.", fields={"procedure": ["Chưa có phiên bản hiệu lực."]})
-    today = timezone.localtime(at).date()
-    if version.effective_from > today or (version.effective_to and version.effective_to <= today):
-        raise ValidationFailed("Thủ tục không còn hiệu lực.", fields={"procedure": ["Hết hiệu lực hoặc chưa hiệu lực."]})
+    version = _version_in_force(procedure, timezone.localtime(at).date())
     try:
         agency = Agency.objects.get(agency_id=agency_id, is_active=True)
     except Agency.DoesNotExist:
@@ -719,3 +732,14 @@ def dossier_act(
         changes={**ctx.changes, "role": role, "comment": ctx.comment, **({"data": ctx.event_data} if ctx.event_data else {})},
     )
     return dossier
+
+
+def workflow_install_standard() -> None:
+    """(Re)install the standard one-stop workflow. Idempotent; the data migration does the same."""
+    from .models import Workflow, WorkflowAction, WorkflowState
+    from .workflow import workflow_cache_clear
+    from .workflow_standard import install
+
+    with transaction.atomic():
+        install(Workflow, WorkflowState, WorkflowAction)
+    workflow_cache_clear()

@@ -11,7 +11,13 @@ from . import services
 from .models import CalendarOverride, WorkingTimePolicy
 
 WEEKDAYS = [
-    _("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ nhật"),
+    _("Thứ Hai"),
+    _("Thứ Ba"),
+    _("Thứ Tư"),
+    _("Thứ Năm"),
+    _("Thứ Sáu"),
+    _("Thứ Bảy"),
+    _("Chủ nhật"),
 ]
 
 
@@ -77,13 +83,20 @@ class WorkingTimePolicyForm(forms.ModelForm):
     class Meta:
         model = WorkingTimePolicy
         fields = [
-            "effective_from", "morning_start", "morning_end", "afternoon_start", "afternoon_end", "cutoff",
+            "effective_from",
+            "morning_start",
+            "morning_end",
+            "afternoon_start",
+            "afternoon_end",
+            "cutoff",
         ]
 
     def clean(self):
         data = super().clean()
         if all(data.get(name) is not None for name in services.POLICY_FIELDS):
-            errors = services.working_time_policy_errors(**{n: data[n] for n in services.POLICY_FIELDS})
+            errors = services.working_time_policy_errors(
+                **{n: data[n] for n in services.POLICY_FIELDS}
+            )
             for field, messages in errors.items():
                 for message in messages:
                     self.add_error(field, message)
@@ -94,8 +107,14 @@ class WorkingTimePolicyForm(forms.ModelForm):
 class WorkingTimePolicyAdmin(admin.ModelAdmin):
     form = WorkingTimePolicyForm
     list_display = [
-        "effective_from", "morning_start", "morning_end", "afternoon_start", "afternoon_end", "cutoff",
-        "updated_at", "updated_by",
+        "effective_from",
+        "morning_start",
+        "morning_end",
+        "afternoon_start",
+        "afternoon_end",
+        "cutoff",
+        "updated_at",
+        "updated_by",
     ]
     list_select_related = ["updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
@@ -120,4 +139,6 @@ class WorkingTimePolicyAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            services.working_time_policy_delete(effective_from=obj.effective_from, actor=request.user)
+            services.working_time_policy_delete(
+                effective_from=obj.effective_from, actor=request.user
+            )

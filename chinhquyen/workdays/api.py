@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from chinhquyen.core.errors import ValidationFailed
 
@@ -53,7 +53,9 @@ def _invalid(param: str, message: str) -> ValidationFailed:
 
 def _parse_datetime(param: str, raw: str | None) -> dt.datetime:
     if raw is None or not raw.strip():
-        raise _invalid(param, _("Thiếu tham số %(param)s (thời điểm theo ISO 8601).") % {"param": param})
+        raise _invalid(
+            param, _("Thiếu tham số %(param)s (thời điểm theo ISO 8601).") % {"param": param}
+        )
     text = raw.strip()
     try:
         return dt.datetime.fromisoformat(text)
@@ -98,13 +100,19 @@ def _number_out(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-@router.get("/due-date", response=DueDateOut, auth=None, summary="Tính hạn xử lý theo ngày/giờ làm việc")
+@router.get(
+    "/due-date", response=DueDateOut, auth=None, summary="Tính hạn xử lý theo ngày/giờ làm việc"
+)
 def due_date_view(
     request: HttpRequest,
-    start: str | None = None,
-    days: str | None = None,
-    hours: str | None = None,
-    cutoff: str | None = None,
+    start: str | None = Query(
+        None, description="Thời điểm tiếp nhận, ISO 8601, ví dụ 2025-01-24T10:00:00+07:00."
+    ),
+    days: str | None = Query(None, description="Số ngày làm việc (≥ 0, ≤ 3650; cho phép 0.5)."),
+    hours: str | None = Query(None, description="Số giờ làm việc (≥ 0, ≤ 29200), thay cho days."),
+    cutoff: str | None = Query(
+        None, description="true (mặc định) | false: áp dụng giờ chốt 15:00 với hồ sơ giấy."
+    ),
 ):
     """Hạn xử lý tính từ `start` (ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam) cộng
     `days` ngày làm việc hoặc `hours` giờ làm việc (chỉ một trong hai). `cutoff=false` bỏ quy tắc
@@ -113,7 +121,9 @@ def due_date_view(
     days_value = _parse_number("days", days)
     hours_value = _parse_number("hours", hours)
     apply_cutoff = _parse_bool("cutoff", cutoff, default=True)
-    due_at = calendar.due_date(start_at, days=days_value, hours=hours_value, apply_cutoff=apply_cutoff)
+    due_at = calendar.due_date(
+        start_at, days=days_value, hours=hours_value, apply_cutoff=apply_cutoff
+    )
     return {
         "start": calendar.as_vietnam_time(start_at),
         "effective_start": calendar.effective_start(start_at, apply_cutoff=apply_cutoff),
@@ -124,8 +134,13 @@ def due_date_view(
     }
 
 
-@router.get("/days", response=YearOut, auth=None, summary="Ngày nghỉ lễ, nghỉ bù và làm bù trong năm")
-def days_view(request: HttpRequest, year: str | None = None):
+@router.get(
+    "/days", response=YearOut, auth=None, summary="Ngày nghỉ lễ, nghỉ bù và làm bù trong năm"
+)
+def days_view(
+    request: HttpRequest,
+    year: str | None = Query(None, description="Năm, ví dụ 2026 (mặc định: năm hiện tại)."),
+):
     """Các ngày nghỉ (lễ, Tết, nghỉ bù, hoán đổi) và ngày làm việc bù của năm `year` (mặc định:
     năm hiện tại). Không liệt kê thứ Bảy, Chủ nhật thông thường."""
     if year is None or year.strip() == "":
@@ -138,7 +153,8 @@ def days_view(request: HttpRequest, year: str | None = None):
     if not calendar.MIN_YEAR <= year_value <= calendar.MAX_YEAR:
         raise _invalid(
             "year",
-            _("year phải từ %(min)s đến %(max)s.") % {"min": calendar.MIN_YEAR, "max": calendar.MAX_YEAR},
+            _("year phải từ %(min)s đến %(max)s.")
+            % {"min": calendar.MIN_YEAR, "max": calendar.MAX_YEAR},
         )
     named = selectors.calendar_year_days(year=year_value)
     return {

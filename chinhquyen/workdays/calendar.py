@@ -100,7 +100,9 @@ class DeadlineState(StrEnum):
 
 
 def _tod(t: dt.time) -> dt.timedelta:
-    return dt.timedelta(hours=t.hour, minutes=t.minute, seconds=t.second, microseconds=t.microsecond)
+    return dt.timedelta(
+        hours=t.hour, minutes=t.minute, seconds=t.second, microseconds=t.microsecond
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,10 @@ class WorkingHours:
 
 
 DEFAULT_HOURS = WorkingHours(
-    DEFAULT_MORNING_START, DEFAULT_MORNING_END, DEFAULT_AFTERNOON_START, DEFAULT_AFTERNOON_END,
+    DEFAULT_MORNING_START,
+    DEFAULT_MORNING_END,
+    DEFAULT_AFTERNOON_START,
+    DEFAULT_AFTERNOON_END,
     DEFAULT_CUTOFF,
 )
 
@@ -206,7 +211,9 @@ def _current() -> _Snapshot:
             overrides=overrides,
             policy_starts=[p.effective_from.toordinal() for p in policies],
             policy_hours=[
-                WorkingHours(p.morning_start, p.morning_end, p.afternoon_start, p.afternoon_end, p.cutoff)
+                WorkingHours(
+                    p.morning_start, p.morning_end, p.afternoon_start, p.afternoon_end, p.cutoff
+                )
                 for p in policies
             ],
         )
@@ -241,7 +248,8 @@ def _library_year(year: int) -> tuple[dict[dt.date, str], dict[dt.date, str]]:
 def _check_year(year: int, field_name: str = "date") -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise CalendarOutOfRange(
-            _("Lịch làm việc chỉ hỗ trợ các năm từ %(min)s đến %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR},
+            _("Lịch làm việc chỉ hỗ trợ các năm từ %(min)s đến %(max)s.")
+            % {"min": MIN_YEAR, "max": MAX_YEAR},
             fields={field_name: [_("Năm %(year)s nằm ngoài phạm vi hỗ trợ.") % {"year": year}]},
         )
 
@@ -344,16 +352,20 @@ def _add_working_days(snap: _Snapshot, d: dt.date, n: int) -> dt.date:
     return dt.date.fromordinal(days[index])
 
 
-def _effective(snap: _Snapshot, local: dt.datetime, apply_cutoff: bool) -> tuple[dt.date, dt.timedelta]:
+def _effective(
+    snap: _Snapshot, local: dt.datetime, apply_cutoff: bool
+) -> tuple[dt.date, dt.timedelta]:
     d = local.date()
     tod = local - dt.datetime(d.year, d.month, d.day, tzinfo=VN_TZ)
     if d not in _year(snap, d.year).off:
         h = _hours(snap, d)
         if tod < h.morning_start_tod:
             return d, h.morning_start_tod
+        # Windows are closed at both ends: 11:30:00 and 17:00:00 are still office hours, so a
+        # due time that lands on a window end (see _add_duration) can start a new time limit.
         late = apply_cutoff and tod > h.cutoff_tod
-        if not late and tod < h.afternoon_end_tod:
-            if h.morning_end_tod <= tod < h.afternoon_start_tod:
+        if not late and tod <= h.afternoon_end_tod:
+            if h.morning_end_tod < tod < h.afternoon_start_tod:
                 return d, h.afternoon_start_tod
             return d, tod
     d = _next_working(snap, d)
@@ -401,7 +413,9 @@ def _as_decimal(name: str, value: object) -> Decimal:
     try:
         number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation as exc:  # pragma: no cover - Decimal(int) cannot fail
-        raise ValidationFailed(_("Giá trị không hợp lệ."), fields={name: [_("Phải là một số.")]}) from exc
+        raise ValidationFailed(
+            _("Giá trị không hợp lệ."), fields={name: [_("Phải là một số.")]}
+        ) from exc
     if not number.is_finite():
         raise ValidationFailed(
             _("Giá trị %(name)s phải là một số hữu hạn.") % {"name": name},
@@ -412,7 +426,9 @@ def _as_decimal(name: str, value: object) -> Decimal:
 
 def _validate_amount(days: object, hours: object) -> tuple[str, Decimal]:
     if (days is None) == (hours is None):
-        message = _("Cần đúng một trong hai tham số: số ngày làm việc (days) hoặc số giờ làm việc (hours).")
+        message = _(
+            "Cần đúng một trong hai tham số: số ngày làm việc (days) hoặc số giờ làm việc (hours)."
+        )
         raise ValidationFailed(message, fields={"days": [message], "hours": [message]})
     name, raw = ("days", days) if days is not None else ("hours", hours)
     value = _as_decimal(name, raw)
@@ -429,7 +445,9 @@ def _validate_amount(days: object, hours: object) -> tuple[str, Decimal]:
 
 
 def _decimal_duration(unit: dt.timedelta, factor: Decimal) -> dt.timedelta:
-    micros = (Decimal(unit // dt.timedelta(microseconds=1)) * factor).to_integral_value(ROUND_HALF_UP)
+    micros = (Decimal(unit // dt.timedelta(microseconds=1)) * factor).to_integral_value(
+        ROUND_HALF_UP
+    )
     return dt.timedelta(microseconds=int(micros))
 
 
@@ -499,11 +517,16 @@ def working_hours(d: dt.date) -> WorkingHours:
 def effective_start(start: dt.datetime, *, apply_cutoff: bool = True) -> dt.datetime:
     """When the clock starts for something received at ``start``.
 
-    * a working day, within office hours, at or before the cut-off: ``start`` itself;
+    * a working day, within office hours (windows include their ends: 07:30–11:30 and
+      13:00–17:00), at or before the cut-off: ``start`` itself;
     * before the morning start of a working day: that morning start;
-    * in the lunch break (morning end ≤ t < afternoon start): the afternoon start;
-    * after the cut-off (only when ``apply_cutoff``; 15:00:00 itself is not after), at or after
-      the afternoon end, or on a day off: the next working day's morning start.
+    * in the lunch break (11:30 < t < 13:00): the afternoon start;
+    * after the cut-off (only when ``apply_cutoff``; 15:00:00 itself is not after), after the
+      afternoon end (17:00:00 itself is not after), or on a day off: the next working day's
+      morning start.
+
+    So a due time returned by ``due_date`` (which may be 11:30 or 17:00) is its own effective
+    start with ``apply_cutoff=False``, and time limits can be chained.
     """
     snap = _current()
     d, tod = _effective(snap, _to_local(start), apply_cutoff)
@@ -524,8 +547,9 @@ def due_date(
     allowed (int, Decimal, or float).
 
     * ``days``: the whole part moves to the n-th working day after the effective start, keeping
-      its time of day (Mon 10:00 + 5 → next Mon 10:00); the fraction is a share of that day's
-      working hours, added as ``hours`` are (0.5 day = 4 working hours with the default policy).
+      its time of day (Mon 10:00 + 5 → next Mon 10:00), even if a new ``WorkingTimePolicy``
+      starts in between; the fraction is a share of the effective start day's working hours,
+      added as ``hours`` are (0.5 day = 4 working hours with the default policy).
     * ``hours``: working time is consumed only inside office-hour windows of working days
       (Mon 16:00 + 3 h without cut-off → 1 h on Monday, 2 h on Tuesday → Tue 09:30). A result that
       lands exactly on a window end stays there (07:30 + 4 h → 11:30 the same day).

@@ -109,9 +109,7 @@ class WorkingTimePolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(cutoff__gt=F("morning_start")) & Q(cutoff__lte=F("afternoon_end")),
                 name="workdays_policy_cutoff_in_day",
-                violation_error_message=_(
-                    "Giờ chốt nhận hồ sơ phải nằm trong ngày làm việc."
-                ),
+                violation_error_message=_("Giờ chốt nhận hồ sơ phải nằm trong ngày làm việc."),
             ),
         ]
 

@@ -164,9 +164,13 @@ def working_time_policy_set(
     errors = working_time_policy_errors(**new)
     if errors:
         raise ValidationFailed(_("Giờ làm việc không hợp lệ."), fields=errors)
-    policy = WorkingTimePolicy.objects.select_for_update().filter(effective_from=effective_from).first()
+    policy = (
+        WorkingTimePolicy.objects.select_for_update().filter(effective_from=effective_from).first()
+    )
     if policy is None:
-        policy = WorkingTimePolicy.objects.create(effective_from=effective_from, updated_by=actor, **new)
+        policy = WorkingTimePolicy.objects.create(
+            effective_from=effective_from, updated_by=actor, **new
+        )
         changes = {key: [None, value.isoformat()] for key, value in new.items()}
     else:
         changes = {
@@ -193,7 +197,9 @@ def working_time_policy_set(
 
 @transaction.atomic
 def working_time_policy_delete(*, effective_from: dt.date, actor=None) -> None:
-    policy = WorkingTimePolicy.objects.select_for_update().filter(effective_from=effective_from).first()
+    policy = (
+        WorkingTimePolicy.objects.select_for_update().filter(effective_from=effective_from).first()
+    )
     if policy is None:
         raise NotFound(_("Không có quy định giờ làm việc áp dụng từ ngày này."))
     changes = {key: [getattr(policy, key).isoformat(), None] for key in POLICY_FIELDS}
@@ -226,37 +232,49 @@ class Announcement:
 # overrides, so this list can state announcements in full, as published.
 ANNOUNCEMENTS: tuple[Announcement, ...] = (
     Announcement(
-        dt.date(2025, 1, 25), dt.date(2025, 2, 2), OverrideKind.DAY_OFF,
+        dt.date(2025, 1, 25),
+        dt.date(2025, 2, 2),
+        OverrideKind.DAY_OFF,
         "Nghỉ Tết Nguyên Đán Ất Tỵ theo Thông báo của Thủ tướng",
         "Thông báo số 6150/TB-BLĐTBXH (2024) của Bộ Lao động – Thương binh và Xã hội: "
         "công chức, viên chức nghỉ từ thứ Bảy 25/01/2025 đến hết Chủ nhật 02/02/2025.",
     ),
     Announcement(
-        dt.date(2025, 4, 26), dt.date(2025, 4, 26), OverrideKind.WORKING_DAY,
+        dt.date(2025, 4, 26),
+        dt.date(2025, 4, 26),
+        OverrideKind.WORKING_DAY,
         "Làm việc bù cho ngày nghỉ 02/05/2025",
         "Hoán đổi ngày làm việc dịp 30/4 – 1/5/2025 được Thủ tướng Chính phủ đồng ý: "
         "nghỉ thứ Sáu 02/05/2025, làm bù thứ Bảy 26/04/2025.",
     ),
     Announcement(
-        dt.date(2025, 5, 2), dt.date(2025, 5, 2), OverrideKind.DAY_OFF,
+        dt.date(2025, 5, 2),
+        dt.date(2025, 5, 2),
+        OverrideKind.DAY_OFF,
         "Nghỉ hoán đổi dịp 30/4 – 1/5 (làm bù thứ Bảy 26/04/2025)",
         "Hoán đổi ngày làm việc dịp 30/4 – 1/5/2025 được Thủ tướng Chính phủ đồng ý: "
         "nghỉ thứ Sáu 02/05/2025, làm bù thứ Bảy 26/04/2025.",
     ),
     Announcement(
-        dt.date(2026, 1, 2), dt.date(2026, 1, 2), OverrideKind.DAY_OFF,
+        dt.date(2026, 1, 2),
+        dt.date(2026, 1, 2),
+        OverrideKind.DAY_OFF,
         "Nghỉ hoán đổi dịp Tết Dương lịch 2026 (làm bù thứ Bảy 10/01/2026)",
         "Chính phủ đồng ý hoán đổi ngày làm việc (25/12/2025); Thông báo của Bộ Nội vụ: "
         "nghỉ thứ Sáu 02/01/2026, làm bù thứ Bảy 10/01/2026.",
     ),
     Announcement(
-        dt.date(2026, 1, 10), dt.date(2026, 1, 10), OverrideKind.WORKING_DAY,
+        dt.date(2026, 1, 10),
+        dt.date(2026, 1, 10),
+        OverrideKind.WORKING_DAY,
         "Làm việc bù cho ngày nghỉ 02/01/2026",
         "Chính phủ đồng ý hoán đổi ngày làm việc (25/12/2025); Thông báo của Bộ Nội vụ: "
         "nghỉ thứ Sáu 02/01/2026, làm bù thứ Bảy 10/01/2026.",
     ),
     Announcement(
-        dt.date(2026, 2, 14), dt.date(2026, 2, 22), OverrideKind.DAY_OFF,
+        dt.date(2026, 2, 14),
+        dt.date(2026, 2, 22),
+        OverrideKind.DAY_OFF,
         "Nghỉ Tết Nguyên Đán Bính Ngọ theo Thông báo của Thủ tướng",
         "Thông báo của Bộ Nội vụ theo ý kiến của Thủ tướng Chính phủ: công chức, viên chức nghỉ "
         "từ thứ Bảy 14/02/2026 đến hết Chủ nhật 22/02/2026.",
@@ -277,7 +295,10 @@ def calendar_seed_demo(*, actor=None) -> list[CalendarOverride]:
             if day not in existing and calendar.base_is_working_day(day) != wants_work:
                 created.append(
                     calendar_override_set(
-                        date=day, kind=item.kind, name=item.name, legal_basis=item.legal_basis,
+                        date=day,
+                        kind=item.kind,
+                        name=item.name,
+                        legal_basis=item.legal_basis,
                         actor=actor,
                     )
                 )

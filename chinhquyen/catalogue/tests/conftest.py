@@ -10,19 +10,6 @@ from chinhquyen.catalogue.services import catalogue_import
 from . import factories
 
 
-@pytest.fixture(autouse=True)
-def _audit_utc_shim(monkeypatch):
-    # TEMPORARY, remove once chinhquyen/audit/services.py stops using django.utils.timezone.UTC
-    # (gone since Django 5.0; every audit_record call fails with AttributeError without this).
-    # Patched per test and undone after it, so the audit app's own tests still see the bug.
-    import datetime as dt
-
-    from django.utils import timezone
-
-    if not hasattr(timezone, "UTC"):
-        monkeypatch.setattr(timezone, "UTC", dt.UTC, raising=False)
-
-
 @pytest.fixture
 def fields(db) -> dict[str, Field]:
     return {f["code"]: Field.objects.create(**f) for f in factories.FIELDS}
@@ -34,7 +21,9 @@ def load_json(db):
 
     def load(doc: dict, **kwargs):
         report = catalogue_import(
-            file_name="catalogue.json", content=json.dumps(doc, ensure_ascii=False).encode(), **kwargs
+            file_name="catalogue.json",
+            content=json.dumps(doc, ensure_ascii=False).encode(),
+            **kwargs,
         )
         assert report.ok, [str(e) for e in report.errors]
         return report
@@ -47,8 +36,12 @@ def agencies(db):
     from chinhquyen.units.services import agency_create
 
     return {
-        "xa_a": agency_create(agency_id="000.01.31.H26", name="UBND phường Thử Nghiệm A", kind="ubnd_xa"),
-        "xa_b": agency_create(agency_id="000.02.31.H26", name="UBND xã Thử Nghiệm B", kind="ubnd_xa"),
+        "xa_a": agency_create(
+            agency_id="000.01.31.H26", name="UBND phường Thử Nghiệm A", kind="ubnd_xa"
+        ),
+        "xa_b": agency_create(
+            agency_id="000.02.31.H26", name="UBND xã Thử Nghiệm B", kind="ubnd_xa"
+        ),
         "xa_closed": agency_create(
             agency_id="000.03.31.H26", name="UBND xã Đã Sáp Nhập", kind="ubnd_xa", is_active=False
         ),

@@ -116,7 +116,9 @@ def marriage(**overrides: Any) -> dict[str, Any]:
     return {**copy.deepcopy(_MARRIAGE), **overrides}
 
 
-def document(*procedures: dict[str, Any], fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def document(
+    *procedures: dict[str, Any], fields: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "fields": copy.deepcopy(FIELDS if fields is None else fields),

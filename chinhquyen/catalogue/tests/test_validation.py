@@ -110,7 +110,9 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("mutate", "key", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("mutate", "key", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_an_invalid_procedure_is_refused_with_the_error_at_its_key(fields, mutate, key, message):
     data = factories.birth()
     mutate(data)
@@ -132,7 +134,12 @@ def test_all_errors_of_a_procedure_are_reported_together(fields):
     with pytest.raises(ValidationFailed) as caught:
         procedure_save(data=data)
 
-    assert set(caught.value.fields) == {"processing_time", "levels", "online_mode", "documents[1].code"}
+    assert set(caught.value.fields) == {
+        "processing_time",
+        "levels",
+        "online_mode",
+        "documents[1].code",
+    }
 
 
 @pytest.mark.parametrize(
@@ -165,5 +172,6 @@ def test_optional_keys_may_be_left_out(fields):
 
 
 def test_a_procedure_that_is_not_an_object_is_refused(fields):
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as caught:
         procedure_save(data=["1.001193"])
+    assert caught.value.fields == {"__all__": ["phải là một đối tượng"]}

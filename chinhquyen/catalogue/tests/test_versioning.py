@@ -20,8 +20,14 @@ def test_a_new_procedure_gets_version_one_as_its_current_version(fields):
     procedure = Procedure.objects.get(code="1.001193")
     assert procedure.current_id == version.pk
     assert version.processing_time == Decimal("1.0")
-    assert [d.code for d in version.documents.order_by("position")] == ["to-khai", "giay-chung-sinh"]
-    assert version.documents.get(code="to-khai").template_url == "https://example.gov.vn/to-khai.docx"
+    assert (version.effective_from, version.decision_date) == (date(2025, 7, 1), date(2025, 6, 20))
+    assert [d.code for d in version.documents.order_by("position")] == [
+        "to-khai",
+        "giay-chung-sinh",
+    ]
+    assert (
+        version.documents.get(code="to-khai").template_url == "https://example.gov.vn/to-khai.docx"
+    )
 
 
 def test_saving_the_same_content_again_creates_no_version(fields):
@@ -97,7 +103,9 @@ def test_every_new_version_is_audited_with_old_and_new_values(fields, django_use
     procedure_save(data=factories.birth(processing_time=2), actor=officer)
     procedure_save(data=factories.birth(processing_time=2), actor=officer)  # unchanged: no record
 
-    records = list(AuditRecord.objects.filter(chain="procedure:1.001193", event="procedure.version_created"))
+    records = list(
+        AuditRecord.objects.filter(chain="procedure:1.001193", event="procedure.version_created")
+    )
     assert len(records) == 2
     assert records[0].changes["version"] == [None, 1]
     assert records[1].changes["version"] == [1, 2]
@@ -124,7 +132,9 @@ def test_renaming_a_field_refreshes_the_search_text(fields):
 def test_agency_kinds_link_the_active_agencies_of_those_kinds(fields, agencies):
     procedure_save(data=factories.birth(agency_kinds=["ubnd_xa"]))
 
-    linked = set(Procedure.objects.get(code="1.001193").agencies.values_list("agency_id", flat=True))
+    linked = set(
+        Procedure.objects.get(code="1.001193").agencies.values_list("agency_id", flat=True)
+    )
     assert linked == {agencies["xa_a"].agency_id, agencies["xa_b"].agency_id}
 
 
@@ -133,7 +143,9 @@ def test_changing_agency_kinds_relinks_and_is_a_new_version(fields, agencies):
     version, created = procedure_save(data=factories.birth(agency_kinds=["so"]))
 
     assert created is True and version.version == 2
-    linked = list(Procedure.objects.get(code="1.001193").agencies.values_list("agency_id", flat=True))
+    linked = list(
+        Procedure.objects.get(code="1.001193").agencies.values_list("agency_id", flat=True)
+    )
     assert linked == [agencies["so"].agency_id]
 
 
@@ -153,5 +165,8 @@ def test_linking_the_same_agencies_again_changes_nothing(fields, agencies):
     procedure = Procedure.objects.get(code="1.009972")
     procedure_link_agencies(procedure=procedure, agencies=[agencies["xa_a"], agencies["so"]])
 
-    assert procedure_link_agencies(procedure=procedure, agencies=[agencies["so"], agencies["xa_a"]]) is False
+    assert (
+        procedure_link_agencies(procedure=procedure, agencies=[agencies["so"], agencies["xa_a"]])
+        is False
+    )
     assert AuditRecord.objects.filter(event="procedure.agencies_linked").count() == 1

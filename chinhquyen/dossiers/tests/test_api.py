@@ -61,10 +61,11 @@ def test_missing_fields_and_wrong_types_are_field_errors(world):
     assert all({"field", "message"} <= set(e) for e in data["errors"])
 
 
-def test_malformed_json_is_a_422_problem_not_a_crash(world):
+def test_malformed_json_is_a_400_problem_not_a_crash(world):
     api = Api(world.citizen)
     resp = api.client.post("/api/v1/dossiers", data="{not json", content_type="application/json", headers=api.headers)
-    problem(resp, 422)
+    problem(resp, 400, "malformed_request")
+    assert not Dossier.objects.exists()
 
 
 def test_form_errors_name_the_field_of_the_form(world):

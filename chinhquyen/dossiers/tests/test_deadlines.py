@@ -179,3 +179,16 @@ def test_waiting_for_payment_does_not_count_against_the_agency(world):
     d = dossier_act(user=world.counter_a, code=d.code, action="confirm_payment", at=at(2026, 3, 5, 10))
     assert d.state == "approved"
     assert d.due_at == at(2026, 3, 11, 9), "moved by the 2 working days spent waiting"
+
+
+def test_a_version_published_ahead_of_its_date_does_not_replace_the_one_in_force(world):
+    from chinhquyen.catalogue.services import procedure_save
+    from conftest import procedure_data
+
+    procedure_save(data=procedure_data(processing_time=12, effective_from="2026-06-01"))
+    before = dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_a.agency_id,
+                            form_data=VALID_FORM, at=at(2026, 5, 29))
+    after = dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_a.agency_id,
+                           form_data=VALID_FORM, at=at(2026, 6, 1))
+    assert before.procedure_version.processing_time == 5
+    assert after.procedure_version.processing_time == 12

@@ -15,9 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--format", choices=["json", "xlsx"], help="Mặc định: theo đuôi của -o, không có thì json"
+            "--format",
+            choices=["json", "xlsx"],
+            help="Mặc định: theo đuôi của -o, không có thì json",
         )
-        parser.add_argument("-o", "--output", type=Path, help="Tệp ghi ra (mặc định: stdout, chỉ với json)")
+        parser.add_argument(
+            "-o", "--output", type=Path, help="Tệp ghi ra (mặc định: stdout, chỉ với json)"
+        )
 
     def handle(self, *args, format: str | None, output: Path | None, **options) -> None:  # noqa: A002
         fmt = format or ("xlsx" if output and output.suffix.lower() == ".xlsx" else "json")
@@ -26,7 +30,9 @@ class Command(BaseCommand):
                 raise CommandError("Định dạng xlsx cần -o TỆP.")
             content = catalogue_export_xlsx()
         else:
-            content = (json.dumps(catalogue_export_json(), ensure_ascii=False, indent=2) + "\n").encode()
+            content = (
+                json.dumps(catalogue_export_json(), ensure_ascii=False, indent=2) + "\n"
+            ).encode()
         if output is None:
             self.stdout.write(content.decode(), ending="")
             return

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `make bench`: dossier submission and public status lookup against a real server (gunicorn) on
+# PostgreSQL, measured with wrk beside bare Django endpoints doing one INSERT / one SELECT.
+# See docs/benchmarks.md. A benchmark, not a test: missing a target never fails it; the harness
+# failing does (server not starting, a checked request failing, more than 1 % errors).
+#
+# Knobs (environment):
+#   BENCH_WORKERS=3 BENCH_THREADS=1   gunicorn workers; THREADS > 1 selects the gthread worker
+#   BENCH_CONNECTIONS=32 BENCH_WRK_THREADS=2 BENCH_DURATION=20s BENCH_WARMUP=5s
+#   BENCH_USERS=200 BENCH_DOSSIERS=2000   BENCH_SCENARIOS=submit,bare_insert,status,bare_select
+#   BENCH_PORT=8077   BENCH_KEEP_DB=1 (do not drop the database at the end)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+PORT=${BENCH_PORT:-8077}
+WORKERS=${BENCH_WORKERS:-3}
+THREADS=${BENCH_THREADS:-1}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+DURATION=${BENCH_DURATION:-20s}
+WARMUP=${BENCH_WARMUP:-5s}
+USERS=${BENCH_USERS:-200}
+DOSSIERS=${BENCH_DOSSIERS:-2000}
+SCENARIOS=${BENCH_SCENARIOS:-submit,bare_insert,status,bare_select}
+STAMP=$(date +%Y%m%d%H%M%S)
+OUT=var/bench
+DB=chinhquyen_bench_${STAMP}
+PGHOST_URL=postgres://postgres@127.0.0.1:5432
+URL=http://127.0.0.1:${PORT}
+if [ "$THREADS" -gt 1 ]; then WORKER_CLASS=gthread; else WORKER_CLASS=sync; fi
+
+say() { echo "bench: $*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+# --- tools ----------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || die "wrk is missing: sudo apt-get install wrk"
+  say "installing wrk"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+for tool in psql pg_isready curl; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install postgresql-client curl)"
+done
+[ -x "$PY" ] || die "$PY is missing: run make setup"
+[ -x .venv/bin/gunicorn ] || die ".venv/bin/gunicorn is missing: run make setup"
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+if ! pg_isready -q -h 127.0.0.1; then
+  command -v pg_ctlcluster >/dev/null 2>&1 || die "PostgreSQL is not running at 127.0.0.1:5432 and is not installed here (apt-get install postgresql)"
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  say "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+  pg_isready -q -h 127.0.0.1 || die "PostgreSQL did not start"
+fi
+
+GUNICORN_PID=
+cleanup() {
+  status=$?
+  if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$GUNICORN_PID" 2>/dev/null || true
+  fi
+  if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then
+    say "kept database $DB"
+  else
+    psql "$PGHOST_URL/postgres" -XqAc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "database $DB"
+psql "$PGHOST_URL/postgres" -XqAc "CREATE DATABASE \"$DB\"" >/dev/null
+export DATABASE_URL=$PGHOST_URL/$DB
+export DJANGO_SETTINGS_MODULE=config.settings.production
+SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
+export SECRET_KEY
+export SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=127.0.0.1 DEBUG=false BENCH_ENDPOINTS=true
+export LOG_LEVEL=WARNING DATABASE_CONN_MAX_AGE=600
+
+mkdir -p "$OUT"
+"$PY" manage.py migrate --noinput -v0
+"$PY" manage.py bench_prepare --users "$USERS" --dossiers "$DOSSIERS" --out "$OUT"
+
+# --- server ---------------------------------------------------------------------------------
+say "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads on $URL"
+.venv/bin/gunicorn config.wsgi \
+  --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class "$WORKER_CLASS" --threads "$THREADS" \
+  --backlog 2048 --keep-alive 5 --worker-tmp-dir /dev/shm \
+  --log-level warning --error-logfile "$OUT/gunicorn.log" &
+GUNICORN_PID=$!
+first_row=$(head -n1 "$OUT/rows.txt")
+for _ in $(seq 60); do
+  curl -fsS -o /dev/null "$URL/bench/select?id=$first_row" 2>/dev/null && break
+  kill -0 "$GUNICORN_PID" 2>/dev/null || die "gunicorn exited; see $OUT/gunicorn.log"
+  sleep 0.5
+done
+curl -fsS -o /dev/null "$URL/bench/select?id=$first_row" || die "gunicorn does not answer on $URL; see $OUT/gunicorn.log"
+
+SERVER_JSON=$("$PY" - "$WORKERS" "$WORKER_CLASS" "$THREADS" <<'EOF'
+import json, subprocess, sys
+workers, klass, threads = sys.argv[1], sys.argv[2], sys.argv[3]
+version = subprocess.run([".venv/bin/gunicorn", "--version"], capture_output=True, text=True).stdout.strip()
+import django
+print(json.dumps({
+    "summary": f"gunicorn {workers} {klass} workers" + (f" x {threads} threads" if klass == "gthread" else ""),
+    "gunicorn": version, "workers": int(workers), "worker_class": klass, "threads": int(threads),
+    "django": django.get_version(), "settings": "config.settings.production",
+    "conn_max_age": 600, "debug": False, "log_level": "WARNING",
+}))
+EOF
+)
+
+set +e
+"$PY" scripts/bench/run.py --url "$URL" --data "$OUT" --database-url "$DATABASE_URL" \
+  --results "$OUT/results-$STAMP.json" --duration "$DURATION" --warmup "$WARMUP" \
+  --connections "$CONNECTIONS" --wrk-threads "$WRK_THREADS" --scenarios "$SCENARIOS" \
+  --server "$SERVER_JSON" --tag "$STAMP"
+rc=$?
+set -e
+if [ -s "$OUT/gunicorn.log" ]; then
+  say "gunicorn wrote to $OUT/gunicorn.log (last lines):"
+  tail -n 5 "$OUT/gunicorn.log"
+fi
+exit "$rc"

@@ -1,0 +1,364 @@
+"""Drive the load generator for `make bench` and report (called by scripts/bench.sh).
+
+For each scenario: one checked request (the exact expected status, or the harness fails), a
+warm-up run whose figures are thrown away, then the measured run. Around the measured run it
+samples the CPU time used by gunicorn, PostgreSQL and wrk and counts the rows the run wrote.
+Prints a table, the ratios to the bare endpoints and the verdict against the targets of the issue,
+and writes everything to a JSON file.
+
+Exit status: 0 whatever the figures are (a benchmark, not a test); 2 when a checked request
+fails; 3 when a measured run has more than 1 % of errors (wrong status, socket errors, timeouts).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+TARGETS = {
+    "submit_rps": 300.0,
+    "submit_p99_ms": 150.0,
+    "submit_ratio": 0.4,
+    "status_rps": 1500.0,
+}
+MAX_ERROR_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    what: str
+    expect: int
+    table: str | None = None  # rows counted before/after: every 2xx must have written one
+
+
+SCENARIOS = {
+    s.name: s
+    for s in (
+        Scenario("submit", "POST /api/v1/dossiers (Bearer, Idempotency-Key)", 201, "dossiers_dossier"),
+        Scenario("bare_insert", "POST /bench/insert (plain view, one INSERT)", 201, "core_benchrow"),
+        Scenario("status", "GET /api/v1/dossiers/{code}/status (public)", 200),
+        Scenario("bare_select", "GET /bench/select?id= (plain view, one SELECT)", 200),
+    )
+}
+PAIRS = (("submit", "bare_insert"), ("status", "bare_select"))
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def psql(database_url: str, sql: str) -> str:
+    out = subprocess.run(
+        ["psql", database_url, "-XtAc", sql], check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def cpu_snapshot() -> dict[str, float]:
+    """CPU seconds used so far by gunicorn and postgres processes, and by the whole machine."""
+    used = {"gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+        if comm.startswith("postgres") or comm.startswith("postmaster"):
+            used["postgres"] += seconds
+        elif b"gunicorn" in cmdline:
+            used["gunicorn"] += seconds
+    with open("/proc/stat") as f:
+        parts = [int(x) for x in f.readline().split()[1:]]
+    idle = parts[3] + parts[4]  # idle + iowait
+    used["machine_busy"] = (sum(parts[:8]) - idle) / CLK_TCK
+    used["machine_total"] = sum(parts[:8]) / CLK_TCK
+    return used
+
+
+def check_one(url: str, data: Path, scenario: Scenario) -> str | None:
+    """One request of the scenario by hand; an error message when its status is not the expected one."""
+    headers: dict[str, str] = {}
+    body: bytes | None = None
+    method = "GET"
+    if scenario.name == "submit":
+        method, path = "POST", "/api/v1/dossiers"
+        body = (data / "submit.json").read_bytes()
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {lines(data / 'tokens.txt')[0]}",
+            "Idempotency-Key": f"bench-check-{time.time_ns()}",
+        }
+    elif scenario.name == "bare_insert":
+        method, path = "POST", "/bench/insert"
+        body = (data / "submit.json").read_bytes()
+        headers = {"Content-Type": "application/json"}
+    elif scenario.name == "status":
+        path = f"/api/v1/dossiers/{lines(data / 'codes.txt')[0]}/status"
+    else:
+        path = f"/bench/select?id={lines(data / 'rows.txt')[0]}"
+    req = urllib.request.Request(url + path, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
+            status, text = resp.status, resp.read(400).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read(400).decode("utf-8", "replace")
+    except OSError as exc:
+        return f"{method} {path}: {exc}"
+    if status != scenario.expect:
+        return f"{method} {path}: got {status}, expected {scenario.expect}: {text}"
+    return None
+
+
+def wrk(args, scenario: Scenario, duration: str, tag: str) -> tuple[dict, str, float]:
+    """Run wrk once; returns (figures from the Lua done() hook, wrk's own output, wrk CPU seconds)."""
+    env = {
+        **os.environ,
+        "BENCH_DATA": str(args.data),
+        "BENCH_RUN": tag,
+        "BENCH_EXPECT": str(scenario.expect),
+    }
+    cmd = [
+        "wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{duration}", "--timeout", "10s",
+        "--latency", "-s", str(HERE / f"{scenario.name}.lua"), args.url,
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: wrk failed for {scenario.name} (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON ") :]), out.stdout, cpu
+    raise SystemExit(f"bench: wrk printed no BENCH_JSON line for {scenario.name}:\n{out.stdout}\n{out.stderr}")
+
+
+def measure(args, scenario: Scenario) -> dict:
+    warm, _, _ = wrk(args, scenario, args.warmup, f"{args.tag}-warm")
+    count_before = int(psql(args.database_url, f"SELECT count(*) FROM {scenario.table}")) if scenario.table else None
+    cpu_before = cpu_snapshot()
+    fig, raw, wrk_cpu = wrk(args, scenario, args.duration, f"{args.tag}-main")
+    cpu_after = cpu_snapshot()
+    count_after = int(psql(args.database_url, f"SELECT count(*) FROM {scenario.table}")) if scenario.table else None
+    (args.raw_dir / f"wrk-{scenario.name}.txt").write_text(raw, encoding="utf-8")
+
+    seconds = fig["duration_us"] / 1e6
+    e = fig["errors"]
+    socket_errors = e["connect"] + e["read"] + e["write"] + e["timeout"]
+    errors = fig["unexpected"] + socket_errors
+    requests = fig["requests"]
+    ok = requests - fig["unexpected"]
+    cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in ("gunicorn", "postgres")}
+    cpu["wrk"] = round(wrk_cpu, 2)
+    wall = cpu_after["machine_total"] - cpu_before["machine_total"]
+    busy = cpu_after["machine_busy"] - cpu_before["machine_busy"]
+    cpu["machine_busy_share"] = round(busy / wall, 3) if wall else None
+    cpu["cores"] = os.cpu_count()
+    cpu["seconds"] = round(seconds, 2)
+    result = {
+        "what": scenario.what,
+        "expected_status": scenario.expect,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "ok_rps": round(ok / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(fig["latency_us"]["p50"] / 1000, 2),
+        "p90_ms": round(fig["latency_us"]["p90"] / 1000, 2),
+        "p99_ms": round(fig["latency_us"]["p99"] / 1000, 2),
+        "p999_ms": round(fig["latency_us"]["p999"] / 1000, 2),
+        "mean_ms": round(fig["latency_us"]["mean"] / 1000, 2),
+        "max_ms": round(fig["latency_us"]["max"] / 1000, 2),
+        "errors": errors,
+        "error_share": round(errors / requests, 5) if requests else 1.0,
+        "unexpected_by_status": fig["unexpected_by_status"],
+        "socket_errors": {k: e[k] for k in ("connect", "read", "write", "timeout")},
+        "cpu_seconds": cpu,
+        "warmup": {"requests": warm["requests"], "errors": warm["unexpected"]},
+    }
+    if scenario.table:
+        # wrk counts only completed responses: up to one request per connection may be cut off
+        # at the end and still commit, never fewer rows than counted 2xx.
+        result["rows_written"] = count_after - count_before
+    return result
+
+
+def machine(args) -> dict:
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    pg = {
+        key: psql(args.database_url, f"SHOW {key}")
+        for key in ("server_version", "synchronous_commit", "shared_buffers", "max_connections")
+    }
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "wrk": wrk_version.split(" [")[0],
+    }
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def verdicts(results: dict) -> list[dict]:
+    out = []
+
+    def add(name, value, target, op, unit=""):
+        if value is None:
+            out.append({"target": name, "value": None, "goal": f"{op} {target}{unit}", "met": None})
+            return
+        met = value >= target if op == "≥" else value <= target
+        out.append({"target": name, "value": value, "goal": f"{op} {target:g}{unit}", "met": met})
+
+    sub, st = results.get("submit"), results.get("status")
+    ratios = results.get("_ratios", {})
+    add("submissions/s", sub and sub["ok_rps"], TARGETS["submit_rps"], "≥")
+    add("submission p99", sub and sub["p99_ms"], TARGETS["submit_p99_ms"], "≤", " ms")
+    add("submit / bare insert", ratios.get("submit/bare_insert"), TARGETS["submit_ratio"], "≥")
+    add("status lookups/s", st and st["ok_rps"], TARGETS["status_rps"], "≥")
+    return out
+
+
+def print_report(report: dict) -> None:
+    res = report["scenarios"]
+    print()
+    print(f"chinhquyen bench — {report['date']}  server: {report['server']['summary']}  "
+          f"load: wrk -t{report['load']['wrk_threads']} -c{report['load']['connections']} "
+          f"-d{report['load']['duration']} (warm-up {report['load']['warmup']})")
+    print()
+    head = f"{'scenario':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}   cpu s: gunicorn/postgres/wrk"
+    print(head)
+    print("-" * len(head))
+    for name, r in res.items():
+        c = r["cpu_seconds"]
+        print(f"{name:<12} {r['ok_rps']:>9.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['requests']:>9} "
+              f"{r['errors']:>7}   {c['gunicorn']:.1f}/{c['postgres']:.1f}/{c['wrk']:.1f} of "
+              f"{c['cores'] * c['seconds']:.0f} core-s")
+    print()
+    for key, value in report["ratios"].items():
+        print(f"ratio {key:<22} {value:.2f}")
+    print()
+    for v in report["verdict"]:
+        mark = "n/a" if v["met"] is None else ("met" if v["met"] else "NOT MET")
+        print(f"target {v['target']:<22} {str(v['value']):>8}  goal {v['goal']:<10} {mark}")
+    bad = [n for n, r in res.items() if r["errors"]]
+    if bad:
+        print()
+        print("!" * 78)
+        for n in bad:
+            r = res[n]
+            print(f"!! {n}: {r['errors']} ERRORS of {r['requests']} requests ({100 * r['error_share']:.2f} %) "
+                  f"statuses {r['unexpected_by_status']} sockets {r['socket_errors']}")
+        print("!" * 78)
+    for n, r in res.items():
+        if "rows_written" in r and r["rows_written"] < r["requests"] - r["errors"]:
+            print(f"!! {n}: only {r['rows_written']} rows written for {r['requests'] - r['errors']} successful responses")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--url", required=True)
+    p.add_argument("--data", type=Path, required=True, help="bench_prepare's --out folder")
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--duration", default="20s")
+    p.add_argument("--warmup", default="5s")
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--scenarios", default=",".join(SCENARIOS))
+    p.add_argument("--server", default="{}", help="JSON: the server configuration, for the report")
+    p.add_argument("--tag", default=str(int(time.time())))
+    args = p.parse_args()
+    args.raw_dir = args.results.parent
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise SystemExit(f"bench: unknown scenarios {unknown}; known: {list(SCENARIOS)}")
+
+    for name in names:
+        problem = check_one(args.url, args.data, SCENARIOS[name])
+        if problem:
+            print(f"bench: the checked request of {name} failed: {problem}", file=sys.stderr)
+            return 2
+
+    results: dict[str, dict] = {}
+    for name in names:
+        print(f"bench: {name}: warm-up {args.warmup}, then {args.duration} …", flush=True)
+        results[name] = measure(args, SCENARIOS[name])
+        r = results[name]
+        print(f"bench: {name}: {r['ok_rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+              f"{r['errors']} errors", flush=True)
+
+    ratios = {}
+    for a, b in PAIRS:
+        if a in results and b in results and results[b]["ok_rps"]:
+            ratios[f"{a}/{b}"] = round(results[a]["ok_rps"] / results[b]["ok_rps"], 3)
+            ratios[f"{a}/{b} p50 latency"] = round(results[a]["p50_ms"] / results[b]["p50_ms"], 3)
+    results["_ratios"] = ratios
+    verdict = verdicts(results)
+    del results["_ratios"]
+    server = json.loads(args.server)
+    report = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "machine": machine(args),
+        "server": server,
+        "load": {
+            "tool": "wrk", "wrk_threads": args.wrk_threads, "connections": args.connections,
+            "duration": args.duration, "warmup": args.warmup,
+            "model": "closed loop: each connection sends its next request when the previous answer arrives",
+        },
+        "data": json.loads((args.data / "meta.json").read_text(encoding="utf-8")),
+        "scenarios": results,
+        "ratios": ratios,
+        "targets": TARGETS,
+        "verdict": verdict,
+    }
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print_report(report)
+    print(f"\nbench: results written to {args.results}")
+    failed = [n for n, r in results.items() if r["error_share"] > MAX_ERROR_SHARE]
+    if failed:
+        print(f"bench: HARNESS FAILURE: more than {MAX_ERROR_SHARE:.0%} errors in {failed}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
