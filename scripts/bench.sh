@@ -120,7 +120,7 @@ set +e
 "$PY" scripts/bench/run.py --url "$URL" --data "$OUT" --database-url "$DATABASE_URL" \
   --results "$OUT/results-$STAMP.json" --duration "$DURATION" --warmup "$WARMUP" \
   --connections "$CONNECTIONS" --wrk-threads "$WRK_THREADS" --scenarios "$SCENARIOS" \
-  --server "$SERVER_JSON" --tag "$STAMP"
+  --server "$SERVER_JSON" --tag "$STAMP" --server-pid "$GUNICORN_PID"
 rc=$?
 set -e
 if [ -s "$OUT/gunicorn.log" ]; then

@@ -52,7 +52,9 @@ def bench_select(request: HttpRequest) -> JsonResponse:
     row = BenchRow.objects.filter(pk=pk).values("id", "created_at", "payload").first()
     if row is None:
         return JsonResponse({"error": "not found"}, status=404)
-    return JsonResponse({"id": row["id"], "created_at": row["created_at"].isoformat(), "payload": row["payload"]})
+    return JsonResponse(
+        {"id": row["id"], "created_at": row["created_at"].isoformat(), "payload": row["payload"]}
+    )
 
 
 urlpatterns = [

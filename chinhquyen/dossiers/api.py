@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -161,7 +161,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn):
     status, body = services.idempotent(
         user=user, key=request.headers.get("Idempotency-Key"), fingerprint=services.request_fingerprint(data), run=run
     )
-    return status, body
+    return Status(status, body)
 
 
 @router.get("", auth=bearer_or_session, response=dict, summary="Hồ sơ của tôi / hộp thư cơ quan")
@@ -220,7 +220,7 @@ def dossier_upload(request: HttpRequest, code: str, file: File[UploadedFile], do
     record = services.dossier_file_add(
         user=request.auth, code=code, document_code=document.strip(), name=file.name or "tep", content=content
     )
-    return 201, {
+    return Status(201, {
         "id": record.pk, "document": record.document_code, "name": record.name, "content_type": record.content_type,
         "size": record.size, "sha256": record.sha256,
-    }
+    })

@@ -54,7 +54,8 @@ BIRTH_FORM: dict[str, Any] = {
     "properties": {
         "nguoi_yeu_cau": {**_PERSON, "title": "Người yêu cầu"},
         "quan_he": {
-            "type": "string", "title": "Quan hệ với người được khai sinh",
+            "type": "string",
+            "title": "Quan hệ với người được khai sinh",
             "enum": ["cha", "me", "ong", "ba", "nguoi_than", "khac"],
         },
         "tre": {
@@ -62,11 +63,24 @@ BIRTH_FORM: dict[str, Any] = {
             "title": "Người được khai sinh",
             "required": ["ho_ten", "gioi_tinh", "ngay_sinh", "noi_sinh"],
             "properties": {
-                "ho_ten": {"type": "string", "title": "Họ, chữ đệm, tên", "minLength": 1, "maxLength": 100},
-                "gioi_tinh": {"type": "string", "title": "Giới tính", "oneOf": [
-                    {"const": "nam", "title": "Nam"}, {"const": "nu", "title": "Nữ"}]},
+                "ho_ten": {
+                    "type": "string",
+                    "title": "Họ, chữ đệm, tên",
+                    "minLength": 1,
+                    "maxLength": 100,
+                },
+                "gioi_tinh": {
+                    "type": "string",
+                    "title": "Giới tính",
+                    "oneOf": [{"const": "nam", "title": "Nam"}, {"const": "nu", "title": "Nữ"}],
+                },
                 "ngay_sinh": {"type": "string", "format": "date", "title": "Ngày sinh"},
-                "noi_sinh": {"type": "string", "title": "Nơi sinh", "minLength": 1, "maxLength": 300},
+                "noi_sinh": {
+                    "type": "string",
+                    "title": "Nơi sinh",
+                    "minLength": 1,
+                    "maxLength": 300,
+                },
                 "dan_toc": {"type": "string", "title": "Dân tộc", "maxLength": 50},
                 "quoc_tich": {"type": "string", "title": "Quốc tịch", "maxLength": 50},
                 "que_quan": {"type": "string", "title": "Quê quán", "maxLength": 300},
@@ -74,30 +88,53 @@ BIRTH_FORM: dict[str, Any] = {
         },
         "me": {**_PERSON, "title": "Mẹ"},
         "cha": {**_PERSON, "title": "Cha", "required": ["ho_ten"]},
-        "so_ban_sao": {"type": "integer", "title": "Số bản sao đề nghị cấp", "minimum": 0, "maximum": 10},
+        "so_ban_sao": {
+            "type": "integer",
+            "title": "Số bản sao đề nghị cấp",
+            "minimum": 0,
+            "maximum": 10,
+        },
         "email": {"type": "string", "format": "email", "title": "Thư điện tử"},
         "dien_thoai": {"type": "string", "title": "Điện thoại", "pattern": "^0\\d{9}$"},
-        "cam_doan": {"type": "boolean", "title": "Tôi cam đoan những nội dung khai trên đây là đúng sự thật"},
+        "cam_doan": {
+            "type": "boolean",
+            "title": "Tôi cam đoan những nội dung khai trên đây là đúng sự thật",
+        },
     },
 }
 
 BIRTH_FORM_DATA: dict[str, Any] = {
     "nguoi_yeu_cau": {
-        "ho_ten": "Nguyễn Văn An", "ngay_sinh": "1990-04-12", "dan_toc": "Kinh", "quoc_tich": "Việt Nam",
-        "so_cccd": "031090001234", "noi_cu_tru": "Số 12 phố Quang Trung, phường Hải Dương, thành phố Hải Phòng",
+        "ho_ten": "Nguyễn Văn An",
+        "ngay_sinh": "1990-04-12",
+        "dan_toc": "Kinh",
+        "quoc_tich": "Việt Nam",
+        "so_cccd": "031090001234",
+        "noi_cu_tru": "Số 12 phố Quang Trung, phường Hải Dương, thành phố Hải Phòng",
     },
     "quan_he": "cha",
     "tre": {
-        "ho_ten": "Nguyễn Minh Khang", "gioi_tinh": "nam", "ngay_sinh": "2026-11-02",
-        "noi_sinh": "Bệnh viện Đa khoa tỉnh Hải Dương", "dan_toc": "Kinh", "quoc_tich": "Việt Nam",
+        "ho_ten": "Nguyễn Minh Khang",
+        "gioi_tinh": "nam",
+        "ngay_sinh": "2026-11-02",
+        "noi_sinh": "Bệnh viện Đa khoa tỉnh Hải Dương",
+        "dan_toc": "Kinh",
+        "quoc_tich": "Việt Nam",
         "que_quan": "Xã Thanh Hà, thành phố Hải Phòng",
     },
     "me": {
-        "ho_ten": "Trần Thị Bích", "ngay_sinh": "1992-09-30", "dan_toc": "Kinh", "quoc_tich": "Việt Nam",
-        "so_cccd": "031192004321", "noi_cu_tru": "Số 12 phố Quang Trung, phường Hải Dương, thành phố Hải Phòng",
+        "ho_ten": "Trần Thị Bích",
+        "ngay_sinh": "1992-09-30",
+        "dan_toc": "Kinh",
+        "quoc_tich": "Việt Nam",
+        "so_cccd": "031192004321",
+        "noi_cu_tru": "Số 12 phố Quang Trung, phường Hải Dương, thành phố Hải Phòng",
     },
     "cha": {
-        "ho_ten": "Nguyễn Văn An", "ngay_sinh": "1990-04-12", "dan_toc": "Kinh", "quoc_tich": "Việt Nam",
+        "ho_ten": "Nguyễn Văn An",
+        "ngay_sinh": "1990-04-12",
+        "dan_toc": "Kinh",
+        "quoc_tich": "Việt Nam",
         "so_cccd": "031090001234",
     },
     "so_ban_sao": 2,
@@ -131,10 +168,24 @@ def birth_procedure() -> dict[str, Any]:
         "effective_from": "2025-07-01",
         "effective_to": None,
         "documents": [
-            {"code": "to-khai", "name": "Tờ khai đăng ký khai sinh", "originals": 1, "copies": 0,
-             "is_required": True, "template_name": "", "template_url": ""},
-            {"code": "giay-chung-sinh", "name": "Giấy chứng sinh", "originals": 1, "copies": 0,
-             "is_required": True, "template_name": "", "template_url": ""},
+            {
+                "code": "to-khai",
+                "name": "Tờ khai đăng ký khai sinh",
+                "originals": 1,
+                "copies": 0,
+                "is_required": True,
+                "template_name": "",
+                "template_url": "",
+            },
+            {
+                "code": "giay-chung-sinh",
+                "name": "Giấy chứng sinh",
+                "originals": 1,
+                "copies": 0,
+                "is_required": True,
+                "template_name": "",
+                "template_url": "",
+            },
         ],
         "form_schema": BIRTH_FORM,
     }
@@ -144,10 +195,18 @@ class Command(BaseCommand):
     help = "Create benchmark data (agency, procedure, citizens with tokens, dossiers) and write the inputs of make bench."
 
     def add_arguments(self, parser):
-        parser.add_argument("--users", type=int, default=200, help="citizens, each with an API token")
-        parser.add_argument("--dossiers", type=int, default=2000, help="existing dossiers for status lookups")
-        parser.add_argument("--rows", type=int, default=2000, help="rows for the bare select endpoint")
-        parser.add_argument("--out", default="var/bench", help="folder for tokens.txt, codes.txt, …")
+        parser.add_argument(
+            "--users", type=int, default=200, help="citizens, each with an API token"
+        )
+        parser.add_argument(
+            "--dossiers", type=int, default=2000, help="existing dossiers for status lookups"
+        )
+        parser.add_argument(
+            "--rows", type=int, default=2000, help="rows for the bare select endpoint"
+        )
+        parser.add_argument(
+            "--out", default="var/bench", help="folder for tokens.txt, codes.txt, …"
+        )
 
     def handle(self, *args, users: int, dossiers: int, rows: int, out: str, **options):
         if users < 1 or dossiers < 1 or rows < 1:
@@ -160,7 +219,9 @@ class Command(BaseCommand):
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             meta = self._prepare(out_dir, users=users, dossiers=dossiers, rows=rows)
         meta["seconds"] = round(time.monotonic() - started, 1)
-        (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (out_dir / "meta.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         self.stdout.write(
             f"bench_prepare: {users} citizens with tokens, {dossiers} dossiers, {rows} rows "
             f"in {meta['seconds']} s → {out_dir}/"
@@ -171,7 +232,11 @@ class Command(BaseCommand):
 
         from chinhquyen.accounts.services import token_issue, user_create
         from chinhquyen.catalogue.models import Field, Procedure
-        from chinhquyen.catalogue.services import field_save, procedure_link_agencies, procedure_save
+        from chinhquyen.catalogue.services import (
+            field_save,
+            procedure_link_agencies,
+            procedure_save,
+        )
         from chinhquyen.core.models import BenchRow
         from chinhquyen.dossiers.services import dossier_act, dossier_submit
         from chinhquyen.units.models import Agency
@@ -179,8 +244,11 @@ class Command(BaseCommand):
 
         User = get_user_model()
         agency = Agency.objects.filter(agency_id=AGENCY_ID).first() or agency_create(
-            agency_id=AGENCY_ID, name=AGENCY_NAME, kind="ubnd_xa",
-            email="ubnd.haiduong@example.vn", phone="02203850000",
+            agency_id=AGENCY_ID,
+            name=AGENCY_NAME,
+            kind="ubnd_xa",
+            email="ubnd.haiduong@example.vn",
+            phone="02203850000",
             address="Số 106 Trần Hưng Đạo, phường Hải Dương, thành phố Hải Phòng",
         )
         if not Field.objects.filter(code=FIELD_CODE).exists():
@@ -194,13 +262,22 @@ class Command(BaseCommand):
                 user_create(username=username, password=BENCH_PASSWORD, **kw)
             return User.objects.get(username=username)
 
-        counter = account("bench-motcua", full_name="Cán bộ một cửa (bench)", roles=["counter"], agency=agency,
-                          email="bench-motcua@example.vn")
+        counter = account(
+            "bench-motcua",
+            full_name="Cán bộ một cửa (bench)",
+            roles=["counter"],
+            agency=agency,
+            email="bench-motcua@example.vn",
+        )
         citizens, tokens = [], []
         for i in range(users):
             user = account(
-                f"bench-congdan-{i:05d}", full_name=f"Công dân thử tải {i}", roles=["citizen"],
-                email=f"bench{i}@example.vn", id_number=f"0310900{i:05d}", phone=f"09{i:08d}",
+                f"bench-congdan-{i:05d}",
+                full_name=f"Công dân thử tải {i}",
+                roles=["citizen"],
+                email=f"bench{i}@example.vn",
+                id_number=f"0310900{i:05d}",
+                phone=f"09{i:08d}",
             )
             raw, _token = token_issue(username=user.username, password=BENCH_PASSWORD)
             citizens.append(user)
@@ -209,7 +286,9 @@ class Command(BaseCommand):
         codes = []
         for i in range(dossiers):
             d = dossier_submit(
-                user=citizens[i % len(citizens)], procedure_code=PROCEDURE_CODE, agency_id=AGENCY_ID,
+                user=citizens[i % len(citizens)],
+                procedure_code=PROCEDURE_CODE,
+                agency_id=AGENCY_ID,
                 form_data=BIRTH_FORM_DATA,
             )
             if i % 2 == 0:
@@ -228,7 +307,11 @@ class Command(BaseCommand):
         (out_dir / "rows.txt").write_text("\n".join(map(str, row_ids)) + "\n", encoding="utf-8")
         (out_dir / "submit.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
         return {
-            "agency": AGENCY_ID, "procedure": PROCEDURE_CODE, "users": users, "dossiers": dossiers,
-            "accepted": (dossiers + 1) // 2, "rows": rows,
+            "agency": AGENCY_ID,
+            "procedure": PROCEDURE_CODE,
+            "users": users,
+            "dossiers": dossiers,
+            "accepted": (dossiers + 1) // 2,
+            "rows": rows,
             "submit_body_bytes": len(json.dumps(body, ensure_ascii=False).encode()),
         }
