@@ -138,13 +138,13 @@ def world(db) -> World:
 class Api:
     """A test client speaking JSON with a bearer token, as an API consumer would."""
 
-    def __init__(self, user=None):
+    def __init__(self, user=None, password: str = PASSWORD):
         self.client = Client()
         self.headers: dict[str, str] = {}
         if user is not None:
             resp = self.client.post(
                 "/api/v1/auth/token",
-                data=json.dumps({"username": user.username, "password": PASSWORD}),
+                data=json.dumps({"username": user.username, "password": password}),
                 content_type="application/json",
             )
             assert resp.status_code == 200, resp.content

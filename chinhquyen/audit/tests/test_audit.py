@@ -88,3 +88,15 @@ def test_independent_objects_get_independent_chains(db):
     c = audit_record(event="y", object_type="thing", object_id="1")
     assert (a.seq, b.seq, c.seq) == (1, 1, 2)
     assert c.prev_hash == a.hash
+
+
+def test_the_background_worker_seals_a_checkpoint(dossier):
+    from chinhquyen.audit.models import AuditCheckpoint
+    from chinhquyen.audit.tasks import audit_checkpoint
+
+    result = audit_checkpoint.enqueue()
+    assert not AuditCheckpoint.objects.exists()
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    checkpoint = AuditCheckpoint.objects.get()
+    assert result.id and checkpoint.heads[f"dossier:{dossier.code}"][0] == 3
+    assert audit_verify().ok

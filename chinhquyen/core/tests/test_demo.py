@@ -1,0 +1,78 @@
+"""The demo that `make run` loads: idempotent, documented accounts, a usable catalogue."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+
+from chinhquyen.catalogue.models import Procedure
+from chinhquyen.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
+from chinhquyen.dossiers.forms import form_validate
+from conftest import Api
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    from chinhquyen.dossiers.services import workflow_install_standard
+
+    workflow_install_standard()
+    return demo_load()
+
+
+def test_the_demo_loads_twice_without_duplicates(demo):
+    again = demo_load()
+    assert again["users_created"] == []
+    assert Procedure.objects.count() >= 30
+
+
+def test_every_documented_account_logs_in_with_its_role(demo):
+    for username, _name, roles, agency_key, _extra in DEMO_USERS:
+        user = authenticate(username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        me = Api(user, DEMO_PASSWORD).get("/api/v1/me").json()
+        assert set(roles) <= set(me["roles"])
+        if agency_key:
+            assert me["agency"]["id"] == demo["agencies"][agency_key].agency_id
+    motcua = Api(authenticate(username="motcua", password=DEMO_PASSWORD), DEMO_PASSWORD).get("/api/v1/me").json()
+    motcua2 = Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD).get("/api/v1/me").json()
+    assert motcua["agency"]["id"] != motcua2["agency"]["id"]
+
+
+def test_every_demo_procedure_is_offered_somewhere_and_its_example_form_is_valid(demo):
+    for procedure in Procedure.objects.select_related("current").prefetch_related("agencies"):
+        assert procedure.agencies.exists(), procedure.code
+        version = procedure.current
+        example = version.form_schema["examples"][0]
+        form_validate(version_id=version.pk, schema=version.form_schema, data=example)
+
+
+def test_the_catalogue_covers_commune_and_province_levels(demo):
+    levels = [lvl for p in Procedure.objects.select_related("current") for lvl in p.current.levels]
+    assert levels.count("commune") >= 15 and levels.count("province") >= 10
+
+
+def test_a_demo_citizen_applies_for_a_birth_registration_and_the_demo_officers_process_it(demo):
+    commune = demo["agencies"]["commune_a"].agency_id
+    found = Api().get("/api/v1/procedures?q=dang ky khai sinh").json()["items"]
+    birth = next(p for p in found if p["code"] == "1.001193")
+    detail = Api().get(f"/api/v1/procedures/{birth['code']}").json()
+    citizen = Api(authenticate(username="congdan", password=DEMO_PASSWORD), DEMO_PASSWORD)
+    resp = citizen.post("/api/v1/dossiers", {"procedure": birth["code"], "agency": commune,
+                                             "form_data": detail["form_schema"]["examples"][0]})
+    assert resp.status_code == 201, resp.content
+    code = resp.json()["code"]
+
+    def act(username, action, **params):
+        api = Api(authenticate(username=username, password=DEMO_PASSWORD), DEMO_PASSWORD)
+        r = api.post(f"/api/v1/dossiers/{code}/actions", {"action": action, "comment": "ok", **params})
+        assert r.status_code == 200, r.content
+        return r.json()
+
+    act("motcua", "accept")
+    act("lanhdao", "assign", assignee="chuyenvien")
+    act("lanhdao", "approve")
+    act("chuyenvien", "finish")
+    assert act("motcua", "return_result")["status_code"] == 10
+    assert Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD).get(f"/api/v1/dossiers/{code}").status_code == 404
