@@ -9,6 +9,8 @@
 #   BENCH_CONNECTIONS=32 BENCH_WRK_THREADS=2 BENCH_DURATION=20s BENCH_WARMUP=5s
 #   BENCH_USERS=200 BENCH_DOSSIERS=2000   BENCH_SCENARIOS=submit,bare_insert,status,bare_select
 #   BENCH_PORT=8077   BENCH_KEEP_DB=1 (do not drop the database at the end)
+#   BENCH_RETRIES=2 BENCH_QUIET_TIMEOUT=300   the machine is shared: before each scenario wait
+#     for other processes to calm down, and measure a scenario again when they disturbed it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,7 +122,8 @@ set +e
 "$PY" scripts/bench/run.py --url "$URL" --data "$OUT" --database-url "$DATABASE_URL" \
   --results "$OUT/results-$STAMP.json" --duration "$DURATION" --warmup "$WARMUP" \
   --connections "$CONNECTIONS" --wrk-threads "$WRK_THREADS" --scenarios "$SCENARIOS" \
-  --server "$SERVER_JSON" --tag "$STAMP" --server-pid "$GUNICORN_PID"
+  --server "$SERVER_JSON" --tag "$STAMP" --server-pid "$GUNICORN_PID" \
+  --retries "${BENCH_RETRIES:-2}" --quiet-timeout "${BENCH_QUIET_TIMEOUT:-300}"
 rc=$?
 set -e
 if [ -s "$OUT/gunicorn.log" ]; then

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -54,7 +55,14 @@ def _json(body: dict[str, Any], status: int) -> HttpResponse:
     )
 
 
+class Utf8Renderer(JSONRenderer):
+    """Vietnamese text as UTF-8 rather than escape sequences: half the bytes on a slow phone."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8Renderer(),
     title="chinhquyen API",
     version="1",
     description="API của nền tảng chính quyền điện tử chinhquyen. Lỗi trả về dạng application/problem+json.",

@@ -11,17 +11,18 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from chinhquyen.core.errors import ValidationFailed
 
 
-# Procedure versions are immutable, so a compiled validator per version id never goes stale.
-_validators: dict[int, Draft202012Validator] = {}
+# Procedure versions are immutable, so a compiled validator per version never goes stale. The
+# key includes the creation time: a restored or rebuilt database may reuse an id.
+_validators: dict[tuple[int, Any], Draft202012Validator] = {}
 
 
-def _validator(version_id: int, schema: dict[str, Any]) -> Draft202012Validator:
-    validator = _validators.get(version_id)
+def _validator(key: tuple[int, Any], schema: dict[str, Any]) -> Draft202012Validator:
+    validator = _validators.get(key)
     if validator is None:
         if len(_validators) > 2048:
             _validators.clear()
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        _validators[version_id] = validator
+        _validators[key] = validator
     return validator
 
 
@@ -76,12 +77,14 @@ def _message(error: SchemaError) -> str:
     return f"Không hợp lệ{(': ' + title) if title else ''}."
 
 
-def form_validate(*, version_id: int, schema: dict[str, Any], data: Any) -> None:
+def form_validate(*, version_id: int, schema: dict[str, Any], data: Any, stamp: Any = None) -> None:
+    """Raise ValidationFailed with one entry per invalid field. ``stamp`` (the version's creation
+    time) makes the cached validator specific to this version row."""
     if not isinstance(data, dict):
         raise ValidationFailed("Dữ liệu biểu mẫu phải là một đối tượng JSON.", fields={"form_data": ["Phải là đối tượng."]})
     if not schema:
         return
-    validator = _validator(version_id, schema)
+    validator = _validator((version_id, stamp), schema)
     fields: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         fields.setdefault(_path(error), []).append(_message(error))

@@ -245,7 +245,7 @@ def dossier_submit(
         if profile is None or profile.agency_id != agency.pk:
             raise PermissionDenied("Cán bộ chỉ tiếp nhận hồ sơ cho cơ quan của mình.", code="wrong_agency")
     owner, applicant = _applicant_for(user, applicant, channel)
-    form_validate(version_id=version.pk, schema=version.form_schema, data=form_data)
+    form_validate(version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=form_data)
 
     workflow_id = procedure.workflow_id or workflow_default().pk
     spec = workflow_spec(workflow_id)

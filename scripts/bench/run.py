@@ -110,10 +110,16 @@ def cpu_snapshot(server_pid: int | None, database: str) -> dict[str, float]:
         elif server_pid and server_pid in (int(entry.name), ppid):
             used["gunicorn"] += seconds
     with open("/proc/stat") as f:
-        parts = [int(x) for x in f.readline().split()[1:]]
-    idle = parts[3] + parts[4]  # idle + iowait
-    used["machine_busy"] = (sum(parts[:8]) - idle) / CLK_TCK
-    used["machine_total"] = sum(parts[:8]) / CLK_TCK
+        parts = [int(x) for x in f.readline().split()[1:9]]
+    # user nice system idle iowait irq softirq steal
+    idle, irq, steal = parts[3] + parts[4], parts[5] + parts[6], parts[7]
+    used["machine_total"] = sum(parts) / CLK_TCK
+    # Busy on this machine's behalf: processes (ours and others') plus interrupt handling, which
+    # is mostly the loopback network stack carrying our requests. Time the hypervisor gave to
+    # other guests ("steal") is apart.
+    used["machine_busy"] = (sum(parts) - idle - steal) / CLK_TCK
+    used["irq"] = irq / CLK_TCK
+    used["steal"] = steal / CLK_TCK
     return used
 
 
@@ -123,7 +129,9 @@ def others_load(args, seconds: float = 1.0) -> float:
     time.sleep(seconds)
     b = cpu_snapshot(args.server_pid, args.database)
     cores = (b["machine_busy"] - a["machine_busy"]) / seconds
-    ours = (b["gunicorn"] - a["gunicorn"] + b["postgres"] - a["postgres"]) / seconds
+    ours = (
+        b["gunicorn"] - a["gunicorn"] + b["postgres"] - a["postgres"] + b["irq"] - a["irq"]
+    ) / seconds
     return max(0.0, cores - ours)
 
 
@@ -215,10 +223,10 @@ def wrk(args, scenario: Scenario, duration: str, tag: str) -> tuple[dict, str, f
 
 def measure(args, scenario: Scenario) -> dict:
     load_before = wait_for_quiet(args)
-    warm, _, _ = wrk(args, scenario, args.warmup, f"{args.tag}-warm")
+    warm, _, _ = wrk(args, scenario, args.warmup, f"{args.tag}-{time.time_ns()}-warm")
     count_before = count_rows(args, scenario.table)
     cpu_before = cpu_snapshot(args.server_pid, args.database)
-    fig, raw, wrk_cpu = wrk(args, scenario, args.duration, f"{args.tag}-main")
+    fig, raw, wrk_cpu = wrk(args, scenario, args.duration, f"{args.tag}-{time.time_ns()}-main")
     cpu_after = cpu_snapshot(args.server_pid, args.database)
     count_after = count_rows(args, scenario.table)
     (args.raw_dir / f"wrk-{scenario.name}.txt").write_text(raw, encoding="utf-8")
@@ -234,8 +242,12 @@ def measure(args, scenario: Scenario) -> dict:
     wall = cpu_after["machine_total"] - cpu_before["machine_total"]
     busy = cpu_after["machine_busy"] - cpu_before["machine_busy"]
     cpu["machine_busy_share"] = round(busy / wall, 3) if wall else None
-    # What the machine spent beyond our server, database and load generator: someone else's work.
-    cpu["others"] = round(max(0.0, busy - cpu["gunicorn"] - cpu["postgres"] - cpu["wrk"]), 2)
+    cpu["irq"] = round(cpu_after["irq"] - cpu_before["irq"], 2)
+    cpu["steal"] = round(cpu_after["steal"] - cpu_before["steal"], 2)
+    # What the machine spent beyond our server, database, load generator and interrupts: someone
+    # else's work.
+    ours = cpu["gunicorn"] + cpu["postgres"] + cpu["wrk"] + cpu["irq"]
+    cpu["others"] = round(max(0.0, busy - ours), 2)
     cpu["cores"] = os.cpu_count()
     cpu["seconds"] = round(seconds, 2)
     result = {
@@ -258,7 +270,7 @@ def measure(args, scenario: Scenario) -> dict:
         "cpu_seconds": cpu,
         "warmup": {"requests": warm["requests"], "errors": warm["unexpected"]},
         "others_cores_before": round(load_before, 2),
-        "disturbed": cpu["others"] > OTHERS_MAX_SHARE * cpu["cores"] * seconds,
+        "disturbed": cpu["others"] + cpu["steal"] > OTHERS_MAX_SHARE * cpu["cores"] * seconds,
     }
     if scenario.table:
         # wrk counts only completed responses: up to one request per connection may be cut off
@@ -327,14 +339,14 @@ def print_report(report: dict) -> None:
         f"-d{report['load']['duration']} (warm-up {report['load']['warmup']})"
     )
     print()
-    head = f"{'scenario':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}   cpu s: gunicorn/postgres/wrk/others"
+    head = f"{'scenario':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}   cpu s: gunicorn/postgres/wrk/irq/others+steal"
     print(head)
     print("-" * len(head))
     for name, r in res.items():
         c = r["cpu_seconds"]
         print(
             f"{name:<12} {r['ok_rps']:>9.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['requests']:>9} "
-            f"{r['errors']:>7}   {c['gunicorn']:.1f}/{c['postgres']:.1f}/{c['wrk']:.1f}/{c['others']:.1f} of "
+            f"{r['errors']:>7}   {c['gunicorn']:.1f}/{c['postgres']:.1f}/{c['wrk']:.1f}/{c['irq']:.1f}/{c['others'] + c['steal']:.1f} of "
             f"{c['cores'] * c['seconds']:.0f} core-s{'  DISTURBED' if r['disturbed'] else ''}"
         )
     print()
@@ -392,6 +404,7 @@ def main() -> int:
         help="wait before each scenario until other processes use fewer cores than this",
     )
     p.add_argument("--quiet-timeout", type=float, default=300.0)
+    p.add_argument("--retries", type=int, default=2, help="measure a disturbed scenario again")
     args = p.parse_args()
     args.raw_dir = args.results.parent
     args.database = args.database_url.rsplit("/", 1)[-1]
@@ -408,14 +421,27 @@ def main() -> int:
 
     results: dict[str, dict] = {}
     for name in names:
-        print(f"bench: {name}: warm-up {args.warmup}, then {args.duration} …", flush=True)
-        results[name] = measure(args, SCENARIOS[name])
-        r = results[name]
-        print(
-            f"bench: {name}: {r['ok_rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
-            f"{r['errors']} errors",
-            flush=True,
-        )
+        # Another user's work landing on the 2 cores mid-run spoils it: measure again (up to
+        # --retries times) and keep the least disturbed run.
+        attempts = []
+        for attempt in range(args.retries + 1):
+            again = f" (again: {attempt})" if attempt else ""
+            print(
+                f"bench: {name}: warm-up {args.warmup}, then {args.duration}{again} …", flush=True
+            )
+            r = measure(args, SCENARIOS[name])
+            c = r["cpu_seconds"]
+            print(
+                f"bench: {name}: {r['ok_rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+                f"{r['errors']} errors; others used {c['others'] + c['steal']:.1f} core-s",
+                flush=True,
+            )
+            attempts.append(r)
+            if not r["disturbed"]:
+                break
+        best = min(attempts, key=lambda r: r["cpu_seconds"]["others"] + r["cpu_seconds"]["steal"])
+        best["attempts"] = len(attempts)
+        results[name] = best
 
     ratios = {}
     for a, b in PAIRS:

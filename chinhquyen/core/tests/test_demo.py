@@ -45,7 +45,7 @@ def test_every_demo_procedure_is_offered_somewhere_and_its_example_form_is_valid
         assert procedure.agencies.exists(), procedure.code
         version = procedure.current
         example = version.form_schema["examples"][0]
-        form_validate(version_id=version.pk, schema=version.form_schema, data=example)
+        form_validate(version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=example)
 
 
 def test_the_catalogue_covers_commune_and_province_levels(demo):
