@@ -24,15 +24,28 @@ SIMPLE_FORM = {
         "ho_ten": {"type": "string", "title": "Họ và tên", "minLength": 1, "maxLength": 100},
         "ngay_sinh": {"type": "string", "format": "date", "title": "Ngày sinh"},
         "so_cccd": {"type": "string", "title": "Số CCCD", "pattern": "^\\d{12}$"},
-        "gioi_tinh": {"type": "string", "title": "Giới tính",
-                      "oneOf": [{"const": "nam", "title": "Nam"}, {"const": "nu", "title": "Nữ"}]},
+        "gioi_tinh": {
+            "type": "string",
+            "title": "Giới tính",
+            "oneOf": [{"const": "nam", "title": "Nam"}, {"const": "nu", "title": "Nữ"}],
+        },
         "thanh_vien": {
-            "type": "array", "title": "Thành viên",
-            "items": {"type": "object", "required": ["ten"], "properties": {"ten": {"type": "string", "title": "Tên"}}},
+            "type": "array",
+            "title": "Thành viên",
+            "items": {
+                "type": "object",
+                "required": ["ten"],
+                "properties": {"ten": {"type": "string", "title": "Tên"}},
+            },
         },
     },
 }
-VALID_FORM = {"ho_ten": "Nguyễn Văn Bé", "ngay_sinh": "2026-01-15", "so_cccd": "031090001234", "gioi_tinh": "nam"}
+VALID_FORM = {
+    "ho_ten": "Nguyễn Văn Bé",
+    "ngay_sinh": "2026-01-15",
+    "so_cccd": "031090001234",
+    "gioi_tinh": "nam",
+}
 
 
 def procedure_data(code: str = "1.000001", **overrides: Any) -> dict[str, Any]:
@@ -58,10 +71,24 @@ def procedure_data(code: str = "1.000001", **overrides: Any) -> dict[str, Any]:
         "effective_from": "2024-01-01",
         "effective_to": None,
         "documents": [
-            {"code": "to-khai", "name": "Tờ khai", "originals": 1, "copies": 0, "is_required": True,
-             "template_name": "", "template_url": ""},
-            {"code": "cccd", "name": "Căn cước", "originals": 0, "copies": 1, "is_required": False,
-             "template_name": "", "template_url": ""},
+            {
+                "code": "to-khai",
+                "name": "Tờ khai",
+                "originals": 1,
+                "copies": 0,
+                "is_required": True,
+                "template_name": "",
+                "template_url": "",
+            },
+            {
+                "code": "cccd",
+                "name": "Căn cước",
+                "originals": 0,
+                "copies": 1,
+                "is_required": False,
+                "template_name": "",
+                "template_url": "",
+            },
         ],
         "form_schema": SIMPLE_FORM,
     }
@@ -104,7 +131,9 @@ def world(db) -> World:
 
     workflow_install_standard()  # transactional tests flush the migration-seeded rows
 
-    agency_a = agency_create(agency_id="000.01.31.H26", name="UBND phường Thử Nghiệm A", kind="ubnd_xa")
+    agency_a = agency_create(
+        agency_id="000.01.31.H26", name="UBND phường Thử Nghiệm A", kind="ubnd_xa"
+    )
     agency_b = agency_create(agency_id="000.02.31.H26", name="UBND xã Thử Nghiệm B", kind="ubnd_xa")
     _ensure_field()
     procedure_save(data=procedure_data())
@@ -113,8 +142,13 @@ def world(db) -> World:
 
     def make(username: str, roles: list[str], agency=None, **extra):
         return user_create(
-            username=username, password=PASSWORD, full_name=username.title(), roles=roles, agency=agency,
-            email=f"{username}@example.vn", **extra,
+            username=username,
+            password=PASSWORD,
+            full_name=username.title(),
+            roles=roles,
+            agency=agency,
+            email=f"{username}@example.vn",
+            **extra,
         )
 
     outsider = get_user_model().objects.create_user(username="outsider", password=PASSWORD)
@@ -155,7 +189,9 @@ class Api:
 
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None):
         return self.client.post(
-            path, data=json.dumps(body or {}), content_type="application/json",
+            path,
+            data=json.dumps(body or {}),
+            content_type="application/json",
             headers={**self.headers, **(headers or {})},
         )
 

@@ -1,8 +1,8 @@
 """The `chinhquyen` command: a thin front to Django management commands.
 
-    chinhquyen audit verify          -> manage.py audit_verify
-    chinhquyen catalogue export ...  -> manage.py catalogue_export ...
-    chinhquyen <anything else>       -> manage.py <anything else>
+chinhquyen audit verify          -> manage.py audit_verify
+chinhquyen catalogue export ...  -> manage.py catalogue_export ...
+chinhquyen <anything else>       -> manage.py <anything else>
 """
 
 from __future__ import annotations

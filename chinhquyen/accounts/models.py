@@ -23,7 +23,9 @@ OFFICER_ROLES = frozenset({Role.COUNTER, Role.HANDLER, Role.LEADER, Role.AGENCY_
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     full_name = models.CharField(_("họ và tên"), max_length=120)
     # Personal identifiers: never shown on public pages, never logged.
     id_number = models.CharField(_("số CCCD/mã số thuế"), max_length=20, blank=True)
@@ -51,10 +53,15 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the raw value is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
     @staticmethod
     def new_raw() -> str:

@@ -16,6 +16,11 @@ def profile_of(user) -> Profile | None:
 def user_roles(user) -> list[str]:
     profile = profile_of(user)
     roles = list(profile.roles) if profile else []
-    if user is not None and user.is_authenticated and user.is_superuser and "system_admin" not in roles:
+    if (
+        user is not None
+        and user.is_authenticated
+        and user.is_superuser
+        and "system_admin" not in roles
+    ):
         roles.append("system_admin")
     return roles

@@ -39,21 +39,41 @@ def user_create(
 ):
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
-        raise ValidationFailed("Vai trò không hợp lệ.", fields={"roles": [f"Không có vai trò {r}" for r in unknown]})
+        raise ValidationFailed(
+            "Vai trò không hợp lệ.", fields={"roles": [f"Không có vai trò {r}" for r in unknown]}
+        )
     officer_roles = {Role.COUNTER, Role.HANDLER, Role.LEADER, Role.AGENCY_ADMIN}
     if officer_roles.intersection(roles) and agency is None:
-        raise ValidationFailed("Cán bộ phải thuộc một cơ quan.", fields={"agency": ["Bắt buộc với cán bộ."]})
+        raise ValidationFailed(
+            "Cán bộ phải thuộc một cơ quan.", fields={"agency": ["Bắt buộc với cán bộ."]}
+        )
     if User.objects.filter(username=username).exists():
         raise ValidationFailed("Tên đăng nhập đã tồn tại.", fields={"username": ["Đã tồn tại."]})
     user = User.objects.create_user(
-        username=username, password=password, email=email, is_staff=is_staff, is_superuser=is_superuser
+        username=username,
+        password=password,
+        email=email,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
     Profile.objects.create(
-        user=user, full_name=full_name, roles=list(roles), agency=agency, id_number=id_number, phone=phone
+        user=user,
+        full_name=full_name,
+        roles=list(roles),
+        agency=agency,
+        id_number=id_number,
+        phone=phone,
     )
     audit_record(
-        event="user.created", object_type="user", object_id=str(user.pk), actor=actor,
-        changes={"username": username, "roles": list(roles), "agency": agency.agency_id if agency else None},
+        event="user.created",
+        object_type="user",
+        object_id=str(user.pk),
+        actor=actor,
+        changes={
+            "username": username,
+            "roles": list(roles),
+            "agency": agency.agency_id if agency else None,
+        },
     )
     return user
 

@@ -31,7 +31,9 @@ class AuditRecord(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")
+        ]
         indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["at"])]
         ordering = ["chain", "seq"]
 

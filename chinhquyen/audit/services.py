@@ -36,8 +36,18 @@ def record_digest(
     prev_hash: str,
 ) -> str:
     payload = _canonical(
-        [chain, seq, at.astimezone(UTC).isoformat(), actor_id, actor_label, event,
-         object_type, object_id, changes, prev_hash]
+        [
+            chain,
+            seq,
+            at.astimezone(UTC).isoformat(),
+            actor_id,
+            actor_label,
+            event,
+            object_type,
+            object_id,
+            changes,
+            prev_hash,
+        ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -64,19 +74,38 @@ def audit_record(
     actor_label = actor.get_username() if actor_id else "system"
     for _attempt in range(MAX_CHAIN_RETRIES):
         head = (
-            AuditRecord.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+            AuditRecord.objects.filter(chain=chain)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
         )
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
         digest = record_digest(
-            chain=chain, seq=seq, at=at, actor_id=actor_id, actor_label=actor_label, event=event,
-            object_type=object_type, object_id=str(object_id), changes=changes, prev_hash=prev_hash,
+            chain=chain,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            event=event,
+            object_type=object_type,
+            object_id=str(object_id),
+            changes=changes,
+            prev_hash=prev_hash,
         )
         try:
             with transaction.atomic():
                 return AuditRecord.objects.create(
-                    chain=chain, seq=seq, at=at, actor_id=actor_id, actor_label=actor_label,
-                    event=event, object_type=object_type, object_id=str(object_id),
-                    changes=changes, prev_hash=prev_hash, hash=digest,
+                    chain=chain,
+                    seq=seq,
+                    at=at,
+                    actor_id=actor_id,
+                    actor_label=actor_label,
+                    event=event,
+                    object_type=object_type,
+                    object_id=str(object_id),
+                    changes=changes,
+                    prev_hash=prev_hash,
+                    hash=digest,
                 )
         except IntegrityError:
             continue
@@ -120,13 +149,22 @@ def audit_verify() -> VerifyReport:
             current_chain, expected_seq, prev_hash = rec.chain, 1, GENESIS
             report.chains += 1
         if rec.seq != expected_seq:
-            report.problems.append(f"{rec.chain}: record #{expected_seq} is missing (found #{rec.seq})")
+            report.problems.append(
+                f"{rec.chain}: record #{expected_seq} is missing (found #{rec.seq})"
+            )
         if rec.prev_hash != prev_hash:
             report.problems.append(f"{rec.chain}#{rec.seq}: previous hash does not match")
         digest = record_digest(
-            chain=rec.chain, seq=rec.seq, at=rec.at, actor_id=rec.actor_id, actor_label=rec.actor_label,
-            event=rec.event, object_type=rec.object_type, object_id=rec.object_id,
-            changes=rec.changes, prev_hash=rec.prev_hash,
+            chain=rec.chain,
+            seq=rec.seq,
+            at=rec.at,
+            actor_id=rec.actor_id,
+            actor_label=rec.actor_label,
+            event=rec.event,
+            object_type=rec.object_type,
+            object_id=rec.object_id,
+            changes=rec.changes,
+            prev_hash=rec.prev_hash,
         )
         if digest != rec.hash:
             report.problems.append(f"{rec.chain}#{rec.seq}: content was altered (hash mismatch)")
@@ -138,10 +176,14 @@ def audit_verify() -> VerifyReport:
             report.problems.append(f"checkpoint {cp.pk}: its own digest does not match")
         for chain, (seq, hash_) in cp.heads.items():
             if chain not in heads:
-                report.problems.append(f"{chain}: chain recorded at checkpoint {cp.pk} has disappeared")
+                report.problems.append(
+                    f"{chain}: chain recorded at checkpoint {cp.pk} has disappeared"
+                )
                 continue
             if heads[chain][0] < seq:
-                report.problems.append(f"{chain}: records after #{heads[chain][0]} were removed (checkpoint {cp.pk} saw #{seq})")
+                report.problems.append(
+                    f"{chain}: records after #{heads[chain][0]} were removed (checkpoint {cp.pk} saw #{seq})"
+                )
             elif not AuditRecord.objects.filter(chain=chain, seq=seq, hash=hash_).exists():
                 report.problems.append(f"{chain}#{seq}: differs from checkpoint {cp.pk}")
     return report

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from chinhquyen.core.errors import DomainError
 
@@ -39,7 +39,9 @@ def problem(
     }
     if fields:
         body["errors"] = [
-            {"field": name, "message": message} for name, messages in fields.items() for message in messages
+            {"field": name, "message": message}
+            for name, messages in fields.items()
+            for message in messages
         ]
         body["fields"] = fields
     if extra:
@@ -102,7 +104,9 @@ def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        fields.setdefault(_loc_to_field(error.get("loc", ())), []).append(error.get("msg", "invalid"))
+        fields.setdefault(_loc_to_field(error.get("loc", ())), []).append(
+            error.get("msg", "invalid")
+        )
     return problem(
         request,
         status=422,
@@ -115,7 +119,10 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem(
-        request, status=401, code="unauthenticated", title="Cần đăng nhập (Authorization: Bearer <token>)."
+        request,
+        status=401,
+        code="unauthenticated",
+        title="Cần đăng nhập (Authorization: Bearer <token>).",
     )
 
 
@@ -128,7 +135,10 @@ def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return problem(
-            request, status=400, code="malformed_request",
-            title="Không đọc được nội dung yêu cầu (JSON hoặc multipart không hợp lệ).", detail=str(exc),
+            request,
+            status=400,
+            code="malformed_request",
+            title="Không đọc được nội dung yêu cầu (JSON hoặc multipart không hợp lệ).",
+            detail=str(exc),
         )
     return problem(request, status=exc.status_code, code="http_error", title=str(exc))

@@ -9,12 +9,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 DEMO_PASSWORD = "chinhquyen-demo"  # noqa: S105 - documented in the README, demo only
-CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "catalogue" / "fixtures" / "demo_catalogue.json"
+CATALOGUE_FILE = (
+    Path(__file__).resolve().parent.parent / "catalogue" / "fixtures" / "demo_catalogue.json"
+)
 
 # username, full name, roles, agency key (from agencies_seed_demo), extra profile fields
 DEMO_USERS = [
-    ("congdan", "Nguyễn Văn An", ["citizen"], None, {"id_number": "031090001234", "phone": "0912345678",
-                                                    "email": "congdan@example.vn"}),
+    (
+        "congdan",
+        "Nguyễn Văn An",
+        ["citizen"],
+        None,
+        {"id_number": "031090001234", "phone": "0912345678", "email": "congdan@example.vn"},
+    ),
     ("motcua", "Trần Thị Bình", ["counter"], "commune_a", {"email": "motcua@example.vn"}),
     ("chuyenvien", "Lê Văn Cường", ["handler"], "commune_a", {"email": "chuyenvien@example.vn"}),
     ("lanhdao", "Phạm Thị Dung", ["leader"], "commune_a", {"email": "lanhdao@example.vn"}),
@@ -61,5 +68,7 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
             is_superuser=username == "admin",
         )
         created.append(username)
-    say(f"accounts created: {', '.join(created) or 'none (already there)'}; password {DEMO_PASSWORD}")
+    say(
+        f"accounts created: {', '.join(created) or 'none (already there)'}; password {DEMO_PASSWORD}"
+    )
     return {"agencies": agencies, "users_created": created}

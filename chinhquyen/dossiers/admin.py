@@ -32,7 +32,17 @@ class EventInline(admin.TabularInline):
     model = DossierEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["seq", "action", "from_state", "to_state", "actor", "actor_role", "at", "comment", "data"]
+    readonly_fields = [
+        "seq",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "actor_role",
+        "at",
+        "comment",
+        "data",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):

@@ -18,7 +18,12 @@ from chinhquyen.core.errors import ValidationFailed
 
 from . import services
 from .models import Dossier, NationalStatus
-from .selectors import dossier_get_for_user, dossier_get_public, dossier_history, dossiers_visible_to
+from .selectors import (
+    dossier_get_for_user,
+    dossier_get_public,
+    dossier_history,
+    dossiers_visible_to,
+)
 from .workflow import workflow_spec
 
 router = Router(tags=["dossiers"])
@@ -102,29 +107,51 @@ def detail_body(d: Dossier, user) -> dict[str, Any]:
             "result_summary": d.result_summary,
             "files": [
                 {
-                    "id": f.pk, "document": f.document_code, "name": f.name, "content_type": f.content_type,
-                    "size": f.size, "sha256": f.sha256, "is_result": f.is_result, "uploaded_at": _iso(f.uploaded_at),
+                    "id": f.pk,
+                    "document": f.document_code,
+                    "name": f.name,
+                    "content_type": f.content_type,
+                    "size": f.size,
+                    "sha256": f.sha256,
+                    "is_result": f.is_result,
+                    "uploaded_at": _iso(f.uploaded_at),
                 }
                 for f in d.files.all()
             ],
             "steps": [
                 {
-                    "id": s.pk, "kind": s.kind, "agency": s.agency.agency_id, "agency_name": s.agency.name,
-                    "requested_at": _iso(s.requested_at), "due_at": _iso(s.due_at),
-                    "completed_at": _iso(s.completed_at), "note": s.note, "answer": s.answer,
+                    "id": s.pk,
+                    "kind": s.kind,
+                    "agency": s.agency.agency_id,
+                    "agency_name": s.agency.name,
+                    "requested_at": _iso(s.requested_at),
+                    "due_at": _iso(s.due_at),
+                    "completed_at": _iso(s.completed_at),
+                    "note": s.note,
+                    "answer": s.answer,
                 }
                 for s in d.steps.select_related("agency")
             ],
             "history": [
                 {
-                    "seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-                    "actor": e.actor.get_username() if e.actor_id else None, "actor_role": e.actor_role,
-                    "agency": e.agency.agency_id if e.agency_id else None, "at": _iso(e.at),
-                    "comment": e.comment, "data": e.data, "files": [f.pk for f in e.files.all()],
+                    "seq": e.seq,
+                    "action": e.action,
+                    "from_state": e.from_state,
+                    "to_state": e.to_state,
+                    "actor": e.actor.get_username() if e.actor_id else None,
+                    "actor_role": e.actor_role,
+                    "agency": e.agency.agency_id if e.agency_id else None,
+                    "at": _iso(e.at),
+                    "comment": e.comment,
+                    "data": e.data,
+                    "files": [f.pk for f in e.files.all()],
                 }
                 for e in dossier_history(dossier=d)
             ],
-            "actions": [{"code": a.code, "name": a.name} for a in services.actions_available(dossier=d, user=user)],
+            "actions": [
+                {"code": a.code, "name": a.name}
+                for a in services.actions_available(dossier=d, user=user)
+            ],
         }
     )
     return body
@@ -153,13 +180,20 @@ def create_dossier(request: HttpRequest, payload: DossierIn):
     def run() -> tuple[int, dict[str, Any]]:
         applicant = services.Applicant(**data["applicant"]) if data.get("applicant") else None
         dossier = services.dossier_submit(
-            user=user, procedure_code=data["procedure"], agency_id=data["agency"], form_data=data["form_data"],
-            channel=data["channel"], applicant=applicant,
+            user=user,
+            procedure_code=data["procedure"],
+            agency_id=data["agency"],
+            form_data=data["form_data"],
+            channel=data["channel"],
+            applicant=applicant,
         )
         return 201, status_body(dossier)
 
     status, body = services.idempotent(
-        user=user, key=request.headers.get("Idempotency-Key"), fingerprint=services.request_fingerprint(data), run=run
+        user=user,
+        key=request.headers.get("Idempotency-Key"),
+        fingerprint=services.request_fingerprint(data),
+        run=run,
     )
     return Status(status, body)
 
@@ -178,11 +212,15 @@ def list_dossiers(
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
     count = qs.count()
-    rows = (
-        qs.select_related("procedure", "procedure_version", "agency")
-        .order_by("closed_at", "due_at", "-submitted_at")[(page - 1) * page_size : page * page_size]
-    )
-    return {"items": [list_item(d) for d in rows], "count": count, "page": page, "page_size": page_size}
+    rows = qs.select_related("procedure", "procedure_version", "agency").order_by(
+        "closed_at", "due_at", "-submitted_at"
+    )[(page - 1) * page_size : page * page_size]
+    return {
+        "items": [list_item(d) for d in rows],
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+    }
 
 
 @router.get("/{code}/status", auth=None, response=dict, summary="Tra cứu tiến độ (công khai)")
@@ -196,7 +234,9 @@ def dossier_detail(request: HttpRequest, code: str):
     return detail_body(d, request.auth)
 
 
-@router.post("/{code}/actions", auth=bearer_or_session, response=dict, summary="Thực hiện thao tác xử lý")
+@router.post(
+    "/{code}/actions", auth=bearer_or_session, response=dict, summary="Thực hiện thao tác xử lý"
+)
 def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
     # Parameters may also be given beside "action" at the top level ({"action": "assign",
     # "assignee": "chuyenvien"}); ninja drops unknown keys, so take them from the body.
@@ -205,22 +245,39 @@ def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
     params = {k: v for k, v in raw.items() if k not in known} if isinstance(raw, dict) else {}
     params.update(payload.params)
     d = services.dossier_act(
-        user=request.auth, code=code, action=payload.action, comment=payload.comment, params=params,
+        user=request.auth,
+        code=code,
+        action=payload.action,
+        comment=payload.comment,
+        params=params,
         file_ids=payload.file_ids,
     )
     return detail_body(d, request.auth)
 
 
 @router.post("/{code}/files", auth=bearer_or_session, response={201: dict}, summary="Tải lên tệp")
-def dossier_upload(request: HttpRequest, code: str, file: File[UploadedFile], document: Form[str] = ""):
+def dossier_upload(
+    request: HttpRequest, code: str, file: File[UploadedFile], document: Form[str] = ""
+):
     from django.conf import settings
 
     # Read at most one byte over the limit: enough to refuse without holding a huge upload.
     content = file.read(settings.UPLOAD_MAX_BYTES + 1)
     record = services.dossier_file_add(
-        user=request.auth, code=code, document_code=document.strip(), name=file.name or "tep", content=content
+        user=request.auth,
+        code=code,
+        document_code=document.strip(),
+        name=file.name or "tep",
+        content=content,
     )
-    return Status(201, {
-        "id": record.pk, "document": record.document_code, "name": record.name, "content_type": record.content_type,
-        "size": record.size, "sha256": record.sha256,
-    })
+    return Status(
+        201,
+        {
+            "id": record.pk,
+            "document": record.document_code,
+            "name": record.name,
+            "content_type": record.content_type,
+            "size": record.size,
+            "sha256": record.sha256,
+        },
+    )

@@ -23,7 +23,9 @@ def sniff(content: bytes) -> str | None:
 def check_upload(*, name: str, content: bytes) -> str:
     """Return the content type, or raise with a message naming what is wrong."""
     if not content:
-        raise ValidationFailed("Tệp rỗng.", code="file_empty", fields={"file": ["Tệp không có nội dung."]})
+        raise ValidationFailed(
+            "Tệp rỗng.", code="file_empty", fields={"file": ["Tệp không có nội dung."]}
+        )
     if len(content) > settings.UPLOAD_MAX_BYTES:
         limit_mb = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
         raise ValidationFailed(
@@ -32,12 +34,15 @@ def check_upload(*, name: str, content: bytes) -> str:
     content_type = sniff(content)
     if content_type is None:
         raise ValidationFailed(
-            "Định dạng tệp không được chấp nhận.", code="file_type_not_allowed",
+            "Định dạng tệp không được chấp nhận.",
+            code="file_type_not_allowed",
             fields={"file": ["Chỉ nhận PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp)."]},
         )
     if content_type == "application/pdf" and b"%%EOF" not in content[-2048:]:
         raise ValidationFailed(
-            "Tệp PDF không hoàn chỉnh.", code="file_corrupt", fields={"file": ["Tệp PDF bị cắt hoặc hỏng."]}
+            "Tệp PDF không hoàn chỉnh.",
+            code="file_corrupt",
+            fields={"file": ["Tệp PDF bị cắt hoặc hỏng."]},
         )
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValidationFailed("Tên tệp không hợp lệ.", fields={"file": ["Tên tệp không hợp lệ."]})

@@ -10,7 +10,6 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from chinhquyen.core.errors import ValidationFailed
 
-
 # Procedure versions are immutable, so a compiled validator per version never goes stale. The
 # key includes the creation time: a restored or rebuilt database may reuse an id.
 _validators: dict[tuple[int, Any], Draft202012Validator] = {}
@@ -49,15 +48,24 @@ def _message(error: SchemaError) -> str:
         case "required":
             return "Bắt buộc nhập."
         case "type":
-            names = {"string": "chuỗi ký tự", "integer": "số nguyên", "number": "số", "object": "nhóm thông tin",
-                     "array": "danh sách", "boolean": "có/không"}
+            names = {
+                "string": "chuỗi ký tự",
+                "integer": "số nguyên",
+                "number": "số",
+                "object": "nhóm thông tin",
+                "array": "danh sách",
+                "boolean": "có/không",
+            }
             wanted = arg if isinstance(arg, str) else (arg[0] if arg else "")
             return f"Phải là {names.get(wanted, wanted)}."
         case "pattern":
             return "Không đúng định dạng."
         case "format":
-            return {"date": "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "email": "Địa chỉ e-mail không hợp lệ.",
-                    "date-time": "Thời điểm không hợp lệ."}.get(arg, "Không đúng định dạng.")
+            return {
+                "date": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
+                "email": "Địa chỉ e-mail không hợp lệ.",
+                "date-time": "Thời điểm không hợp lệ.",
+            }.get(arg, "Không đúng định dạng.")
         case "maxLength":
             return f"Tối đa {arg} ký tự."
         case "minLength":
@@ -81,7 +89,10 @@ def form_validate(*, version_id: int, schema: dict[str, Any], data: Any, stamp: 
     """Raise ValidationFailed with one entry per invalid field. ``stamp`` (the version's creation
     time) makes the cached validator specific to this version row."""
     if not isinstance(data, dict):
-        raise ValidationFailed("Dữ liệu biểu mẫu phải là một đối tượng JSON.", fields={"form_data": ["Phải là đối tượng."]})
+        raise ValidationFailed(
+            "Dữ liệu biểu mẫu phải là một đối tượng JSON.",
+            fields={"form_data": ["Phải là đối tượng."]},
+        )
     if not schema:
         return
     validator = _validator((version_id, stamp), schema)
@@ -89,4 +100,6 @@ def form_validate(*, version_id: int, schema: dict[str, Any], data: Any, stamp: 
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         fields.setdefault(_path(error), []).append(_message(error))
     if fields:
-        raise ValidationFailed("Biểu mẫu có thông tin chưa hợp lệ.", code="form_invalid", fields=fields)
+        raise ValidationFailed(
+            "Biểu mẫu có thông tin chưa hợp lệ.", code="form_invalid", fields=fields
+        )

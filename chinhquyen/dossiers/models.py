@@ -45,7 +45,10 @@ class WorkflowState(models.Model):
     name = models.CharField(max_length=200)
     national_status = models.PositiveSmallIntegerField(choices=NationalStatus.choices)
     time_share = models.DecimalField(
-        max_digits=5, decimal_places=2, default=0, help_text="Share (%) of the time limit for this state"
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text="Share (%) of the time limit for this state",
     )
     is_initial = models.BooleanField(default=False)
     is_final = models.BooleanField(default=False)
@@ -54,7 +57,9 @@ class WorkflowState(models.Model):
 
     class Meta:
         ordering = ["workflow", "position"]
-        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="workflow_state_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "code"], name="workflow_state_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.workflow.code}:{self.code}"
@@ -65,6 +70,7 @@ class WorkflowAction(models.Model):
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
     from_states = models.ManyToManyField(WorkflowState, related_name="outgoing")
+
     class Target(models.TextChoices):
         STATE = "state", _("Chuyển sang trạng thái to_state")
         STAY = "stay", _("Giữ nguyên trạng thái")  # forward, extend, assign again
@@ -80,7 +86,9 @@ class WorkflowAction(models.Model):
 
     class Meta:
         ordering = ["workflow", "position"]
-        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="workflow_action_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "code"], name="workflow_action_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.workflow.code}:{self.code}"
@@ -88,7 +96,9 @@ class WorkflowAction(models.Model):
 
 class Dossier(models.Model):
     code = models.CharField(max_length=60, unique=True)
-    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure = models.ForeignKey(
+        "catalogue.Procedure", on_delete=models.PROTECT, related_name="dossiers"
+    )
     procedure_version = models.ForeignKey(
         "catalogue.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers"
     )
@@ -97,11 +107,17 @@ class Dossier(models.Model):
     channel = models.PositiveSmallIntegerField(choices=Channel.choices)
     state = models.CharField(max_length=40)
     status_code = models.PositiveSmallIntegerField(choices=NationalStatus.choices)
-    resume_state = models.CharField(max_length=40, blank=True, help_text="State to return to after a pause")
+    resume_state = models.CharField(
+        max_length=40, blank=True, help_text="State to return to after a pause"
+    )
 
     # Applicant. The identifiers are personal data: never on public pages or in logs.
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
     )
     applicant_name = models.CharField(max_length=200)
     applicant_id_number = models.CharField(max_length=20, blank=True)
@@ -111,7 +127,9 @@ class Dossier(models.Model):
     form_data = models.JSONField(default=dict)
 
     submitted_at = models.DateTimeField()
-    received_at = models.DateTimeField(null=True, blank=True, help_text="Accepted: the clock starts")
+    received_at = models.DateTimeField(
+        null=True, blank=True, help_text="Accepted: the clock starts"
+    )
     due_at = models.DateTimeField(null=True, blank=True)
     state_due_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
@@ -121,11 +139,17 @@ class Dossier(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     supplement_count = models.PositiveSmallIntegerField(default=0)
-    repeated_supplement = models.BooleanField(default=False, help_text="Second request: counts as late")
+    repeated_supplement = models.BooleanField(
+        default=False, help_text="Second request: counts as late"
+    )
     extension_count = models.PositiveSmallIntegerField(default=0)
     original_due_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_dossiers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
     )
     payment_amount = models.DecimalField(max_digits=14, decimal_places=0, null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -166,7 +190,12 @@ class DossierEvent(models.Model):
 
     class Meta:
         ordering = ["dossier", "seq"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_event_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -183,7 +212,9 @@ def dossier_upload_to(instance: DossierFile, filename: str) -> str:
 
 class DossierFile(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="files")
-    event = models.ForeignKey(DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
+    event = models.ForeignKey(
+        DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
+    )
     document_code = models.CharField(max_length=40, blank=True)
     name = models.CharField(max_length=255)
     file = models.FileField(upload_to=dossier_upload_to, max_length=400)
@@ -199,6 +230,9 @@ class DossierFile(models.Model):
     class Meta:
         ordering = ["dossier", "uploaded_at"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class StepKind(models.TextChoices):
     FORWARD = "forward", _("Liên thông xử lý")
@@ -210,8 +244,12 @@ class DossierStep(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField(max_length=10, choices=StepKind.choices)
-    agency = models.ForeignKey("units.Agency", on_delete=models.PROTECT, related_name="dossier_steps")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "units.Agency", on_delete=models.PROTECT, related_name="dossier_steps"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField()
     due_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -225,6 +263,9 @@ class DossierStep(models.Model):
         ordering = ["dossier", "requested_at"]
         indexes = [models.Index(fields=["agency", "completed_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.agency_id}"
+
 
 class DossierCounter(models.Model):
     """Per-agency daily sequence for dossier codes. Incremented with one atomic upsert."""
@@ -234,7 +275,12 @@ class DossierCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_counter_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="dossier_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"
 
 
 class IdempotencyRecord(models.Model):
@@ -249,3 +295,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key

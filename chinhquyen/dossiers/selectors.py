@@ -24,7 +24,9 @@ def dossiers_visible_to(*, user) -> QuerySet[Dossier]:
     condition = Q(pk__in=[])
     if profile is not None and profile.agency_id and OFFICER_ROLES.intersection(roles):
         condition |= Q(agency_id=profile.agency_id) | Q(
-            pk__in=Dossier.steps.rel.related_model.objects.filter(agency_id=profile.agency_id).values("dossier_id")
+            pk__in=Dossier.steps.rel.related_model.objects.filter(
+                agency_id=profile.agency_id
+            ).values("dossier_id")
         )
     if Role.CITIZEN in roles:
         condition |= Q(applicant=user)
@@ -33,7 +35,13 @@ def dossiers_visible_to(*, user) -> QuerySet[Dossier]:
 
 def dossier_get_for_user(*, user, code: str, for_update: bool = False) -> Dossier:
     qs = dossiers_visible_to(user=user).select_related(
-        "procedure", "procedure_version", "procedure_version__field", "agency", "workflow", "applicant", "assignee"
+        "procedure",
+        "procedure_version",
+        "procedure_version__field",
+        "agency",
+        "workflow",
+        "applicant",
+        "assignee",
     )
     if for_update:
         # Lock only the dossier row: nullable joins cannot be locked on PostgreSQL.
@@ -47,17 +55,33 @@ def dossier_get_for_user(*, user, code: str, for_update: bool = False) -> Dossie
 def dossier_get_public(*, code: str) -> Dossier:
     """For the public lookup: no access check, so callers must show nothing personal."""
     try:
-        return Dossier.objects.select_related("procedure", "procedure_version", "agency").only(
-            "code", "state", "status_code", "received_at", "submitted_at", "due_at", "finished_at",
-            "paused_at", "workflow_id", "procedure__code", "procedure_version__name",
-            "agency__agency_id", "agency__name",
-        ).get(code=code)
+        return (
+            Dossier.objects.select_related("procedure", "procedure_version", "agency")
+            .only(
+                "code",
+                "state",
+                "status_code",
+                "received_at",
+                "submitted_at",
+                "due_at",
+                "finished_at",
+                "paused_at",
+                "workflow_id",
+                "procedure__code",
+                "procedure_version__name",
+                "agency__agency_id",
+                "agency__name",
+            )
+            .get(code=code)
+        )
     except Dossier.DoesNotExist:
         raise _not_found(code) from None
 
 
 def dossier_history(*, dossier: Dossier) -> QuerySet[DossierEvent]:
-    return dossier.events.select_related("actor", "agency").prefetch_related("files").order_by("seq")
+    return (
+        dossier.events.select_related("actor", "agency").prefetch_related("files").order_by("seq")
+    )
 
 
 def workflow_default() -> Workflow:

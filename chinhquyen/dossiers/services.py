@@ -164,8 +164,16 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
             )
         profile = profile_of(user)
         applicant = Applicant(
-            name=(given.name if given and given.name else (profile.full_name if profile else user.get_username())),
-            id_number=(given.id_number if given and given.id_number else (profile.id_number if profile else "")),
+            name=(
+                given.name
+                if given and given.name
+                else (profile.full_name if profile else user.get_username())
+            ),
+            id_number=(
+                given.id_number
+                if given and given.id_number
+                else (profile.id_number if profile else "")
+            ),
             phone=(given.phone if given and given.phone else (profile.phone if profile else "")),
             email=(given.email if given and given.email else user.email),
             address=given.address if given else "",
@@ -173,11 +181,13 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
         return user, applicant
     if Role.COUNTER not in roles:
         raise PermissionDenied(
-            "Chỉ cán bộ một cửa tiếp nhận hồ sơ trực tiếp hoặc qua bưu chính.", code="counter_intake_requires_officer"
+            "Chỉ cán bộ một cửa tiếp nhận hồ sơ trực tiếp hoặc qua bưu chính.",
+            code="counter_intake_requires_officer",
         )
     if given is None or not given.name.strip():
         raise ValidationFailed(
-            "Cần thông tin người nộp hồ sơ.", fields={"applicant.name": ["Bắt buộc nhập họ tên người nộp."]}
+            "Cần thông tin người nộp hồ sơ.",
+            fields={"applicant.name": ["Bắt buộc nhập họ tên người nộp."]},
         )
     return None, given
 
@@ -195,7 +205,8 @@ def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
         if in_force(version):
             return version
     raise ValidationFailed(
-        "Thủ tục không có phiên bản đang hiệu lực.", code="procedure_not_in_force",
+        "Thủ tục không có phiên bản đang hiệu lực.",
+        code="procedure_not_in_force",
         fields={"procedure": ["Chưa hiệu lực hoặc đã hết hiệu lực."]},
     )
 
@@ -214,19 +225,27 @@ def dossier_submit(
     """Receive a new dossier (status 1). Counter officers give channel 1 or 3 and the applicant."""
     at = at or timezone.now()
     if channel not in Channel.values:
-        raise ValidationFailed("Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]})
+        raise ValidationFailed(
+            "Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]}
+        )
     try:
-        procedure = Procedure.objects.select_related("current", "current__field").get(code=procedure_code)
+        procedure = Procedure.objects.select_related("current", "current__field").get(
+            code=procedure_code
+        )
     except Procedure.DoesNotExist:
         raise ValidationFailed(
-            "Không có thủ tục này.", code="procedure_unknown", fields={"procedure": [f"Không có thủ tục {procedure_code}."]}
+            "Không có thủ tục này.",
+            code="procedure_unknown",
+            fields={"procedure": [f"Không có thủ tục {procedure_code}."]},
         ) from None
     version = _version_in_force(procedure, timezone.localtime(at).date())
     try:
         agency = Agency.objects.get(agency_id=agency_id, is_active=True)
     except Agency.DoesNotExist:
         raise ValidationFailed(
-            "Không có cơ quan này.", code="agency_unknown", fields={"agency": [f"Không có cơ quan {agency_id}."]}
+            "Không có cơ quan này.",
+            code="agency_unknown",
+            fields={"agency": [f"Không có cơ quan {agency_id}."]},
         ) from None
     if not procedure.agencies.filter(pk=agency.pk).exists():
         raise ValidationFailed(
@@ -243,9 +262,13 @@ def dossier_submit(
     if channel != Channel.ONLINE:
         profile = profile_of(user)
         if profile is None or profile.agency_id != agency.pk:
-            raise PermissionDenied("Cán bộ chỉ tiếp nhận hồ sơ cho cơ quan của mình.", code="wrong_agency")
+            raise PermissionDenied(
+                "Cán bộ chỉ tiếp nhận hồ sơ cho cơ quan của mình.", code="wrong_agency"
+            )
     owner, applicant = _applicant_for(user, applicant, channel)
-    form_validate(version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=form_data)
+    form_validate(
+        version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=form_data
+    )
 
     workflow_id = procedure.workflow_id or workflow_default().pk
     spec = workflow_spec(workflow_id)
@@ -271,14 +294,30 @@ def dossier_submit(
     )
     role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
     DossierEvent.objects.create(
-        dossier=dossier, seq=1, action="submit", from_state="", to_state=initial.code, actor=user,
-        actor_role=role, agency=agency if role == Role.COUNTER else None, at=at,
+        dossier=dossier,
+        seq=1,
+        action="submit",
+        from_state="",
+        to_state=initial.code,
+        actor=user,
+        actor_role=role,
+        agency=agency if role == Role.COUNTER else None,
+        at=at,
         data={"channel": channel, "procedure_version": version.version},
     )
     audit_record(
-        event="dossier.submitted", object_type="dossier", object_id=dossier.code, actor=user, at=at,
-        changes={"state": [None, initial.code], "channel": channel, "procedure": procedure.code,
-                 "version": version.version, "agency": agency.agency_id},
+        event="dossier.submitted",
+        object_type="dossier",
+        object_id=dossier.code,
+        actor=user,
+        at=at,
+        changes={
+            "state": [None, initial.code],
+            "channel": channel,
+            "procedure": procedure.code,
+            "version": version.version,
+            "agency": agency.agency_id,
+        },
     )
     return dossier
 
@@ -301,7 +340,9 @@ def idempotent(
     if not key:
         return run()
     if len(key) > 200:
-        raise ValidationFailed("Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]})
+        raise ValidationFailed(
+            "Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]}
+        )
     existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if existing is None:
         try:
@@ -317,7 +358,8 @@ def idempotent(
                 raise
     if existing.request_hash != fingerprint:
         raise Conflict(
-            "Idempotency-Key này đã dùng cho một yêu cầu khác.", code="idempotency_key_reused",
+            "Idempotency-Key này đã dùng cho một yêu cầu khác.",
+            code="idempotency_key_reused",
         )
     return existing.status, existing.body
 
@@ -339,9 +381,14 @@ def dossier_file_add(
     officer_of_agency = _user_agency_id(user) == dossier.agency_id
     if not (is_owner or officer_of_agency):
         raise PermissionDenied("Bạn không được thêm tệp vào hồ sơ này.", code="file_not_allowed")
-    if is_owner and not officer_of_agency and dossier.state not in ("submitted", "supplement_requested"):
+    if (
+        is_owner
+        and not officer_of_agency
+        and dossier.state not in ("submitted", "supplement_requested")
+    ):
         raise Conflict(
-            "Chỉ nộp thêm tệp khi hồ sơ mới nộp hoặc đang chờ bổ sung.", code="file_not_allowed_in_state"
+            "Chỉ nộp thêm tệp khi hồ sơ mới nộp hoặc đang chờ bổ sung.",
+            code="file_not_allowed_in_state",
         )
     slots = set(dossier.procedure_version.documents.values_list("code", flat=True))
     is_result = document_code == "result"
@@ -350,18 +397,30 @@ def dossier_file_add(
     if document_code and not is_result and document_code not in slots:
         raise ValidationFailed(
             "Thành phần hồ sơ không thuộc thủ tục.",
-            fields={"document": [f"Không có thành phần '{document_code}'. Hợp lệ: {', '.join(sorted(slots))}."]},
+            fields={
+                "document": [
+                    f"Không có thành phần '{document_code}'. Hợp lệ: {', '.join(sorted(slots))}."
+                ]
+            },
         )
     if dossier.files.count() >= settings.UPLOAD_MAX_FILES_PER_DOSSIER:
         raise ValidationFailed(
-            "Hồ sơ đã đủ số tệp tối đa.", code="too_many_files",
+            "Hồ sơ đã đủ số tệp tối đa.",
+            code="too_many_files",
             fields={"file": [f"Tối đa {settings.UPLOAD_MAX_FILES_PER_DOSSIER} tệp mỗi hồ sơ."]},
         )
     content_type = check_upload(name=name, content=content)
     digest = hashlib.sha256(content).hexdigest()
     record = DossierFile(
-        dossier=dossier, document_code=document_code, name=name[:255], content_type=content_type,
-        size=len(content), sha256=digest, is_result=is_result, uploaded_by=user, uploaded_at=at,
+        dossier=dossier,
+        document_code=document_code,
+        name=name[:255],
+        content_type=content_type,
+        size=len(content),
+        sha256=digest,
+        is_result=is_result,
+        uploaded_by=user,
+        uploaded_at=at,
     )
     record.file.save(name, ContentFile(content), save=False)
     stored_name = record.file.name
@@ -369,8 +428,17 @@ def dossier_file_add(
     try:
         record.save()
         audit_record(
-            event="dossier.file_added", object_type="dossier", object_id=dossier.code, actor=user, at=at,
-            changes={"document": document_code, "sha256": digest, "size": len(content), "type": content_type},
+            event="dossier.file_added",
+            object_type="dossier",
+            object_id=dossier.code,
+            actor=user,
+            at=at,
+            changes={
+                "document": document_code,
+                "sha256": digest,
+                "size": len(content),
+                "type": content_type,
+            },
         )
     except Exception:
         record.file.storage.delete(stored_name)
@@ -413,7 +481,11 @@ def _jsonable(value: Any) -> Any:
 
 def _require_comment(ctx: ActionContext, what: str) -> None:
     if not ctx.comment.strip():
-        raise ValidationFailed(f"Cần ghi rõ {what}.", code="comment_required", fields={"comment": [f"Bắt buộc: {what}."]})
+        raise ValidationFailed(
+            f"Cần ghi rõ {what}.",
+            code="comment_required",
+            fields={"comment": [f"Bắt buộc: {what}."]},
+        )
 
 
 def _resume_clock(ctx: ActionContext, *, restart: bool) -> None:
@@ -421,7 +493,9 @@ def _resume_clock(ctx: ActionContext, *, restart: bool) -> None:
     if d.paused_at is None:
         return
     paused_for = ctx.at - d.paused_at
-    ctx.set("paused_total_seconds", d.paused_total_seconds + max(0, int(paused_for.total_seconds())))
+    ctx.set(
+        "paused_total_seconds", d.paused_total_seconds + max(0, int(paused_for.total_seconds()))
+    )
     if restart:
         # Decree 61/2018: once the complete dossier is back the time limit starts again in full.
         new_due = due_for(d.procedure_version, ctx.at)
@@ -432,7 +506,9 @@ def _resume_clock(ctx: ActionContext, *, restart: bool) -> None:
         waited = calendar.working_days_between(
             timezone.localtime(d.paused_at).date(), timezone.localtime(ctx.at).date()
         )
-        new_due = calendar.due_date(d.due_at, days=waited, apply_cutoff=False) if waited else d.due_at
+        new_due = (
+            calendar.due_date(d.due_at, days=waited, apply_cutoff=False) if waited else d.due_at
+        )
         ctx.event_data["clock"] = f"resumed (+{waited} working days)"
     ctx.set("due_at", new_due)
     ctx.set("paused_at", None)
@@ -463,7 +539,9 @@ def _on_request_supplement(ctx: ActionContext) -> None:
             timezone.localtime(d.received_at).date(), timezone.localtime(ctx.at).date()
         )
         if days_since > 3:
-            ctx.event_data["late_request"] = f"{days_since} ngày làm việc sau tiếp nhận (quy định: 3)"
+            ctx.event_data["late_request"] = (
+                f"{days_since} ngày làm việc sau tiếp nhận (quy định: 3)"
+            )
         ctx.set("paused_at", ctx.at)
     ctx.set("resume_state", d.state)
 
@@ -494,9 +572,13 @@ def _parse_days(value: Any, name: str, *, maximum: int = 365) -> Decimal:
     try:
         days = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed("Số ngày không hợp lệ.", fields={name: ["Phải là số ngày làm việc."]}) from None
+        raise ValidationFailed(
+            "Số ngày không hợp lệ.", fields={name: ["Phải là số ngày làm việc."]}
+        ) from None
     if days <= 0 or days > maximum:
-        raise ValidationFailed("Số ngày không hợp lệ.", fields={name: [f"Từ 0,5 đến {maximum} ngày làm việc."]})
+        raise ValidationFailed(
+            "Số ngày không hợp lệ.", fields={name: [f"Từ 0,5 đến {maximum} ngày làm việc."]}
+        )
     return days
 
 
@@ -504,19 +586,33 @@ def _on_forward(ctx: ActionContext) -> None:
     agency_id = str(ctx.params.get("agency") or "").strip()
     target = Agency.objects.filter(agency_id=agency_id, is_active=True).first()
     if target is None:
-        raise ValidationFailed("Không có cơ quan nhận.", fields={"agency": [f"Không có cơ quan {agency_id or '(trống)'}."]})
+        raise ValidationFailed(
+            "Không có cơ quan nhận.",
+            fields={"agency": [f"Không có cơ quan {agency_id or '(trống)'}."]},
+        )
     if target.pk == ctx.dossier.agency_id:
-        raise ValidationFailed("Không chuyển cho chính cơ quan mình.", fields={"agency": ["Chọn cơ quan khác."]})
+        raise ValidationFailed(
+            "Không chuyển cho chính cơ quan mình.", fields={"agency": ["Chọn cơ quan khác."]}
+        )
     kind = ctx.params.get("kind") or StepKind.FORWARD
     if kind not in StepKind.values:
-        raise ValidationFailed("Loại bước không hợp lệ.", fields={"kind": ["forward hoặc consult."]})
+        raise ValidationFailed(
+            "Loại bước không hợp lệ.", fields={"kind": ["forward hoặc consult."]}
+        )
     days = _parse_days(ctx.params.get("days", 3), "days")
     due = calendar.due_date(ctx.at, days=days)
     step = DossierStep.objects.create(
-        dossier=ctx.dossier, kind=kind, agency=target, requested_by=ctx.user, requested_at=ctx.at, due_at=due,
+        dossier=ctx.dossier,
+        kind=kind,
+        agency=target,
+        requested_by=ctx.user,
+        requested_at=ctx.at,
+        due_at=due,
         note=ctx.comment,
     )
-    ctx.event_data.update({"step": step.pk, "agency": target.agency_id, "kind": kind, "step_due_at": _iso(due)})
+    ctx.event_data.update(
+        {"step": step.pk, "agency": target.agency_id, "kind": kind, "step_due_at": _iso(due)}
+    )
 
 
 def _on_complete_step(ctx: ActionContext) -> None:
@@ -536,7 +632,9 @@ def _on_complete_step(ctx: ActionContext) -> None:
 
 
 def _on_approve(ctx: ActionContext) -> None:
-    open_steps = DossierStep.objects.filter(dossier=ctx.dossier, completed_at__isnull=True, kind=StepKind.FORWARD)
+    open_steps = DossierStep.objects.filter(
+        dossier=ctx.dossier, completed_at__isnull=True, kind=StepKind.FORWARD
+    )
     if open_steps.exists():
         raise Conflict("Còn bước liên thông chưa có kết quả.", code="open_steps")
 
@@ -546,9 +644,13 @@ def _on_request_payment(ctx: ActionContext) -> None:
     try:
         amount = Decimal(str(raw))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed("Số tiền không hợp lệ.", fields={"amount": ["Phải là số tiền (VND)."]}) from None
+        raise ValidationFailed(
+            "Số tiền không hợp lệ.", fields={"amount": ["Phải là số tiền (VND)."]}
+        ) from None
     if amount <= 0 or amount != amount.to_integral_value():
-        raise ValidationFailed("Số tiền không hợp lệ.", fields={"amount": ["Số nguyên dương (VND)."]})
+        raise ValidationFailed(
+            "Số tiền không hợp lệ.", fields={"amount": ["Số nguyên dương (VND)."]}
+        )
     ctx.set("payment_amount", amount)
     ctx.set("paused_at", ctx.at)
     ctx.set("resume_state", ctx.dossier.state)
@@ -584,20 +686,25 @@ def _on_extend(ctx: ActionContext) -> None:
     today = timezone.localtime(ctx.at).date()
     if today > latest:
         raise Conflict(
-            f"Phải gia hạn chậm nhất 01 ngày làm việc trước hạn ({latest:%d/%m/%Y}).", code="extension_too_late"
+            f"Phải gia hạn chậm nhất 01 ngày làm việc trước hạn ({latest:%d/%m/%Y}).",
+            code="extension_too_late",
         )
     if "new_due_at" in ctx.params and ctx.params["new_due_at"]:
         try:
             new_due = datetime.fromisoformat(str(ctx.params["new_due_at"]))
         except ValueError:
-            raise ValidationFailed("Ngày hẹn mới không hợp lệ.", fields={"new_due_at": ["Dạng ISO 8601."]}) from None
+            raise ValidationFailed(
+                "Ngày hẹn mới không hợp lệ.", fields={"new_due_at": ["Dạng ISO 8601."]}
+            ) from None
         if timezone.is_naive(new_due):
             new_due = timezone.make_aware(new_due)
     else:
         days = _parse_days(ctx.params.get("days"), "days", maximum=90)
         new_due = calendar.due_date(d.due_at, days=days, apply_cutoff=False)
     if new_due <= d.due_at:
-        raise ValidationFailed("Ngày hẹn mới phải sau hạn hiện tại.", fields={"new_due_at": ["Phải sau hạn cũ."]})
+        raise ValidationFailed(
+            "Ngày hẹn mới phải sau hạn hiện tại.", fields={"new_due_at": ["Phải sau hạn cũ."]}
+        )
     ctx.set("extension_count", d.extension_count + 1)
     ctx.set("due_at", new_due)
     ctx.event_data["new_due_at"] = _iso(new_due)
@@ -635,7 +742,11 @@ ACTION_RULES: dict[str, Callable[[ActionContext], None]] = {
 def actor_role_for(*, dossier: Dossier, user, action: ActionSpec) -> str | None:
     """The role under which ``user`` may take ``action`` on ``dossier`` now, or None."""
     profile = profile_of(user)
-    if action.owner_may_act and dossier.applicant_id is not None and dossier.applicant_id == user.pk:
+    if (
+        action.owner_may_act
+        and dossier.applicant_id is not None
+        and dossier.applicant_id == user.pk
+    ):
         return Role.CITIZEN
     if profile is None or profile.agency_id is None:
         return None
@@ -655,7 +766,11 @@ def actor_role_for(*, dossier: Dossier, user, action: ActionSpec) -> str | None:
 
 def actions_available(*, dossier: Dossier, user) -> list[ActionSpec]:
     spec = workflow_spec(dossier.workflow_id)
-    return [a for a in spec.actions_from(dossier.state) if actor_role_for(dossier=dossier, user=user, action=a)]
+    return [
+        a
+        for a in spec.actions_from(dossier.state)
+        if actor_role_for(dossier=dossier, user=user, action=a)
+    ]
 
 
 @transaction.atomic
@@ -676,7 +791,8 @@ def dossier_act(
     act = spec.actions.get(action)
     if act is None:
         raise ValidationFailed(
-            "Thao tác không có trong quy trình.", code="unknown_action",
+            "Thao tác không có trong quy trình.",
+            code="unknown_action",
             fields={"action": [f"Không có thao tác '{action}'. Có: {', '.join(spec.actions)}."]},
         )
     if dossier.state not in act.from_states:
@@ -689,11 +805,18 @@ def dossier_act(
     role = actor_role_for(dossier=dossier, user=user, action=act)
     if role is None:
         raise PermissionDenied(
-            f"Bạn không có quyền thực hiện '{act.name}' trên hồ sơ này.", code="action_not_allowed_for_role",
+            f"Bạn không có quyền thực hiện '{act.name}' trên hồ sơ này.",
+            code="action_not_allowed_for_role",
             extra={"required_roles": sorted(act.roles)},
         )
     ctx = ActionContext(
-        dossier=dossier, spec=spec, action=act, user=user, role=role, at=at, comment=(comment or "").strip(),
+        dossier=dossier,
+        spec=spec,
+        action=act,
+        user=user,
+        role=role,
+        at=at,
+        comment=(comment or "").strip(),
         params=params,
     )
     from_state = dossier.state
@@ -717,19 +840,40 @@ def dossier_act(
             ctx.set("closed_at", at)
     files = []
     if file_ids:
-        files = list(DossierFile.objects.filter(dossier=dossier, pk__in=file_ids, event__isnull=True))
+        files = list(
+            DossierFile.objects.filter(dossier=dossier, pk__in=file_ids, event__isnull=True)
+        )
         if len(files) != len(set(file_ids)):
-            raise ValidationFailed("Tệp đính kèm không hợp lệ.", fields={"file_ids": ["Tệp không thuộc hồ sơ hoặc đã dùng."]})
+            raise ValidationFailed(
+                "Tệp đính kèm không hợp lệ.",
+                fields={"file_ids": ["Tệp không thuộc hồ sơ hoặc đã dùng."]},
+            )
     event = _append_event(
-        dossier=dossier, action=act.code, from_state=from_state, to_state=to_state, actor=user, actor_role=role, at=at,
-        comment=ctx.comment, data=ctx.event_data,
+        dossier=dossier,
+        action=act.code,
+        from_state=from_state,
+        to_state=to_state,
+        actor=user,
+        actor_role=role,
+        at=at,
+        comment=ctx.comment,
+        data=ctx.event_data,
     )
     if files:
         DossierFile.objects.filter(pk__in=[f.pk for f in files]).update(event=event)
     dossier.save()
     audit_record(
-        event=f"dossier.{act.code}", object_type="dossier", object_id=dossier.code, actor=user, at=at,
-        changes={**ctx.changes, "role": role, "comment": ctx.comment, **({"data": ctx.event_data} if ctx.event_data else {})},
+        event=f"dossier.{act.code}",
+        object_type="dossier",
+        object_id=dossier.code,
+        actor=user,
+        at=at,
+        changes={
+            **ctx.changes,
+            "role": role,
+            "comment": ctx.comment,
+            **({"data": ctx.event_data} if ctx.event_data else {}),
+        },
     )
     return dossier
 

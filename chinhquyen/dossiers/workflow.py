@@ -61,11 +61,23 @@ def workflow_spec(workflow_id: int) -> WorkflowSpec:
         return hit[1]
     wf = Workflow.objects.get(pk=workflow_id)
     states = {
-        s.code: StateSpec(s.code, s.name, s.national_status, s.time_share, s.is_initial, s.is_final, s.pauses_clock)
+        s.code: StateSpec(
+            s.code,
+            s.name,
+            s.national_status,
+            s.time_share,
+            s.is_initial,
+            s.is_final,
+            s.pauses_clock,
+        )
         for s in wf.states.all()
     }
     actions = {}
-    for a in WorkflowAction.objects.filter(workflow=wf).select_related("to_state").prefetch_related("from_states"):
+    for a in (
+        WorkflowAction.objects.filter(workflow=wf)
+        .select_related("to_state")
+        .prefetch_related("from_states")
+    ):
         actions[a.code] = ActionSpec(
             code=a.code,
             name=a.name,

@@ -26,55 +26,154 @@ STANDARD_WORKFLOW = {
         ("accept", "Tiếp nhận", ["submitted"], "state", "accepted", ["counter"], False),
         ("refuse", "Từ chối tiếp nhận", ["submitted"], "state", "refused", ["counter"], False),
         (
-            "request_supplement", "Yêu cầu bổ sung",
-            ["submitted", "accepted", "in_process"], "state", "supplement_requested",
-            ["counter", "handler"], False,
+            "request_supplement",
+            "Yêu cầu bổ sung",
+            ["submitted", "accepted", "in_process"],
+            "state",
+            "supplement_requested",
+            ["counter", "handler"],
+            False,
         ),
-        ("submit_supplement", "Nộp bổ sung", ["supplement_requested"], "resume", None, ["counter"], True),
-        ("assign", "Phân công xử lý", ["accepted", "in_process"], "state", "in_process", ["leader", "counter"], False),
-        ("forward", "Chuyển liên thông / lấy ý kiến", ["in_process"], "stay", None, ["handler", "leader"], False),
-        ("complete_step", "Trả lời liên thông / ý kiến", ["in_process"], "stay", None, ["handler", "leader"], False),
+        (
+            "submit_supplement",
+            "Nộp bổ sung",
+            ["supplement_requested"],
+            "resume",
+            None,
+            ["counter"],
+            True,
+        ),
+        (
+            "assign",
+            "Phân công xử lý",
+            ["accepted", "in_process"],
+            "state",
+            "in_process",
+            ["leader", "counter"],
+            False,
+        ),
+        (
+            "forward",
+            "Chuyển liên thông / lấy ý kiến",
+            ["in_process"],
+            "stay",
+            None,
+            ["handler", "leader"],
+            False,
+        ),
+        (
+            "complete_step",
+            "Trả lời liên thông / ý kiến",
+            ["in_process"],
+            "stay",
+            None,
+            ["handler", "leader"],
+            False,
+        ),
         ("approve", "Phê duyệt", ["in_process"], "state", "approved", ["leader"], False),
         (
-            "request_payment", "Yêu cầu nộp phí, lệ phí",
-            ["in_process", "approved"], "state", "payment_required", ["handler", "counter", "leader"], False,
+            "request_payment",
+            "Yêu cầu nộp phí, lệ phí",
+            ["in_process", "approved"],
+            "state",
+            "payment_required",
+            ["handler", "counter", "leader"],
+            False,
         ),
-        ("confirm_payment", "Xác nhận đã nộp", ["payment_required"], "resume", None, ["counter"], False),
-        ("finish", "Hoàn thành xử lý", ["approved"], "state", "done", ["handler", "counter"], False),
-        ("return_result", "Trả kết quả", ["done"], "state", "returned", ["counter"], False),
-        ("extend", "Gia hạn, xin lỗi", ["accepted", "in_process", "approved"], "stay", None, ["leader"], False),
         (
-            "withdraw", "Rút hồ sơ",
-            ["submitted", "supplement_requested", "accepted", "in_process", "approved", "payment_required"],
-            "state", "withdrawn", ["counter"], True,
+            "confirm_payment",
+            "Xác nhận đã nộp",
+            ["payment_required"],
+            "resume",
+            None,
+            ["counter"],
+            False,
         ),
-        ("stop", "Dừng xử lý", ["accepted", "in_process", "approved"], "state", "stopped", ["leader"], False),
+        (
+            "finish",
+            "Hoàn thành xử lý",
+            ["approved"],
+            "state",
+            "done",
+            ["handler", "counter"],
+            False,
+        ),
+        ("return_result", "Trả kết quả", ["done"], "state", "returned", ["counter"], False),
+        (
+            "extend",
+            "Gia hạn, xin lỗi",
+            ["accepted", "in_process", "approved"],
+            "stay",
+            None,
+            ["leader"],
+            False,
+        ),
+        (
+            "withdraw",
+            "Rút hồ sơ",
+            [
+                "submitted",
+                "supplement_requested",
+                "accepted",
+                "in_process",
+                "approved",
+                "payment_required",
+            ],
+            "state",
+            "withdrawn",
+            ["counter"],
+            True,
+        ),
+        (
+            "stop",
+            "Dừng xử lý",
+            ["accepted", "in_process", "approved"],
+            "state",
+            "stopped",
+            ["leader"],
+            False,
+        ),
     ],
 }
 
 
-def install(workflow_model, state_model, action_model, definition=STANDARD_WORKFLOW, *, is_default=True):
+def install(
+    workflow_model, state_model, action_model, definition=STANDARD_WORKFLOW, *, is_default=True
+):
     """Create or refresh a workflow from a definition. Works with real and historical models."""
     wf, _ = workflow_model.objects.update_or_create(
         code=definition["code"], defaults={"name": definition["name"], "is_default": is_default}
     )
     states = {}
-    for position, (code, name, national, share, initial, final, pauses) in enumerate(definition["states"]):
+    for position, (code, name, national, share, initial, final, pauses) in enumerate(
+        definition["states"]
+    ):
         states[code], _ = state_model.objects.update_or_create(
             workflow=wf,
             code=code,
             defaults={
-                "name": name, "national_status": national, "time_share": share, "is_initial": initial,
-                "is_final": final, "pauses_clock": pauses, "position": position,
+                "name": name,
+                "national_status": national,
+                "time_share": share,
+                "is_initial": initial,
+                "is_final": final,
+                "pauses_clock": pauses,
+                "position": position,
             },
         )
-    for position, (code, name, sources, target, to, roles, owner) in enumerate(definition["actions"]):
+    for position, (code, name, sources, target, to, roles, owner) in enumerate(
+        definition["actions"]
+    ):
         action, _ = action_model.objects.update_or_create(
             workflow=wf,
             code=code,
             defaults={
-                "name": name, "target": target, "to_state": states[to] if to else None,
-                "roles": roles, "owner_may_act": owner, "position": position,
+                "name": name,
+                "target": target,
+                "to_state": states[to] if to else None,
+                "roles": roles,
+                "owner_may_act": owner,
+                "position": position,
             },
         )
         action.from_states.set([states[s] for s in sources])

@@ -22,10 +22,16 @@ def _sql(statement: str, params: list) -> None:
 
 @pytest.fixture
 def dossier(world):
-    d = dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_a.agency_id,
-                       form_data=VALID_FORM)
+    d = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
     dossier_act(user=world.counter_a, code=d.code, action="accept")
-    dossier_act(user=world.leader_a, code=d.code, action="assign", params={"assignee": "chuyenvien"})
+    dossier_act(
+        user=world.leader_a, code=d.code, action="assign", params={"assignee": "chuyenvien"}
+    )
     return d
 
 

@@ -4,84 +4,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('units', '0001_initial'),
+        ("units", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Field',
+            name="Field",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ProcedureVersion',
+            name="ProcedureVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=500, verbose_name='tên thủ tục')),
-                ('search_text', models.TextField(default='', editable=False, help_text='Name, code and field folded to ASCII lower case')),
-                ('levels', models.JSONField(default=list, help_text='ProcedureLevel values')),
-                ('online_mode', models.CharField(choices=[('full', 'Toàn trình'), ('partial', 'Một phần'), ('none', 'Không trực tuyến')], max_length=8)),
-                ('legacy_level', models.PositiveSmallIntegerField(blank=True, help_text='Decree 43/2011 level 1–4', null=True)),
-                ('steps', models.TextField(verbose_name='trình tự thực hiện')),
-                ('method', models.TextField(verbose_name='cách thức thực hiện')),
-                ('processing_time', models.DecimalField(decimal_places=1, max_digits=6)),
-                ('time_unit', models.CharField(choices=[('days', 'ngày làm việc'), ('hours', 'giờ làm việc')], default='days', max_length=5)),
-                ('processing_time_note', models.CharField(blank=True, max_length=500)),
-                ('applicants', models.TextField(verbose_name='đối tượng thực hiện')),
-                ('implementing_agency', models.TextField(verbose_name='cơ quan thực hiện')),
-                ('fees', models.JSONField(default=list, help_text='[{"name", "amount" (VND), "note"}]')),
-                ('result_type', models.TextField(verbose_name='kết quả thực hiện')),
-                ('legal_basis', models.JSONField(default=list, help_text='List of legal documents')),
-                ('requirements', models.TextField(blank=True, verbose_name='yêu cầu, điều kiện')),
-                ('decision_number', models.CharField(blank=True, max_length=120, verbose_name='quyết định công bố')),
-                ('decision_date', models.DateField(blank=True, null=True)),
-                ('effective_from', models.DateField()),
-                ('effective_to', models.DateField(blank=True, null=True)),
-                ('form_schema', models.JSONField(default=dict, help_text='JSON Schema of the e-form')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=500, verbose_name="tên thủ tục")),
+                (
+                    "search_text",
+                    models.TextField(
+                        default="",
+                        editable=False,
+                        help_text="Name, code and field folded to ASCII lower case",
+                    ),
+                ),
+                ("levels", models.JSONField(default=list, help_text="ProcedureLevel values")),
+                (
+                    "online_mode",
+                    models.CharField(
+                        choices=[
+                            ("full", "Toàn trình"),
+                            ("partial", "Một phần"),
+                            ("none", "Không trực tuyến"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "legacy_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Decree 43/2011 level 1–4", null=True
+                    ),
+                ),
+                ("steps", models.TextField(verbose_name="trình tự thực hiện")),
+                ("method", models.TextField(verbose_name="cách thức thực hiện")),
+                ("processing_time", models.DecimalField(decimal_places=1, max_digits=6)),
+                (
+                    "time_unit",
+                    models.CharField(
+                        choices=[("days", "ngày làm việc"), ("hours", "giờ làm việc")],
+                        default="days",
+                        max_length=5,
+                    ),
+                ),
+                ("processing_time_note", models.CharField(blank=True, max_length=500)),
+                ("applicants", models.TextField(verbose_name="đối tượng thực hiện")),
+                ("implementing_agency", models.TextField(verbose_name="cơ quan thực hiện")),
+                (
+                    "fees",
+                    models.JSONField(default=list, help_text='[{"name", "amount" (VND), "note"}]'),
+                ),
+                ("result_type", models.TextField(verbose_name="kết quả thực hiện")),
+                (
+                    "legal_basis",
+                    models.JSONField(default=list, help_text="List of legal documents"),
+                ),
+                ("requirements", models.TextField(blank=True, verbose_name="yêu cầu, điều kiện")),
+                (
+                    "decision_number",
+                    models.CharField(blank=True, max_length=120, verbose_name="quyết định công bố"),
+                ),
+                ("decision_date", models.DateField(blank=True, null=True)),
+                ("effective_from", models.DateField()),
+                ("effective_to", models.DateField(blank=True, null=True)),
+                (
+                    "form_schema",
+                    models.JSONField(default=dict, help_text="JSON Schema of the e-form"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['procedure', '-version'],
+                "ordering": ["procedure", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='RequiredDocument',
+            name="RequiredDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Slot key used by the e-form and uploads', max_length=40)),
-                ('name', models.CharField(max_length=500)),
-                ('originals', models.PositiveSmallIntegerField(default=1)),
-                ('copies', models.PositiveSmallIntegerField(default=0)),
-                ('is_required', models.BooleanField(default=True)),
-                ('template_name', models.CharField(blank=True, max_length=200)),
-                ('template_url', models.CharField(blank=True, max_length=500)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Slot key used by the e-form and uploads", max_length=40
+                    ),
+                ),
+                ("name", models.CharField(max_length=500)),
+                ("originals", models.PositiveSmallIntegerField(default=1)),
+                ("copies", models.PositiveSmallIntegerField(default=0)),
+                ("is_required", models.BooleanField(default=True)),
+                ("template_name", models.CharField(blank=True, max_length=200)),
+                ("template_url", models.CharField(blank=True, max_length=500)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['version', 'position'],
+                "ordering": ["version", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Procedure',
+            name="Procedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='mã thủ tục')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agencies', models.ManyToManyField(blank=True, help_text='Agencies that receive it', related_name='procedures', to='units.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="mã thủ tục")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agencies",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Agencies that receive it",
+                        related_name="procedures",
+                        to="units.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
     ]

@@ -6,52 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalogue', '0001_initial'),
-        ('dossiers', '0001_initial'),
+        ("catalogue", "0001_initial"),
+        ("dossiers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='procedure',
-            name='workflow',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='procedures', to='dossiers.workflow'),
+            model_name="procedure",
+            name="workflow",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="procedures",
+                to="dossiers.workflow",
+            ),
         ),
         migrations.AddField(
-            model_name='procedureversion',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="procedureversion",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='procedureversion',
-            name='field',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='catalogue.field'),
+            model_name="procedureversion",
+            name="field",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="versions",
+                to="catalogue.field",
+            ),
         ),
         migrations.AddField(
-            model_name='procedureversion',
-            name='procedure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalogue.procedure'),
+            model_name="procedureversion",
+            name="procedure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="versions",
+                to="catalogue.procedure",
+            ),
         ),
         migrations.AddField(
-            model_name='procedure',
-            name='current',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalogue.procedureversion'),
+            model_name="procedure",
+            name="current",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalogue.procedureversion",
+            ),
         ),
         migrations.AddField(
-            model_name='requireddocument',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='catalogue.procedureversion'),
+            model_name="requireddocument",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="documents",
+                to="catalogue.procedureversion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='procedureversion',
-            constraint=models.UniqueConstraint(fields=('procedure', 'version'), name='procedure_version_unique'),
+            model_name="procedureversion",
+            constraint=models.UniqueConstraint(
+                fields=("procedure", "version"), name="procedure_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requireddocument',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='required_document_unique_code'),
+            model_name="requireddocument",
+            constraint=models.UniqueConstraint(
+                fields=("version", "code"), name="required_document_unique_code"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0002_initial'),
+        ("catalogue", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='procedureversion',
-            name='agency_kinds',
-            field=models.JSONField(blank=True, default=list, help_text='units.AgencyKind values'),
+            model_name="procedureversion",
+            name="agency_kinds",
+            field=models.JSONField(blank=True, default=list, help_text="units.AgencyKind values"),
         ),
     ]

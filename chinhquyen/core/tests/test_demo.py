@@ -35,8 +35,16 @@ def test_every_documented_account_logs_in_with_its_role(demo):
         assert set(roles) <= set(me["roles"])
         if agency_key:
             assert me["agency"]["id"] == demo["agencies"][agency_key].agency_id
-    motcua = Api(authenticate(username="motcua", password=DEMO_PASSWORD), DEMO_PASSWORD).get("/api/v1/me").json()
-    motcua2 = Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD).get("/api/v1/me").json()
+    motcua = (
+        Api(authenticate(username="motcua", password=DEMO_PASSWORD), DEMO_PASSWORD)
+        .get("/api/v1/me")
+        .json()
+    )
+    motcua2 = (
+        Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD)
+        .get("/api/v1/me")
+        .json()
+    )
     assert motcua["agency"]["id"] != motcua2["agency"]["id"]
 
 
@@ -45,7 +53,12 @@ def test_every_demo_procedure_is_offered_somewhere_and_its_example_form_is_valid
         assert procedure.agencies.exists(), procedure.code
         version = procedure.current
         example = version.form_schema["examples"][0]
-        form_validate(version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=example)
+        form_validate(
+            version_id=version.pk,
+            stamp=version.created_at,
+            schema=version.form_schema,
+            data=example,
+        )
 
 
 def test_the_catalogue_covers_commune_and_province_levels(demo):
@@ -59,14 +72,22 @@ def test_a_demo_citizen_applies_for_a_birth_registration_and_the_demo_officers_p
     birth = next(p for p in found if p["code"] == "1.001193")
     detail = Api().get(f"/api/v1/procedures/{birth['code']}").json()
     citizen = Api(authenticate(username="congdan", password=DEMO_PASSWORD), DEMO_PASSWORD)
-    resp = citizen.post("/api/v1/dossiers", {"procedure": birth["code"], "agency": commune,
-                                             "form_data": detail["form_schema"]["examples"][0]})
+    resp = citizen.post(
+        "/api/v1/dossiers",
+        {
+            "procedure": birth["code"],
+            "agency": commune,
+            "form_data": detail["form_schema"]["examples"][0],
+        },
+    )
     assert resp.status_code == 201, resp.content
     code = resp.json()["code"]
 
     def act(username, action, **params):
         api = Api(authenticate(username=username, password=DEMO_PASSWORD), DEMO_PASSWORD)
-        r = api.post(f"/api/v1/dossiers/{code}/actions", {"action": action, "comment": "ok", **params})
+        r = api.post(
+            f"/api/v1/dossiers/{code}/actions", {"action": action, "comment": "ok", **params}
+        )
         assert r.status_code == 200, r.content
         return r.json()
 
@@ -75,4 +96,9 @@ def test_a_demo_citizen_applies_for_a_birth_registration_and_the_demo_officers_p
     act("lanhdao", "approve")
     act("chuyenvien", "finish")
     assert act("motcua", "return_result")["status_code"] == 10
-    assert Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD).get(f"/api/v1/dossiers/{code}").status_code == 404
+    assert (
+        Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD)
+        .get(f"/api/v1/dossiers/{code}")
+        .status_code
+        == 404
+    )

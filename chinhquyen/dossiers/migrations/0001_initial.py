@@ -7,215 +7,518 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalogue', '0001_initial'),
-        ('units', '0001_initial'),
+        ("catalogue", "0001_initial"),
+        ("units", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Workflow',
+            name="Workflow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('is_default', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("is_default", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='Dossier',
+            name="Dossier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60, unique=True)),
-                ('channel', models.PositiveSmallIntegerField(choices=[(1, 'Trực tiếp'), (2, 'Trực tuyến'), (3, 'Bưu chính công ích')])),
-                ('state', models.CharField(max_length=40)),
-                ('status_code', models.PositiveSmallIntegerField(choices=[(1, 'Mới đăng ký'), (2, 'Đã tiếp nhận'), (3, 'Không tiếp nhận'), (4, 'Đang xử lý'), (5, 'Yêu cầu bổ sung giấy tờ'), (6, 'Yêu cầu thực hiện nghĩa vụ tài chính'), (7, 'Công dân yêu cầu rút hồ sơ'), (8, 'Dừng xử lý'), (9, 'Đã xử lý xong'), (10, 'Đã trả kết quả')])),
-                ('resume_state', models.CharField(blank=True, help_text='State to return to after a pause', max_length=40)),
-                ('applicant_name', models.CharField(max_length=200)),
-                ('applicant_id_number', models.CharField(blank=True, max_length=20)),
-                ('applicant_phone', models.CharField(blank=True, max_length=20)),
-                ('applicant_email', models.EmailField(blank=True, max_length=254)),
-                ('applicant_address', models.CharField(blank=True, max_length=300)),
-                ('form_data', models.JSONField(default=dict)),
-                ('submitted_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(blank=True, help_text='Accepted: the clock starts', null=True)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('state_due_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_total_seconds', models.PositiveBigIntegerField(default=0)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('supplement_count', models.PositiveSmallIntegerField(default=0)),
-                ('repeated_supplement', models.BooleanField(default=False, help_text='Second request: counts as late')),
-                ('extension_count', models.PositiveSmallIntegerField(default=0)),
-                ('original_due_at', models.DateTimeField(blank=True, null=True)),
-                ('payment_amount', models.DecimalField(blank=True, decimal_places=0, max_digits=14, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('result_code', models.CharField(blank=True, max_length=80)),
-                ('result_summary', models.TextField(blank=True)),
-                ('history_length', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='units.agency')),
-                ('applicant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to=settings.AUTH_USER_MODEL)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_dossiers', to=settings.AUTH_USER_MODEL)),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='catalogue.procedure')),
-                ('procedure_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='catalogue.procedureversion')),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossiers', to='dossiers.workflow')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60, unique=True)),
+                (
+                    "channel",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Trực tiếp"), (2, "Trực tuyến"), (3, "Bưu chính công ích")]
+                    ),
+                ),
+                ("state", models.CharField(max_length=40)),
+                (
+                    "status_code",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Mới đăng ký"),
+                            (2, "Đã tiếp nhận"),
+                            (3, "Không tiếp nhận"),
+                            (4, "Đang xử lý"),
+                            (5, "Yêu cầu bổ sung giấy tờ"),
+                            (6, "Yêu cầu thực hiện nghĩa vụ tài chính"),
+                            (7, "Công dân yêu cầu rút hồ sơ"),
+                            (8, "Dừng xử lý"),
+                            (9, "Đã xử lý xong"),
+                            (10, "Đã trả kết quả"),
+                        ]
+                    ),
+                ),
+                (
+                    "resume_state",
+                    models.CharField(
+                        blank=True, help_text="State to return to after a pause", max_length=40
+                    ),
+                ),
+                ("applicant_name", models.CharField(max_length=200)),
+                ("applicant_id_number", models.CharField(blank=True, max_length=20)),
+                ("applicant_phone", models.CharField(blank=True, max_length=20)),
+                ("applicant_email", models.EmailField(blank=True, max_length=254)),
+                ("applicant_address", models.CharField(blank=True, max_length=300)),
+                ("form_data", models.JSONField(default=dict)),
+                ("submitted_at", models.DateTimeField()),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Accepted: the clock starts", null=True
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("state_due_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_total_seconds", models.PositiveBigIntegerField(default=0)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("supplement_count", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "repeated_supplement",
+                    models.BooleanField(default=False, help_text="Second request: counts as late"),
+                ),
+                ("extension_count", models.PositiveSmallIntegerField(default=0)),
+                ("original_due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "payment_amount",
+                    models.DecimalField(blank=True, decimal_places=0, max_digits=14, null=True),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("result_code", models.CharField(blank=True, max_length=80)),
+                ("result_summary", models.TextField(blank=True)),
+                ("history_length", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to="units.agency",
+                    ),
+                ),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_dossiers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to="catalogue.procedure",
+                    ),
+                ),
+                (
+                    "procedure_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to="catalogue.procedureversion",
+                    ),
+                ),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossiers",
+                        to="dossiers.workflow",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DossierEvent',
+            name="DossierEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('action', models.CharField(max_length=40)),
-                ('from_state', models.CharField(blank=True, max_length=40)),
-                ('to_state', models.CharField(max_length=40)),
-                ('actor_role', models.CharField(blank=True, max_length=20)),
-                ('at', models.DateTimeField()),
-                ('comment', models.TextField(blank=True)),
-                ('data', models.JSONField(default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.agency')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='dossiers.dossier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                ("action", models.CharField(max_length=40)),
+                ("from_state", models.CharField(blank=True, max_length=40)),
+                ("to_state", models.CharField(max_length=40)),
+                ("actor_role", models.CharField(blank=True, max_length=20)),
+                ("at", models.DateTimeField()),
+                ("comment", models.TextField(blank=True)),
+                ("data", models.JSONField(default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="units.agency",
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="dossiers.dossier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'seq'],
+                "ordering": ["dossier", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='DossierFile',
+            name="DossierFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_code', models.CharField(blank=True, max_length=40)),
-                ('name', models.CharField(max_length=255)),
-                ('file', models.FileField(max_length=400, upload_to=chinhquyen.dossiers.models.dossier_upload_to)),
-                ('content_type', models.CharField(max_length=60)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('is_result', models.BooleanField(default=False)),
-                ('uploaded_at', models.DateTimeField()),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='files', to='dossiers.dossier')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='files', to='dossiers.dossierevent')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("document_code", models.CharField(blank=True, max_length=40)),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=400, upload_to=chinhquyen.dossiers.models.dossier_upload_to
+                    ),
+                ),
+                ("content_type", models.CharField(max_length=60)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("is_result", models.BooleanField(default=False)),
+                ("uploaded_at", models.DateTimeField()),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="files",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="files",
+                        to="dossiers.dossierevent",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'uploaded_at'],
+                "ordering": ["dossier", "uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='DossierStep',
+            name="DossierStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('forward', 'Liên thông xử lý'), ('consult', 'Lấy ý kiến')], max_length=10)),
-                ('requested_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('answer', models.TextField(blank=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dossier_steps', to='units.agency')),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='dossiers.dossier')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("forward", "Liên thông xử lý"), ("consult", "Lấy ý kiến")],
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                ("answer", models.TextField(blank=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dossier_steps",
+                        to="units.agency",
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="steps",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier', 'requested_at'],
+                "ordering": ["dossier", "requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('body', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("request_hash", models.CharField(max_length=64)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("body", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WorkflowState',
+            name="WorkflowState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('national_status', models.PositiveSmallIntegerField(choices=[(1, 'Mới đăng ký'), (2, 'Đã tiếp nhận'), (3, 'Không tiếp nhận'), (4, 'Đang xử lý'), (5, 'Yêu cầu bổ sung giấy tờ'), (6, 'Yêu cầu thực hiện nghĩa vụ tài chính'), (7, 'Công dân yêu cầu rút hồ sơ'), (8, 'Dừng xử lý'), (9, 'Đã xử lý xong'), (10, 'Đã trả kết quả')])),
-                ('time_share', models.DecimalField(decimal_places=2, default=0, help_text='Share (%) of the time limit for this state', max_digits=5)),
-                ('is_initial', models.BooleanField(default=False)),
-                ('is_final', models.BooleanField(default=False)),
-                ('pauses_clock', models.BooleanField(default=False, help_text='Waiting for the applicant')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='states', to='dossiers.workflow')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "national_status",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Mới đăng ký"),
+                            (2, "Đã tiếp nhận"),
+                            (3, "Không tiếp nhận"),
+                            (4, "Đang xử lý"),
+                            (5, "Yêu cầu bổ sung giấy tờ"),
+                            (6, "Yêu cầu thực hiện nghĩa vụ tài chính"),
+                            (7, "Công dân yêu cầu rút hồ sơ"),
+                            (8, "Dừng xử lý"),
+                            (9, "Đã xử lý xong"),
+                            (10, "Đã trả kết quả"),
+                        ]
+                    ),
+                ),
+                (
+                    "time_share",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="Share (%) of the time limit for this state",
+                        max_digits=5,
+                    ),
+                ),
+                ("is_initial", models.BooleanField(default=False)),
+                ("is_final", models.BooleanField(default=False)),
+                (
+                    "pauses_clock",
+                    models.BooleanField(default=False, help_text="Waiting for the applicant"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="states",
+                        to="dossiers.workflow",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['workflow', 'position'],
+                "ordering": ["workflow", "position"],
             },
         ),
         migrations.CreateModel(
-            name='WorkflowAction',
+            name="WorkflowAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('roles', models.JSONField(default=list, help_text='accounts.Role values allowed to act')),
-                ('owner_may_act', models.BooleanField(default=False, help_text='The applicant may take it')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='dossiers.workflow')),
-                ('from_states', models.ManyToManyField(related_name='outgoing', to='dossiers.workflowstate')),
-                ('to_state', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incoming', to='dossiers.workflowstate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "roles",
+                    models.JSONField(default=list, help_text="accounts.Role values allowed to act"),
+                ),
+                (
+                    "owner_may_act",
+                    models.BooleanField(default=False, help_text="The applicant may take it"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="dossiers.workflow",
+                    ),
+                ),
+                (
+                    "from_states",
+                    models.ManyToManyField(related_name="outgoing", to="dossiers.workflowstate"),
+                ),
+                (
+                    "to_state",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incoming",
+                        to="dossiers.workflowstate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['workflow', 'position'],
+                "ordering": ["workflow", "position"],
             },
         ),
         migrations.CreateModel(
-            name='DossierCounter',
+            name="DossierCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='units.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="units.agency",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('agency', 'day'), name='dossier_counter_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("agency", "day"), name="dossier_counter_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='dossierevent',
-            constraint=models.UniqueConstraint(fields=('dossier', 'seq'), name='dossier_event_seq_unique'),
+            model_name="dossierevent",
+            constraint=models.UniqueConstraint(
+                fields=("dossier", "seq"), name="dossier_event_seq_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(fields=['agency', 'completed_at'], name='dossiers_do_agency__e0e32b_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                fields=["agency", "completed_at"], name="dossiers_do_agency__e0e32b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idempotencyrecord',
-            constraint=models.UniqueConstraint(fields=('user', 'key'), name='idempotency_unique'),
+            model_name="idempotencyrecord",
+            constraint=models.UniqueConstraint(fields=("user", "key"), name="idempotency_unique"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['agency', 'state'], name='dossiers_do_agency__6a11a1_idx'),
+            model_name="dossier",
+            index=models.Index(fields=["agency", "state"], name="dossiers_do_agency__6a11a1_idx"),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['applicant', '-submitted_at'], name='dossiers_do_applica_9bdc90_idx'),
+            model_name="dossier",
+            index=models.Index(
+                fields=["applicant", "-submitted_at"], name="dossiers_do_applica_9bdc90_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossier',
-            index=models.Index(fields=['due_at'], name='dossiers_do_due_at_bb82ca_idx'),
+            model_name="dossier",
+            index=models.Index(fields=["due_at"], name="dossiers_do_due_at_bb82ca_idx"),
         ),
         migrations.AddConstraint(
-            model_name='workflowstate',
-            constraint=models.UniqueConstraint(fields=('workflow', 'code'), name='workflow_state_unique'),
+            model_name="workflowstate",
+            constraint=models.UniqueConstraint(
+                fields=("workflow", "code"), name="workflow_state_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workflowaction',
-            constraint=models.UniqueConstraint(fields=('workflow', 'code'), name='workflow_action_unique'),
+            model_name="workflowaction",
+            constraint=models.UniqueConstraint(
+                fields=("workflow", "code"), name="workflow_action_unique"
+            ),
         ),
     ]

@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dossiers', '0001_initial'),
+        ("dossiers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workflowaction',
-            name='target',
-            field=models.CharField(choices=[('state', 'Chuyển sang trạng thái to_state'), ('stay', 'Giữ nguyên trạng thái'), ('resume', 'Trở lại trạng thái trước khi tạm dừng')], default='state', max_length=8),
+            model_name="workflowaction",
+            name="target",
+            field=models.CharField(
+                choices=[
+                    ("state", "Chuyển sang trạng thái to_state"),
+                    ("stay", "Giữ nguyên trạng thái"),
+                    ("resume", "Trở lại trạng thái trước khi tạm dừng"),
+                ],
+                default="state",
+                max_length=8,
+            ),
         ),
     ]

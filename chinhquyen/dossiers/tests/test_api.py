@@ -15,7 +15,12 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
 def body(world, **kw):
-    return {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM, **kw}
+    return {
+        "procedure": "1.000001",
+        "agency": world.agency_a.agency_id,
+        "form_data": VALID_FORM,
+        **kw,
+    }
 
 
 def problem(resp, status, code=None):
@@ -52,25 +57,37 @@ def test_submitting_returns_201_with_code_and_status(world):
     resp = Api(world.citizen).post("/api/v1/dossiers", body(world))
     assert resp.status_code == 201
     data = resp.json()
-    assert data["code"].startswith("000.01.31.H26-") and data["status"] == "submitted" and data["status_code"] == 1
+    assert (
+        data["code"].startswith("000.01.31.H26-")
+        and data["status"] == "submitted"
+        and data["status_code"] == 1
+    )
 
 
 def test_missing_fields_and_wrong_types_are_field_errors(world):
-    data = problem(Api(world.citizen).post("/api/v1/dossiers", {"agency": 5, "form_data": "x"}), 422, "validation_failed")
+    data = problem(
+        Api(world.citizen).post("/api/v1/dossiers", {"agency": 5, "form_data": "x"}),
+        422,
+        "validation_failed",
+    )
     assert {"procedure", "form_data"} <= set(data["fields"])
     assert all({"field", "message"} <= set(e) for e in data["errors"])
 
 
 def test_malformed_json_is_a_400_problem_not_a_crash(world):
     api = Api(world.citizen)
-    resp = api.client.post("/api/v1/dossiers", data="{not json", content_type="application/json", headers=api.headers)
+    resp = api.client.post(
+        "/api/v1/dossiers", data="{not json", content_type="application/json", headers=api.headers
+    )
     problem(resp, 400, "malformed_request")
     assert not Dossier.objects.exists()
 
 
 def test_form_errors_name_the_field_of_the_form(world):
     data = problem(
-        Api(world.citizen).post("/api/v1/dossiers", body(world, form_data={"ho_ten": ""})), 422, "form_invalid"
+        Api(world.citizen).post("/api/v1/dossiers", body(world, form_data={"ho_ten": ""})),
+        422,
+        "form_invalid",
     )
     assert "form_data.ngay_sinh" in data["fields"] and "form_data.ho_ten" in data["fields"]
 
@@ -78,17 +95,30 @@ def test_form_errors_name_the_field_of_the_form(world):
 def test_public_status_has_the_documented_fields_and_404_for_unknown_codes(world):
     code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
     data = Api().get(f"/api/v1/dossiers/{code}/status").json()
-    assert {"code", "status", "status_code", "procedure", "agency", "received_at", "due_at", "finished_at",
-            "on_time"} <= set(data)
+    assert {
+        "code",
+        "status",
+        "status_code",
+        "procedure",
+        "agency",
+        "received_at",
+        "due_at",
+        "finished_at",
+        "on_time",
+    } <= set(data)
     assert data["procedure"] == "1.000001" and data["agency"] == "000.01.31.H26"
     assert data["received_at"] is None and data["on_time"] is None
-    problem(Api().get("/api/v1/dossiers/000.01.31.H26-260101-9999/status"), 404, "dossier_not_found")
+    problem(
+        Api().get("/api/v1/dossiers/000.01.31.H26-260101-9999/status"), 404, "dossier_not_found"
+    )
 
 
 def test_detail_carries_everything_and_the_history(world):
     officer = Api(world.counter_a)
     code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
-    resp = officer.post(f"/api/v1/dossiers/{code}/actions", {"action": "accept", "comment": "Đủ hồ sơ"})
+    resp = officer.post(
+        f"/api/v1/dossiers/{code}/actions", {"action": "accept", "comment": "Đủ hồ sơ"}
+    )
     assert resp.status_code == 200
     data = officer.get(f"/api/v1/dossiers/{code}").json()
     assert data["status"] == "accepted" and data["status_code"] == 2
@@ -102,29 +132,43 @@ def test_detail_carries_everything_and_the_history(world):
 def test_action_parameters_may_be_given_at_the_top_level(world):
     code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
     Api(world.counter_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "accept"})
-    resp = Api(world.leader_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "assign", "assignee": "chuyenvien"})
+    resp = Api(world.leader_a).post(
+        f"/api/v1/dossiers/{code}/actions", {"action": "assign", "assignee": "chuyenvien"}
+    )
     assert resp.status_code == 200 and resp.json()["assignee"] == "chuyenvien"
 
 
 def test_refused_actions_explain_why(world):
     code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
-    data = problem(Api(world.leader_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "approve"}), 409,
-                   "action_not_allowed_in_state")
+    data = problem(
+        Api(world.leader_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "approve"}),
+        409,
+        "action_not_allowed_in_state",
+    )
     assert data["state"] == "submitted" and "accept" in data["allowed_actions"]
-    data = problem(Api(world.handler_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "accept"}), 403,
-                   "action_not_allowed_for_role")
+    data = problem(
+        Api(world.handler_a).post(f"/api/v1/dossiers/{code}/actions", {"action": "accept"}),
+        403,
+        "action_not_allowed_for_role",
+    )
     assert data["required_roles"] == ["counter"]
 
 
-@pytest.mark.parametrize("content,ctype", [(PDF, "application/pdf"), (PNG, "image/png"), (JPEG, "image/jpeg")])
+@pytest.mark.parametrize(
+    "content,ctype", [(PDF, "application/pdf"), (PNG, "image/png"), (JPEG, "image/jpeg")]
+)
 def test_uploads_are_typed_by_their_content(world, content, ctype, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
     resp = Api(world.citizen).upload(
         f"/api/v1/dossiers/{code}/files",
-        {"file": SimpleUploadedFile("giay-to.bin", content, content_type="application/octet-stream"),
-         "document": "to-khai"},
+        {
+            "file": SimpleUploadedFile(
+                "giay-to.bin", content, content_type="application/octet-stream"
+            ),
+            "document": "to-khai",
+        },
     )
     assert resp.status_code == 201, resp.content
     assert resp.json()["content_type"] == ctype
@@ -147,7 +191,8 @@ def test_a_rejected_upload_leaves_the_dossier_as_it_was(world, name, content, do
     code_ = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
     before = Dossier.objects.get(code=code_)
     resp = Api(world.citizen).upload(
-        f"/api/v1/dossiers/{code_}/files", {"file": SimpleUploadedFile(name, content), "document": document}
+        f"/api/v1/dossiers/{code_}/files",
+        {"file": SimpleUploadedFile(name, content), "document": document},
     )
     problem(resp, 422, code)
     after = Dossier.objects.get(code=code_)
@@ -163,9 +208,22 @@ def test_uploads_over_the_size_or_count_limit_are_refused(world, settings):
     api = Api(world.citizen)
     code = api.post("/api/v1/dossiers", body(world)).json()["code"]
     big = PDF + b"x" * 200 + b"%%EOF"
-    problem(api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", big)}), 422, "file_too_large")
-    assert api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", PDF)}).status_code == 201
-    problem(api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("b.pdf", PDF)}), 422, "too_many_files")
+    problem(
+        api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", big)}),
+        422,
+        "file_too_large",
+    )
+    assert (
+        api.upload(
+            f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", PDF)}
+        ).status_code
+        == 201
+    )
+    problem(
+        api.upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("b.pdf", PDF)}),
+        422,
+        "too_many_files",
+    )
     assert DossierFile.objects.count() == 1
 
 
@@ -173,13 +231,53 @@ def test_another_agencys_officer_cannot_upload(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     code = Api(world.citizen).post("/api/v1/dossiers", body(world)).json()["code"]
-    resp = Api(world.counter_b).upload(f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", PDF)})
+    resp = Api(world.counter_b).upload(
+        f"/api/v1/dossiers/{code}/files", {"file": SimpleUploadedFile("a.pdf", PDF)}
+    )
     problem(resp, 404, "dossier_not_found")
 
 
 def test_openapi_document_is_served(world):
     spec = Api().get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/dossiers", "/api/v1/dossiers/{code}/status", "/api/v1/dossiers/{code}/actions",
-                 "/api/v1/auth/token", "/api/v1/me", "/api/v1/procedures", "/api/v1/calendar/due-date"):
+    for path in (
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{code}/status",
+        "/api/v1/dossiers/{code}/actions",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/procedures",
+        "/api/v1/calendar/due-date",
+    ):
         assert path in spec["paths"], path
+
+
+def test_the_dossier_list_does_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    from chinhquyen.dossiers.services import dossier_submit
+
+    for _ in range(30):
+        dossier_submit(
+            user=world.citizen,
+            procedure_code="1.000001",
+            agency_id=world.agency_a.agency_id,
+            form_data=VALID_FORM,
+        )
+    api = Api(world.counter_a)
+    with django_assert_max_num_queries(6):
+        resp = api.get("/api/v1/dossiers?page_size=100")
+    assert resp.json()["count"] == 30 and len(resp.json()["items"]) == 30
+
+
+def test_public_status_lookup_is_a_single_query(world, django_assert_num_queries):
+    from chinhquyen.dossiers.services import dossier_submit
+    from chinhquyen.dossiers.workflow import workflow_spec
+
+    d = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
+    workflow_spec(d.workflow_id)  # warm the in-process workflow snapshot
+    with django_assert_num_queries(1):
+        assert Api().get(f"/api/v1/dossiers/{d.code}/status").status_code == 200

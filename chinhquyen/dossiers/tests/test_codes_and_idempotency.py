@@ -13,26 +13,43 @@ from django.db import connection, connections, transaction
 
 from chinhquyen.core.errors import Conflict
 from chinhquyen.dossiers.models import Dossier, IdempotencyRecord
-from chinhquyen.dossiers.services import dossier_code_make, dossier_submit, idempotent, request_fingerprint
+from chinhquyen.dossiers.services import (
+    dossier_code_make,
+    dossier_submit,
+    idempotent,
+    request_fingerprint,
+)
 from conftest import VALID_FORM, Api
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def submit(world, when):
-    return dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_a.agency_id,
-                          form_data=VALID_FORM, at=when)
+    return dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+        at=when,
+    )
 
 
 @pytest.mark.django_db
 def test_codes_count_per_agency_and_per_day(world):
     day1, day2 = datetime(2026, 3, 2, 9, tzinfo=VN), datetime(2026, 3, 3, 9, tzinfo=VN)
     a1, a2 = submit(world, day1), submit(world, day1)
-    b1 = dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_b.agency_id,
-                        form_data=VALID_FORM, at=day1)
+    b1 = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_b.agency_id,
+        form_data=VALID_FORM,
+        at=day1,
+    )
     a3 = submit(world, day2)
     assert [a1.code, a2.code, a3.code] == [
-        "000.01.31.H26-260302-0001", "000.01.31.H26-260302-0002", "000.01.31.H26-260303-0001"
+        "000.01.31.H26-260302-0001",
+        "000.01.31.H26-260302-0002",
+        "000.01.31.H26-260303-0001",
     ]
     assert b1.code == "000.02.31.H26-260302-0001"
 
@@ -104,7 +121,8 @@ def test_a_failed_request_is_not_remembered_so_it_can_be_retried(world):
 
 
 needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="real concurrent writers need PostgreSQL (run by .ci/run)"
+    connection.vendor != "postgresql",
+    reason="real concurrent writers need PostgreSQL (run by .ci/run)",
 )
 
 
@@ -144,7 +162,12 @@ def test_parallel_repeats_of_one_idempotency_key_create_one_dossier(world):
             d = submit(world, datetime(2026, 3, 2, 9, tzinfo=VN))
             return 201, {"code": d.code}
 
-        return idempotent(user=world.citizen, key="double-click", fingerprint=request_fingerprint(payload), run=run)
+        return idempotent(
+            user=world.citizen,
+            key="double-click",
+            fingerprint=request_fingerprint(payload),
+            run=run,
+        )
 
     answers = _parallel(20, once)
     assert Dossier.objects.count() == 1
@@ -157,8 +180,12 @@ def test_parallel_repeats_of_one_idempotency_key_create_one_dossier(world):
 def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world):
     def once(i):
         try:
-            return idempotent(user=world.citizen, key="k", fingerprint=str(i % 2),
-                              run=lambda: (201, {"code": submit(world, datetime(2026, 3, 2, tzinfo=VN)).code}))
+            return idempotent(
+                user=world.citizen,
+                key="k",
+                fingerprint=str(i % 2),
+                run=lambda: (201, {"code": submit(world, datetime(2026, 3, 2, tzinfo=VN)).code}),
+            )
         except Conflict:
             return "conflict"
 

@@ -9,19 +9,40 @@ from conftest import VALID_FORM, Api
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["citizen", "citizen2", "counter_a", "handler_a", "leader_a", "counter_b", "handler_b", "sysadmin", "outsider"]
+PERSONAS = [
+    "citizen",
+    "citizen2",
+    "counter_a",
+    "handler_a",
+    "leader_a",
+    "counter_b",
+    "handler_b",
+    "sysadmin",
+    "outsider",
+]
 
 
 @pytest.fixture
 def dossier(world):
-    return dossier_submit(user=world.citizen, procedure_code="1.000001", agency_id=world.agency_a.agency_id,
-                          form_data=VALID_FORM)
+    return dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
 
 
 # persona -> expected status of GET /api/v1/dossiers/{code}
 VIEW = {
-    "citizen": 200, "citizen2": 404, "counter_a": 200, "handler_a": 200, "leader_a": 200,
-    "counter_b": 404, "handler_b": 404, "sysadmin": 200, "outsider": 404,
+    "citizen": 200,
+    "citizen2": 404,
+    "counter_a": 200,
+    "handler_a": 200,
+    "leader_a": 200,
+    "counter_b": 404,
+    "handler_b": 404,
+    "sysadmin": 200,
+    "outsider": 404,
 }
 
 
@@ -43,14 +64,23 @@ def test_anonymous_callers_must_log_in_to_read_a_dossier(world, dossier):
 
 # persona -> expected status of POST .../actions {"action": "accept"} on a newly submitted dossier
 ACCEPT = {
-    "citizen": 403, "citizen2": 404, "counter_a": 200, "handler_a": 403, "leader_a": 403,
-    "counter_b": 404, "handler_b": 404, "sysadmin": 403, "outsider": 404,
+    "citizen": 403,
+    "citizen2": 404,
+    "counter_a": 200,
+    "handler_a": 403,
+    "leader_a": 403,
+    "counter_b": 404,
+    "handler_b": 404,
+    "sysadmin": 403,
+    "outsider": 404,
 }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_who_can_accept_a_dossier(world, dossier, persona):
-    resp = Api(getattr(world, persona)).post(f"/api/v1/dossiers/{dossier.code}/actions", {"action": "accept"})
+    resp = Api(getattr(world, persona)).post(
+        f"/api/v1/dossiers/{dossier.code}/actions", {"action": "accept"}
+    )
     assert resp.status_code == ACCEPT[persona], resp.content
     dossier.refresh_from_db()
     assert dossier.state == ("accepted" if ACCEPT[persona] == 200 else "submitted")
@@ -77,7 +107,12 @@ PARAMS = {
 def test_the_role_matrix_of_processing_actions(world, dossier, persona, action):
     dossier_act(user=world.counter_a, code=dossier.code, action="accept")
     if action != "assign":
-        dossier_act(user=world.leader_a, code=dossier.code, action="assign", params={"assignee": "chuyenvien"})
+        dossier_act(
+            user=world.leader_a,
+            code=dossier.code,
+            action="assign",
+            params={"assignee": "chuyenvien"},
+        )
     resp = Api(getattr(world, persona)).post(
         f"/api/v1/dossiers/{dossier.code}/actions",
         {"action": action, "comment": "lý do", "params": PARAMS.get(action, {})},
@@ -94,16 +129,29 @@ def test_everyone_may_look_up_progress_without_personal_data(world, dossier, per
     resp = Api(getattr(world, persona)).get(f"/api/v1/dossiers/{dossier.code}/status")
     assert resp.status_code == 200
     text = resp.content.decode()
-    for secret in ("031090001234", "0912345678", "congdan", "Congdan", "Nguyễn Văn Bé", "example.vn"):
+    for secret in (
+        "031090001234",
+        "0912345678",
+        "congdan",
+        "Congdan",
+        "Nguyễn Văn Bé",
+        "example.vn",
+    ):
         assert secret not in text
 
 
 def test_lists_show_citizens_their_own_and_officers_their_agencys(world, dossier):
-    other = dossier_submit(user=world.citizen2, procedure_code="1.000001", agency_id=world.agency_b.agency_id,
-                           form_data=VALID_FORM)
+    other = dossier_submit(
+        user=world.citizen2,
+        procedure_code="1.000001",
+        agency_id=world.agency_b.agency_id,
+        form_data=VALID_FORM,
+    )
 
     def codes(persona):
-        return {i["code"] for i in Api(getattr(world, persona)).get("/api/v1/dossiers").json()["items"]}
+        return {
+            i["code"] for i in Api(getattr(world, persona)).get("/api/v1/dossiers").json()["items"]
+        }
 
     assert codes("citizen") == {dossier.code}
     assert codes("citizen2") == {other.code}
@@ -116,8 +164,15 @@ def test_lists_show_citizens_their_own_and_officers_their_agencys(world, dossier
 def test_a_forwarded_dossier_becomes_visible_to_the_receiving_agency(world, dossier):
     assert Api(world.handler_b).get(f"/api/v1/dossiers/{dossier.code}").status_code == 404
     dossier_act(user=world.counter_a, code=dossier.code, action="accept")
-    dossier_act(user=world.leader_a, code=dossier.code, action="assign", params={"assignee": "chuyenvien"})
-    dossier_act(user=world.handler_a, code=dossier.code, action="forward", params={"agency": world.agency_b.agency_id})
+    dossier_act(
+        user=world.leader_a, code=dossier.code, action="assign", params={"assignee": "chuyenvien"}
+    )
+    dossier_act(
+        user=world.handler_a,
+        code=dossier.code,
+        action="forward",
+        params={"agency": world.agency_b.agency_id},
+    )
     resp = Api(world.handler_b).get(f"/api/v1/dossiers/{dossier.code}")
     assert resp.status_code == 200
     assert [a["code"] for a in resp.json()["actions"]] == ["complete_step"]

@@ -6,59 +6,152 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AdministrativeUnit',
+            name="AdministrativeUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('generation', models.CharField(choices=[('2025', 'Hai cấp (từ 01/7/2025)'), ('legacy', 'Ba cấp (trước 01/7/2025)')], max_length=8)),
-                ('level', models.CharField(choices=[('province', 'Tỉnh/Thành phố'), ('district', 'Huyện/Quận/Thị xã'), ('commune', 'Xã/Phường/Đặc khu')], max_length=10)),
-                ('code', models.CharField(max_length=8)),
-                ('name', models.CharField(max_length=120)),
-                ('codename', models.CharField(max_length=120)),
-                ('division_type', models.CharField(max_length=40)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('source', models.CharField(help_text='Package and version the row was loaded from', max_length=80)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='units.administrativeunit')),
-                ('successor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='predecessors', to='units.administrativeunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "generation",
+                    models.CharField(
+                        choices=[
+                            ("2025", "Hai cấp (từ 01/7/2025)"),
+                            ("legacy", "Ba cấp (trước 01/7/2025)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh/Thành phố"),
+                            ("district", "Huyện/Quận/Thị xã"),
+                            ("commune", "Xã/Phường/Đặc khu"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("code", models.CharField(max_length=8)),
+                ("name", models.CharField(max_length=120)),
+                ("codename", models.CharField(max_length=120)),
+                ("division_type", models.CharField(max_length=40)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="Package and version the row was loaded from", max_length=80
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="units.administrativeunit",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="predecessors",
+                        to="units.administrativeunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['generation', 'level', 'code'],
+                "ordering": ["generation", "level", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agency_id', models.CharField(max_length=13, unique=True, validators=[chinhquyen.units.models.validate_agency_id], verbose_name='mã định danh')),
-                ('name', models.CharField(max_length=255, verbose_name='tên cơ quan')),
-                ('kind', models.CharField(choices=[('ubnd_tinh', 'UBND tỉnh/thành phố'), ('so', 'Sở, ban, ngành'), ('ttpvhcc', 'Trung tâm Phục vụ hành chính công'), ('ubnd_xa', 'UBND xã/phường/đặc khu'), ('ubnd_huyen', 'UBND huyện (trước 01/7/2025)'), ('bo', 'Bộ, cơ quan ngang bộ'), ('vpcp', 'Văn phòng Chính phủ'), ('khac', 'Cơ quan khác')], max_length=12)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('address', models.CharField(blank=True, max_length=255)),
-                ('is_active', models.BooleanField(default=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='units.agency')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='units.administrativeunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "agency_id",
+                    models.CharField(
+                        max_length=13,
+                        unique=True,
+                        validators=[chinhquyen.units.models.validate_agency_id],
+                        verbose_name="mã định danh",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="tên cơ quan")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ubnd_tinh", "UBND tỉnh/thành phố"),
+                            ("so", "Sở, ban, ngành"),
+                            ("ttpvhcc", "Trung tâm Phục vụ hành chính công"),
+                            ("ubnd_xa", "UBND xã/phường/đặc khu"),
+                            ("ubnd_huyen", "UBND huyện (trước 01/7/2025)"),
+                            ("bo", "Bộ, cơ quan ngang bộ"),
+                            ("vpcp", "Văn phòng Chính phủ"),
+                            ("khac", "Cơ quan khác"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("address", models.CharField(blank=True, max_length=255)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="units.agency",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="units.administrativeunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cơ quan',
-                'verbose_name_plural': 'cơ quan',
-                'ordering': ['agency_id'],
+                "verbose_name": "cơ quan",
+                "verbose_name_plural": "cơ quan",
+                "ordering": ["agency_id"],
             },
         ),
         migrations.AddIndex(
-            model_name='administrativeunit',
-            index=models.Index(fields=['codename'], name='units_admin_codenam_283f77_idx'),
+            model_name="administrativeunit",
+            index=models.Index(fields=["codename"], name="units_admin_codenam_283f77_idx"),
         ),
         migrations.AddConstraint(
-            model_name='administrativeunit',
-            constraint=models.UniqueConstraint(fields=('generation', 'level', 'code'), name='unit_unique_code_per_generation'),
+            model_name="administrativeunit",
+            constraint=models.UniqueConstraint(
+                fields=("generation", "level", "code"), name="unit_unique_code_per_generation"
+            ),
         ),
     ]

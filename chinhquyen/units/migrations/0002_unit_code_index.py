@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('units', '0001_initial'),
+        ("units", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='administrativeunit',
-            index=models.Index(fields=['code', 'level'], name='unit_code_level_idx'),
+            model_name="administrativeunit",
+            index=models.Index(fields=["code", "level"], name="unit_code_level_idx"),
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,40 +15,136 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CalendarOverride',
+            name="CalendarOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='ngày')),
-                ('kind', models.CharField(choices=[('day_off', 'Nghỉ'), ('working_day', 'Làm việc bù')], max_length=20, verbose_name='loại')),
-                ('name', models.CharField(help_text='Ví dụ: Nghỉ Tết Nguyên Đán theo Thông báo của Thủ tướng', max_length=200, verbose_name='tên')),
-                ('legal_basis', models.TextField(blank=True, help_text='Số, ngày của văn bản công bố lịch nghỉ.', verbose_name='căn cứ pháp lý')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người cập nhật')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="ngày")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("day_off", "Nghỉ"), ("working_day", "Làm việc bù")],
+                        max_length=20,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Ví dụ: Nghỉ Tết Nguyên Đán theo Thông báo của Thủ tướng",
+                        max_length=200,
+                        verbose_name="tên",
+                    ),
+                ),
+                (
+                    "legal_basis",
+                    models.TextField(
+                        blank=True,
+                        help_text="Số, ngày của văn bản công bố lịch nghỉ.",
+                        verbose_name="căn cứ pháp lý",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người cập nhật",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ngày nghỉ/làm bù điều chỉnh',
-                'verbose_name_plural': 'ngày nghỉ/làm bù điều chỉnh',
-                'ordering': ['date'],
+                "verbose_name": "ngày nghỉ/làm bù điều chỉnh",
+                "verbose_name_plural": "ngày nghỉ/làm bù điều chỉnh",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='WorkingTimePolicy',
+            name="WorkingTimePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_from', models.DateField(unique=True, verbose_name='áp dụng từ ngày')),
-                ('morning_start', models.TimeField(default=datetime.time(7, 30), verbose_name='bắt đầu buổi sáng')),
-                ('morning_end', models.TimeField(default=datetime.time(11, 30), verbose_name='kết thúc buổi sáng')),
-                ('afternoon_start', models.TimeField(default=datetime.time(13, 0), verbose_name='bắt đầu buổi chiều')),
-                ('afternoon_end', models.TimeField(default=datetime.time(17, 0), verbose_name='kết thúc buổi chiều')),
-                ('cutoff', models.TimeField(default=datetime.time(15, 0), help_text='Hồ sơ giấy tiếp nhận sau giờ này được tính từ ngày làm việc tiếp theo.', verbose_name='giờ chốt nhận hồ sơ giấy')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người cập nhật')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective_from", models.DateField(unique=True, verbose_name="áp dụng từ ngày")),
+                (
+                    "morning_start",
+                    models.TimeField(
+                        default=datetime.time(7, 30), verbose_name="bắt đầu buổi sáng"
+                    ),
+                ),
+                (
+                    "morning_end",
+                    models.TimeField(
+                        default=datetime.time(11, 30), verbose_name="kết thúc buổi sáng"
+                    ),
+                ),
+                (
+                    "afternoon_start",
+                    models.TimeField(
+                        default=datetime.time(13, 0), verbose_name="bắt đầu buổi chiều"
+                    ),
+                ),
+                (
+                    "afternoon_end",
+                    models.TimeField(
+                        default=datetime.time(17, 0), verbose_name="kết thúc buổi chiều"
+                    ),
+                ),
+                (
+                    "cutoff",
+                    models.TimeField(
+                        default=datetime.time(15, 0),
+                        help_text="Hồ sơ giấy tiếp nhận sau giờ này được tính từ ngày làm việc tiếp theo.",
+                        verbose_name="giờ chốt nhận hồ sơ giấy",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người cập nhật",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'giờ làm việc',
-                'verbose_name_plural': 'giờ làm việc',
-                'ordering': ['effective_from'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('morning_start__lt', models.F('morning_end')), ('morning_end__lte', models.F('afternoon_start')), ('afternoon_start__lt', models.F('afternoon_end'))), name='workdays_policy_windows_ordered', violation_error_message='Giờ làm việc phải theo thứ tự: bắt đầu sáng < kết thúc sáng ≤ bắt đầu chiều < kết thúc chiều.'), models.CheckConstraint(condition=models.Q(('cutoff__gt', models.F('morning_start')), ('cutoff__lte', models.F('afternoon_end'))), name='workdays_policy_cutoff_in_day', violation_error_message='Giờ chốt nhận hồ sơ phải nằm trong ngày làm việc.')],
+                "verbose_name": "giờ làm việc",
+                "verbose_name_plural": "giờ làm việc",
+                "ordering": ["effective_from"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("morning_start__lt", models.F("morning_end")),
+                            ("morning_end__lte", models.F("afternoon_start")),
+                            ("afternoon_start__lt", models.F("afternoon_end")),
+                        ),
+                        name="workdays_policy_windows_ordered",
+                        violation_error_message="Giờ làm việc phải theo thứ tự: bắt đầu sáng < kết thúc sáng ≤ bắt đầu chiều < kết thúc chiều.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("cutoff__gt", models.F("morning_start")),
+                            ("cutoff__lte", models.F("afternoon_end")),
+                        ),
+                        name="workdays_policy_cutoff_in_day",
+                        violation_error_message="Giờ chốt nhận hồ sơ phải nằm trong ngày làm việc.",
+                    ),
+                ],
             },
         ),
     ]

@@ -8,4 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         cp = audit_checkpoint_create()
-        self.stdout.write(f"checkpoint {cp.pk}: {cp.record_count} records, {len(cp.heads)} chains, digest {cp.digest}")
+        self.stdout.write(
+            f"checkpoint {cp.pk}: {cp.record_count} records, {len(cp.heads)} chains, digest {cp.digest}"
+        )

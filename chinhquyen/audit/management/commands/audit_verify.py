@@ -10,7 +10,11 @@ class Command(BaseCommand):
         report = audit_verify()
         for problem in report.problems:
             self.stderr.write(f"TAMPERED {problem}")
-        summary = f"{report.records} records in {report.chains} chains, {report.checkpoints} checkpoints"
+        summary = (
+            f"{report.records} records in {report.chains} chains, {report.checkpoints} checkpoints"
+        )
         if not report.ok:
-            raise CommandError(f"audit log FAILED verification: {len(report.problems)} problem(s); {summary}")
+            raise CommandError(
+                f"audit log FAILED verification: {len(report.problems)} problem(s); {summary}"
+            )
         self.stdout.write(f"audit log OK: {summary}")
