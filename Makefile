@@ -44,6 +44,7 @@ run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker
 
 test: setup  ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup  ## Benchmark submission and status lookup against gunicorn on PostgreSQL
