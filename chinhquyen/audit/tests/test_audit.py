@@ -96,7 +96,9 @@ def test_independent_objects_get_independent_chains(db):
     assert c.prev_hash == a.hash
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_background_worker_seals_a_checkpoint(dossier):
+    # Transactional: the worker closes and reopens database connections between tasks.
     from chinhquyen.audit.models import AuditCheckpoint
     from chinhquyen.audit.tasks import audit_checkpoint
 
