@@ -2,26 +2,62 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
 from .models import ApiToken, hash_token
 
+# token hash -> (monotonic time cached, user). A verified token is remembered for a few seconds
+# (API_TOKEN_CACHE_SECONDS) so that a burst of requests does not look it up every time; the price
+# is that deleting a token or deactivating a user takes that long to bite.
+_verified: dict[str, tuple[float, object]] = {}
+_lock = threading.Lock()
+_MAX_CACHED = 10_000
+
+
+def token_cache_clear() -> None:
+    with _lock:
+        _verified.clear()
+
+
+def _lookup(key_hash: str):
+    row = (
+        ApiToken.objects.select_related("user", "user__profile", "user__profile__agency")
+        .filter(key_hash=key_hash, expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    return row
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         if not token:
             return None
-        row = (
-            ApiToken.objects.select_related("user", "user__profile", "user__profile__agency")
-            .filter(key_hash=hash_token(token), expires_at__gt=timezone.now(), user__is_active=True)
-            .first()
-        )
-        if row is None:
-            return None
-        request.user = row.user
-        return row.user
+        key_hash = hash_token(token)
+        ttl = settings.API_TOKEN_CACHE_SECONDS
+        now = time.monotonic()
+        hit = _verified.get(key_hash)
+        if hit is not None and now - hit[0] < ttl:
+            user = hit[1]
+        else:
+            row = _lookup(key_hash)
+            if row is None:
+                return None
+            user = row.user
+            if ttl > 0:
+                with _lock:
+                    if len(_verified) >= _MAX_CACHED:
+                        _verified.clear()
+                    # Never beyond the token's own expiry.
+                    remaining = (row.expires_at - timezone.now()).total_seconds()
+                    _verified[key_hash] = (now - max(0.0, ttl - remaining), user)
+        request.user = user
+        return user
 
 
 bearer = BearerToken()

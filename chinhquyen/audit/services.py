@@ -61,17 +61,46 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     chain: str | None = None,
     at: datetime | None = None,
+    new_object: bool = False,
 ) -> AuditRecord:
     """Append a record to the chain of ``object_type:object_id`` (or ``chain``).
 
     Callers that hold a row lock on the object (dossier services do) never collide; others may
     race on the same chain, and the unique (chain, seq) makes the loser retry on the new head.
+    ``new_object=True`` says the object was just created in this transaction under a unique key,
+    so its chain starts here: no head lookup, no savepoint (a clash would be a bug and fails loudly).
     """
     chain = chain or f"{object_type}:{object_id}"
     at = at or timezone.now()
     changes = json.loads(_canonical(changes or {}))  # store exactly what was hashed
     actor_id = actor.pk if actor is not None and actor.pk else None
     actor_label = actor.get_username() if actor_id else "system"
+    if new_object:
+        digest = record_digest(
+            chain=chain,
+            seq=1,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            event=event,
+            object_type=object_type,
+            object_id=str(object_id),
+            changes=changes,
+            prev_hash=GENESIS,
+        )
+        return AuditRecord.objects.create(
+            chain=chain,
+            seq=1,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            event=event,
+            object_type=object_type,
+            object_id=str(object_id),
+            changes=changes,
+            prev_hash=GENESIS,
+            hash=digest,
+        )
     for _attempt in range(MAX_CHAIN_RETRIES):
         head = (
             AuditRecord.objects.filter(chain=chain)

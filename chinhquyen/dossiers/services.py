@@ -41,8 +41,8 @@ from .models import (
     IdempotencyRecord,
     StepKind,
 )
-from .selectors import dossier_get_for_user, workflow_default
-from .workflow import ActionSpec, WorkflowSpec, workflow_spec
+from .selectors import dossier_get_for_user
+from .workflow import ActionSpec, WorkflowSpec, default_workflow_id, workflow_spec
 
 User = get_user_model()
 
@@ -192,6 +192,43 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
     return None, given
 
 
+def _procedure_and_agency(*, procedure_code: str, agency_id: str) -> tuple[Procedure, Agency]:
+    """The procedure and the receiving agency in one query on the hot path (their link); the
+    detailed lookups run only to explain a refusal."""
+    link = (
+        Procedure.agencies.through.objects.select_related("procedure__current", "agency")
+        .filter(procedure__code=procedure_code, agency__agency_id=agency_id, agency__is_active=True)
+        .first()
+    )
+    if link is not None:
+        return link.procedure, link.agency
+    try:
+        procedure = Procedure.objects.select_related("current", "current__field").get(
+            code=procedure_code
+        )
+    except Procedure.DoesNotExist:
+        raise ValidationFailed(
+            "Không có thủ tục này.",
+            code="procedure_unknown",
+            fields={"procedure": [f"Không có thủ tục {procedure_code}."]},
+        ) from None
+    try:
+        agency = Agency.objects.get(agency_id=agency_id, is_active=True)
+    except Agency.DoesNotExist:
+        raise ValidationFailed(
+            "Không có cơ quan này.",
+            code="agency_unknown",
+            fields={"agency": [f"Không có cơ quan {agency_id}."]},
+        ) from None
+    if not procedure.agencies.filter(pk=agency.pk).exists():
+        raise ValidationFailed(
+            "Cơ quan này không tiếp nhận thủ tục đã chọn.",
+            code="procedure_not_offered",
+            fields={"agency": [f"{agency.name} không tiếp nhận thủ tục {procedure_code}."]},
+        )
+    raise AssertionError("unreachable: the link query would have found this pair")
+
+
 def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
     """The version in force on ``day``: usually the current one; a version published ahead of
     its effective date does not replace the one still in force."""
@@ -211,7 +248,6 @@ def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
     )
 
 
-@transaction.atomic
 def dossier_submit(
     *,
     user,
@@ -228,31 +264,8 @@ def dossier_submit(
         raise ValidationFailed(
             "Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]}
         )
-    try:
-        procedure = Procedure.objects.select_related("current", "current__field").get(
-            code=procedure_code
-        )
-    except Procedure.DoesNotExist:
-        raise ValidationFailed(
-            "Không có thủ tục này.",
-            code="procedure_unknown",
-            fields={"procedure": [f"Không có thủ tục {procedure_code}."]},
-        ) from None
+    procedure, agency = _procedure_and_agency(procedure_code=procedure_code, agency_id=agency_id)
     version = _version_in_force(procedure, timezone.localtime(at).date())
-    try:
-        agency = Agency.objects.get(agency_id=agency_id, is_active=True)
-    except Agency.DoesNotExist:
-        raise ValidationFailed(
-            "Không có cơ quan này.",
-            code="agency_unknown",
-            fields={"agency": [f"Không có cơ quan {agency_id}."]},
-        ) from None
-    if not procedure.agencies.filter(pk=agency.pk).exists():
-        raise ValidationFailed(
-            "Cơ quan này không tiếp nhận thủ tục đã chọn.",
-            code="procedure_not_offered",
-            fields={"agency": [f"{agency.name} không tiếp nhận thủ tục {procedure_code}."]},
-        )
     if channel == Channel.ONLINE and version.online_mode == "none":
         raise ValidationFailed(
             "Thủ tục này chưa cung cấp trực tuyến; vui lòng nộp trực tiếp hoặc qua bưu chính.",
@@ -270,56 +283,61 @@ def dossier_submit(
         version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=form_data
     )
 
-    workflow_id = procedure.workflow_id or workflow_default().pk
-    spec = workflow_spec(workflow_id)
-    initial = spec.initial
-    dossier = Dossier.objects.create(
-        code=dossier_code_make(agency=agency, at=at),
-        procedure=procedure,
-        procedure_version=version,
-        workflow_id=workflow_id,
-        agency=agency,
-        channel=channel,
-        state=initial.code,
-        status_code=initial.national_status,
-        applicant=owner,
-        applicant_name=applicant.name[:200],
-        applicant_id_number=applicant.id_number[:20],
-        applicant_phone=applicant.phone[:20],
-        applicant_email=applicant.email,
-        applicant_address=applicant.address[:300],
-        form_data=form_data,
-        submitted_at=at,
-        history_length=1,
-    )
-    role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
-    DossierEvent.objects.create(
-        dossier=dossier,
-        seq=1,
-        action="submit",
-        from_state="",
-        to_state=initial.code,
-        actor=user,
-        actor_role=role,
-        agency=agency if role == Role.COUNTER else None,
-        at=at,
-        data={"channel": channel, "procedure_version": version.version},
-    )
-    audit_record(
-        event="dossier.submitted",
-        object_type="dossier",
-        object_id=dossier.code,
-        actor=user,
-        at=at,
-        changes={
-            "state": [None, initial.code],
-            "channel": channel,
-            "procedure": procedure.code,
-            "version": version.version,
-            "agency": agency.agency_id,
-        },
-    )
-    return dossier
+    # Everything above only reads, so a refusal leaves the caller's transaction usable. The writes
+    # need no savepoint of their own: if one fails the enclosing transaction is lost anyway, and
+    # on the hot path the SAVEPOINT/RELEASE round trips cost more than the inserts they protect.
+    with transaction.atomic(savepoint=False):
+        workflow_id = procedure.workflow_id or default_workflow_id()
+        spec = workflow_spec(workflow_id)
+        initial = spec.initial
+        dossier = Dossier.objects.create(
+            code=dossier_code_make(agency=agency, at=at),
+            procedure=procedure,
+            procedure_version=version,
+            workflow_id=workflow_id,
+            agency=agency,
+            channel=channel,
+            state=initial.code,
+            status_code=initial.national_status,
+            applicant=owner,
+            applicant_name=applicant.name[:200],
+            applicant_id_number=applicant.id_number[:20],
+            applicant_phone=applicant.phone[:20],
+            applicant_email=applicant.email,
+            applicant_address=applicant.address[:300],
+            form_data=form_data,
+            submitted_at=at,
+            history_length=1,
+        )
+        role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
+        DossierEvent.objects.create(
+            dossier=dossier,
+            seq=1,
+            action="submit",
+            from_state="",
+            to_state=initial.code,
+            actor=user,
+            actor_role=role,
+            agency=agency if role == Role.COUNTER else None,
+            at=at,
+            data={"channel": channel, "procedure_version": version.version},
+        )
+        audit_record(
+            new_object=True,
+            event="dossier.submitted",
+            object_type="dossier",
+            object_id=dossier.code,
+            actor=user,
+            at=at,
+            changes={
+                "state": [None, initial.code],
+                "channel": channel,
+                "procedure": procedure.code,
+                "version": version.version,
+                "agency": agency.agency_id,
+            },
+        )
+        return dossier
 
 
 # --- idempotency -------------------------------------------------------------------------------
@@ -343,6 +361,9 @@ def idempotent(
         raise ValidationFailed(
             "Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]}
         )
+    # A repeat finds the stored answer without redoing the work; a concurrent duplicate that
+    # passes this look-up waits on the unique index until the first transaction ends, fails there
+    # (rolling back its own work) and then reads the answer.
     existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if existing is None:
         try:

@@ -94,5 +94,23 @@ def workflow_spec(workflow_id: int) -> WorkflowSpec:
 
 
 def workflow_cache_clear() -> None:
+    global _default
     with _lock:
         _cache.clear()
+        _default = None
+
+
+_default: tuple[float, int] | None = None
+
+
+def default_workflow_id() -> int:
+    """The id of the default workflow, remembered for a few seconds."""
+    global _default
+    now = time.monotonic()
+    if _default is not None and now - _default[0] < TTL_SECONDS:
+        return _default[1]
+    from .selectors import workflow_default
+
+    wf_id = workflow_default().pk
+    _default = (now, wf_id)
+    return wf_id

@@ -132,3 +132,4 @@ LEGACY_UNITS_DIR = Path(
 )
 # The bare endpoints under /bench/ that `make bench` compares the API with; off everywhere else.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
