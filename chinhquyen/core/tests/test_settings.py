@@ -1,0 +1,69 @@
+"""Settings come from the environment, fail loudly on bad values, and production is safe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_typed_helpers_read_and_reject(monkeypatch):
+    monkeypatch.setenv("CQ_FLAG", "yes")
+    monkeypatch.setenv("CQ_NUM", "12")
+    monkeypatch.setenv("CQ_LIST", "a, b,,c")
+    assert env_bool("CQ_FLAG", False) is True
+    assert env_int("CQ_NUM", 0) == 12
+    assert env_list("CQ_LIST", []) == ["a", "b", "c"]
+    monkeypatch.setenv("CQ_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="CQ_FLAG"):
+        env_bool("CQ_FLAG", False)
+    monkeypatch.setenv("CQ_NUM", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="CQ_NUM"):
+        env_int("CQ_NUM", 0)
+    with pytest.raises(ImproperlyConfigured, match="CQ_MISSING"):
+        env_str("CQ_MISSING")
+
+
+def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("s3cret-from-file\n")
+    monkeypatch.delenv("CQ_SECRET", raising=False)
+    monkeypatch.setenv("CQ_SECRET_FILE", str(secret))
+    assert env_str("CQ_SECRET") == "s3cret-from-file"
+    monkeypatch.setenv("CQ_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env_str("CQ_SECRET")
+
+
+def _check_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **extra_env})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    result = _check_production({})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_passes_djangos_deployment_checks():
+    result = _check_production(
+        {"SECRET_KEY": "x" * 20 + "-prod-" + "y" * 30, "ALLOWED_HOSTS": "dichvucong.example.vn"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
