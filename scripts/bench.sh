@@ -5,7 +5,8 @@
 # failing does (server not starting, a checked request failing, more than 1 % errors).
 #
 # Knobs (environment):
-#   BENCH_WORKERS=3 BENCH_THREADS=1   gunicorn workers; THREADS > 1 selects the gthread worker
+#   BENCH_WORKERS=2 BENCH_THREADS=1   gunicorn workers; THREADS > 1 selects the gthread worker
+#     (2 sync workers measured best on 2 cores shared with PostgreSQL and wrk: docs/benchmarks.md)
 #   BENCH_CONNECTIONS=32 BENCH_WRK_THREADS=2 BENCH_DURATION=20s BENCH_WARMUP=5s
 #   BENCH_USERS=200 BENCH_DOSSIERS=2000   BENCH_SCENARIOS=submit,bare_insert,status,bare_select
 #   BENCH_PORT=8077   BENCH_KEEP_DB=1 (do not drop the database at the end)
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
 PORT=${BENCH_PORT:-8077}
-WORKERS=${BENCH_WORKERS:-3}
+WORKERS=${BENCH_WORKERS:-2}
 THREADS=${BENCH_THREADS:-1}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}

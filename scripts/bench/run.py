@@ -279,6 +279,17 @@ def measure(args, scenario: Scenario) -> dict:
     return result
 
 
+def code_state() -> dict:
+    """Which code was measured: the commit and the files that differed from it (read-only git)."""
+
+    def git(*cmd: str) -> str:
+        out = subprocess.run(["git", *cmd], capture_output=True, text=True)  # noqa: S603, S607
+        return out.stdout.rstrip("\n") if out.returncode == 0 else ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "modified_files": dirty}
+
+
 def machine(args) -> dict:
     mem_kib = 0
     with open("/proc/meminfo") as f:
@@ -298,6 +309,7 @@ def machine(args) -> dict:
     version = subprocess.run(["wrk", "-v"], capture_output=True, text=True)  # noqa: S607
     wrk_version = version.stdout.splitlines()[0]
     return {
+        "code": code_state(),
         "nproc": os.cpu_count(),
         "cpu_model": model,
         "memory_gib": round(mem_kib / 1024 / 1024, 1),
