@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -290,8 +291,11 @@ def dossier_submit(
         workflow_id = procedure.workflow_id or default_workflow_id()
         spec = workflow_spec(workflow_id)
         initial = spec.initial
+        # The code is set last: the counter row lock is then held only for the few statements
+        # before COMMIT, not while the big rows are built and written. The temporary code is never
+        # visible outside this transaction.
         dossier = Dossier.objects.create(
-            code=dossier_code_make(agency=agency, at=at),
+            code=f"~{uuid.uuid4().hex}",
             procedure=procedure,
             procedure_version=version,
             workflow_id=workflow_id,
@@ -322,6 +326,8 @@ def dossier_submit(
             at=at,
             data={"channel": channel, "procedure_version": version.version},
         )
+        dossier.code = dossier_code_make(agency=agency, at=at)
+        Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
         audit_record(
             new_object=True,
             event="dossier.submitted",
