@@ -193,11 +193,31 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
     return None, given
 
 
+# A procedure version's content never changes once written, so each process keeps the current
+# versions it has loaded (their e-form schema, fees and texts are the costliest part of a
+# submission to read).
+_versions: dict[int, ProcedureVersion] = {}
+
+
+def version_cache_clear() -> None:
+    _versions.clear()
+
+
+def _version(version_id: int) -> ProcedureVersion:
+    version = _versions.get(version_id)
+    if version is None:
+        version = ProcedureVersion.objects.select_related("field").get(pk=version_id)
+        if len(_versions) > 4096:
+            _versions.clear()
+        _versions[version_id] = version
+    return version
+
+
 def _procedure_and_agency(*, procedure_code: str, agency_id: str) -> tuple[Procedure, Agency]:
     """The procedure and the receiving agency in one query on the hot path (their link); the
     detailed lookups run only to explain a refusal."""
     link = (
-        Procedure.agencies.through.objects.select_related("procedure__current", "agency")
+        Procedure.agencies.through.objects.select_related("procedure", "agency")
         .filter(procedure__code=procedure_code, agency__agency_id=agency_id, agency__is_active=True)
         .first()
     )
@@ -237,8 +257,12 @@ def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
     def in_force(v: ProcedureVersion) -> bool:
         return v.effective_from <= day and (v.effective_to is None or day < v.effective_to)
 
-    if procedure.current is not None and in_force(procedure.current):
-        return procedure.current
+    if procedure.current_id is not None:
+        # The current version's dates only change when a newer version replaces it as current,
+        # so the process-wide copy is safe to use here; older versions are read fresh below.
+        current = _version(procedure.current_id)
+        if in_force(current):
+            return current
     for version in procedure.versions.order_by("-version"):
         if in_force(version):
             return version
@@ -327,7 +351,11 @@ def dossier_submit(
             data={"channel": channel, "procedure_version": version.version},
         )
         dossier.code = dossier_code_make(agency=agency, at=at)
-        Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+        with connection.cursor() as cursor:  # plain SQL: this runs under the counter's row lock
+            cursor.execute(
+                f"UPDATE {Dossier._meta.db_table} SET code = %s WHERE id = %s",  # noqa: S608
+                [dossier.code, dossier.pk],
+            )
         audit_record(
             new_object=True,
             event="dossier.submitted",
@@ -353,6 +381,24 @@ def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _idempotency_lookup(*, user_id: int, key: str) -> tuple[str, int, dict[str, Any]] | None:
+    """(request hash, status, body) stored for this key. Plain SQL: it runs before every keyed
+    submission, and the ORM's query building would cost more than the query."""
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT request_hash, status, body FROM {table} WHERE user_id = %s AND key = %s",  # noqa: S608
+            [user_id, key],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    body = row[2]
+    if isinstance(body, str):  # SQLite returns JSON as text
+        body = json.loads(body)
+    return row[0], row[1], body
+
+
 def idempotent(
     *, user, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict[str, Any]]]
 ) -> tuple[int, dict[str, Any]]:
@@ -370,7 +416,7 @@ def idempotent(
     # A repeat finds the stored answer without redoing the work; a concurrent duplicate that
     # passes this look-up waits on the unique index until the first transaction ends, fails there
     # (rolling back its own work) and then reads the answer.
-    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    existing = _idempotency_lookup(user_id=user.pk, key=key)
     if existing is None:
         try:
             with transaction.atomic():
@@ -380,15 +426,16 @@ def idempotent(
                 )
                 return status, body
         except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            existing = _idempotency_lookup(user_id=user.pk, key=key)
             if existing is None:
                 raise
-    if existing.request_hash != fingerprint:
+    request_hash, status, body = existing
+    if request_hash != fingerprint:
         raise Conflict(
             "Idempotency-Key này đã dùng cho một yêu cầu khác.",
             code="idempotency_key_reused",
         )
-    return existing.status, existing.body
+    return status, body
 
 
 # --- files -------------------------------------------------------------------------------------
