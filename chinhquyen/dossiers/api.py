@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
@@ -212,9 +212,15 @@ def list_dossiers(
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
     count = qs.count()
-    rows = qs.select_related("procedure", "procedure_version", "agency").order_by(
-        "closed_at", "due_at", "-submitted_at"
-    )[(page - 1) * page_size : page * page_size]
+    # Open dossiers first, the most urgent first; spelled out so SQLite and PostgreSQL agree.
+    ordering = (
+        F("closed_at").desc(nulls_first=True),
+        F("due_at").asc(nulls_last=True),
+        "-submitted_at",
+    )
+    rows = qs.select_related("procedure", "procedure_version", "agency").order_by(*ordering)[
+        (page - 1) * page_size : page * page_size
+    ]
     return {
         "items": [list_item(d) for d in rows],
         "count": count,

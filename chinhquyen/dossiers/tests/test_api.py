@@ -281,3 +281,43 @@ def test_public_status_lookup_is_a_single_query(world, django_assert_num_queries
     workflow_spec(d.workflow_id)  # warm the in-process workflow snapshot
     with django_assert_num_queries(1):
         assert Api().get(f"/api/v1/dossiers/{d.code}/status").status_code == 200
+
+
+def test_the_list_puts_open_dossiers_first_and_the_most_urgent_on_top(world):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from chinhquyen.dossiers.services import dossier_act, dossier_submit
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    def new(day):
+        return dossier_submit(
+            user=world.citizen,
+            procedure_code="1.000001",
+            agency_id=world.agency_a.agency_id,
+            form_data=VALID_FORM,
+            at=datetime(2026, 3, day, 9, tzinfo=vn),
+        )
+
+    not_yet_accepted, later, sooner, closed = new(2), new(3), new(4), new(5)
+    dossier_act(
+        user=world.counter_a,
+        code=later.code,
+        action="accept",
+        at=datetime(2026, 3, 6, 9, tzinfo=vn),
+    )
+    dossier_act(
+        user=world.counter_a,
+        code=sooner.code,
+        action="accept",
+        at=datetime(2026, 3, 5, 9, tzinfo=vn),
+    )
+    dossier_act(user=world.counter_a, code=closed.code, action="refuse", comment="Sai thẩm quyền")
+    items = Api(world.counter_a).get("/api/v1/dossiers").json()["items"]
+    assert [i["code"] for i in items] == [
+        sooner.code,
+        later.code,
+        not_yet_accepted.code,
+        closed.code,
+    ]
