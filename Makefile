@@ -43,7 +43,7 @@ run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup  ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
-	$(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
