@@ -71,36 +71,25 @@ def audit_record(
     so its chain starts here: no head lookup, no savepoint (a clash would be a bug and fails loudly).
     """
     chain = chain or f"{object_type}:{object_id}"
-    at = at or timezone.now()
-    changes = json.loads(_canonical(changes or {}))  # store exactly what was hashed
-    actor_id = actor.pk if actor is not None and actor.pk else None
-    actor_label = actor.get_username() if actor_id else "system"
+    fields = {
+        "chain": chain,
+        "at": at or timezone.now(),
+        "actor_id": actor.pk if actor is not None and actor.pk else None,
+        "event": event,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "changes": json.loads(_canonical(changes or {})),  # store exactly what was hashed
+    }
+    fields["actor_label"] = actor.get_username() if fields["actor_id"] else "system"
+
+    def build(seq: int, prev_hash: str) -> AuditRecord:
+        digest = record_digest(seq=seq, prev_hash=prev_hash, **fields)
+        return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **fields)
+
     if new_object:
-        digest = record_digest(
-            chain=chain,
-            seq=1,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            event=event,
-            object_type=object_type,
-            object_id=str(object_id),
-            changes=changes,
-            prev_hash=GENESIS,
-        )
-        return AuditRecord.objects.create(
-            chain=chain,
-            seq=1,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            event=event,
-            object_type=object_type,
-            object_id=str(object_id),
-            changes=changes,
-            prev_hash=GENESIS,
-            hash=digest,
-        )
+        record = build(1, GENESIS)
+        record.save(force_insert=True)
+        return record
     for _attempt in range(MAX_CHAIN_RETRIES):
         head = (
             AuditRecord.objects.filter(chain=chain)
@@ -108,34 +97,11 @@ def audit_record(
             .values_list("seq", "hash")
             .first()
         )
-        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        digest = record_digest(
-            chain=chain,
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            event=event,
-            object_type=object_type,
-            object_id=str(object_id),
-            changes=changes,
-            prev_hash=prev_hash,
-        )
+        record = build(head[0] + 1, head[1]) if head else build(1, GENESIS)
         try:
             with transaction.atomic():
-                return AuditRecord.objects.create(
-                    chain=chain,
-                    seq=seq,
-                    at=at,
-                    actor_id=actor_id,
-                    actor_label=actor_label,
-                    event=event,
-                    object_type=object_type,
-                    object_id=str(object_id),
-                    changes=changes,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
+                record.save(force_insert=True)
+                return record
         except IntegrityError:
             continue
     raise RuntimeError(f"audit chain {chain} is too contended")

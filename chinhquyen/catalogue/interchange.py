@@ -9,6 +9,7 @@ documents[1].code``); the XLSX reader keeps a map from those paths to the cell t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -117,10 +118,8 @@ def _text(
 
 def _iso_date(out: _Collector, key: str, value: Any) -> str | None:
     if isinstance(value, str) and ISO_DATE_RE.match(value):
-        try:
+        with contextlib.suppress(ValueError):
             return date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
     out.add(key, "phải là ngày dạng YYYY-MM-DD")
     return None
 

@@ -8,6 +8,7 @@ form it was received under. The import/export pair lives here too, because the r
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -355,19 +356,17 @@ def catalogue_import(
     if report.errors:
         return report
 
-    try:
-        with transaction.atomic():
-            for item in fields:
-                _field, state = field_save(code=item["code"], name=item["name"], actor=actor)
-                report.fields_created += state == CREATED
-                report.fields_updated += state == UPDATED
-            for record in records:
-                _version, state = _procedure_write(record=record, actor=actor)
-                setattr(report, state, getattr(report, state) + 1)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    # A dry run does all the work, then raises _DryRun to roll it back.
+    with contextlib.suppress(_DryRun), transaction.atomic():
+        for item in fields:
+            _field, state = field_save(code=item["code"], name=item["name"], actor=actor)
+            report.fields_created += state == CREATED
+            report.fields_updated += state == UPDATED
+        for record in records:
+            _version, state = _procedure_write(record=record, actor=actor)
+            setattr(report, state, getattr(report, state) + 1)
+        if dry_run:
+            raise _DryRun
     return report
 
 

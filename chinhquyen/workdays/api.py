@@ -6,6 +6,7 @@ message naming the parameter (problem+json, code ``validation_failed``, ``fields
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -57,10 +58,8 @@ def _parse_datetime(param: str, raw: str | None) -> dt.datetime:
             param, _("Thiếu tham số %(param)s (thời điểm theo ISO 8601).") % {"param": param}
         )
     text = raw.strip()
-    try:
+    with contextlib.suppress(ValueError):
         return dt.datetime.fromisoformat(text)
-    except ValueError:
-        pass
     try:
         return dt.datetime.fromisoformat(_SPACE_OFFSET.sub(r"\1+\2", text))
     except ValueError:
