@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from chinhquyen.core.admin import ReadOnlyAdminMixin
+
 from .models import Field, Procedure, ProcedureVersion, RequiredDocument
 from .services import field_save
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class VersionInline(_ReadOnly, admin.TabularInline):
+class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProcedureVersion
     fields = (
         "version",
@@ -43,7 +34,7 @@ class VersionInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(_ReadOnly, admin.ModelAdmin):
+class ProcedureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "current_name", "current_version", "created_at")
     search_fields = ("code", "current__name")
     list_select_related = ("current",)
@@ -60,7 +51,7 @@ class ProcedureAdmin(_ReadOnly, admin.ModelAdmin):
         return obj.current.version if obj.current else None
 
 
-class DocumentInline(_ReadOnly, admin.TabularInline):
+class DocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RequiredDocument
     fields = (
         "position",
@@ -77,7 +68,7 @@ class DocumentInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(_ReadOnly, admin.ModelAdmin):
+class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "procedure",
         "version",

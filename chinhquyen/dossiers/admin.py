@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from chinhquyen.core.admin import ReadOnlyAdminMixin
+
 from .models import Dossier, DossierEvent, Workflow, WorkflowAction, WorkflowState
 from .workflow import workflow_cache_clear
 
@@ -50,7 +52,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
+class DossierAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: dossiers change only through the workflow services."""
 
     list_display = ["code", "state", "agency", "submitted_at", "due_at"]
@@ -58,12 +60,3 @@ class DossierAdmin(admin.ModelAdmin):
     search_fields = ["code"]
     list_select_related = ["agency"]
     inlines = [EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

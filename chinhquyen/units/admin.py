@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from chinhquyen.core.admin import ReadOnlyAdminMixin
 from chinhquyen.core.errors import ValidationFailed
 
 from .models import AdministrativeUnit, Agency, Generation
@@ -13,7 +14,7 @@ from .services import CONTACT_FIELDS, agency_create, agency_update, agency_valid
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(admin.ModelAdmin):
+class AdministrativeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -29,15 +30,6 @@ class AdministrativeUnitAdmin(admin.ModelAdmin):
     list_select_related = ("parent", "successor")
     show_full_result_count = False
     readonly_fields = [f.name for f in AdministrativeUnit._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
