@@ -71,4 +71,70 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
     say(
         f"accounts created: {', '.join(created) or 'none (already there)'}; password {DEMO_PASSWORD}"
     )
-    return {"agencies": agencies, "users_created": created}
+    dossiers = demo_dossiers(agencies["commune_a"])
+    say(f"demo dossiers: {len(dossiers)} created")
+    return {"agencies": agencies, "users_created": created, "dossiers": dossiers}
+
+
+# (procedure code, the actions to take after submission: (username, action, params))
+DEMO_DOSSIERS = [
+    ("1.001193", []),
+    ("1.001193", [("motcua", "accept", {})]),
+    ("1.000894", [("motcua", "accept", {}), ("lanhdao", "assign", {"assignee": "chuyenvien"})]),
+    (
+        "2.000635",
+        [
+            ("motcua", "accept", {}),
+            ("lanhdao", "assign", {"assignee": "chuyenvien"}),
+            (
+                "chuyenvien",
+                "request_supplement",
+                {"comment": "Bổ sung bản sao CCCD của người yêu cầu."},
+            ),
+        ],
+    ),
+    (
+        "1.001612",
+        [
+            ("motcua", "accept", {}),
+            ("lanhdao", "assign", {"assignee": "chuyenvien"}),
+            ("lanhdao", "approve", {}),
+            ("chuyenvien", "finish", {"comment": "Đã cấp Giấy chứng nhận đăng ký hộ kinh doanh."}),
+        ],
+    ),
+]
+
+
+def demo_dossiers(agency) -> list[str]:
+    """A few dossiers of the demo citizen in different states, so that the inboxes are not empty.
+    Only on a database without dossiers: the demo never adds to real work."""
+    from chinhquyen.catalogue.models import Procedure
+    from chinhquyen.dossiers.models import Dossier
+    from chinhquyen.dossiers.services import dossier_act, dossier_submit
+
+    if Dossier.objects.exists():
+        return []
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
+    codes = []
+    for procedure_code, steps in DEMO_DOSSIERS:
+        procedure = Procedure.objects.select_related("current").get(code=procedure_code)
+        with transaction.atomic():
+            dossier = dossier_submit(
+                user=users["congdan"],
+                procedure_code=procedure_code,
+                agency_id=agency.agency_id,
+                form_data=procedure.current.form_schema["examples"][0],
+            )
+            for username, action, params in steps:
+                params = dict(params)
+                comment = params.pop("comment", "")
+                dossier_act(
+                    user=users[username],
+                    code=dossier.code,
+                    action=action,
+                    comment=comment,
+                    params=params,
+                )
+        codes.append(dossier.code)
+    return codes

@@ -23,8 +23,19 @@ def demo(db):
 
 def test_the_demo_loads_twice_without_duplicates(demo):
     again = demo_load()
-    assert again["users_created"] == []
+    assert again["users_created"] == [] and again["dossiers"] == []
     assert Procedure.objects.count() >= 30
+    assert len(demo["dossiers"]) == 5
+
+
+def test_the_demo_inboxes_show_dossiers_in_several_states(demo):
+    api = Api(authenticate(username="motcua", password=DEMO_PASSWORD), DEMO_PASSWORD)
+    states = {item["status"] for item in api.get("/api/v1/dossiers").json()["items"]}
+    assert {"submitted", "accepted", "in_process", "supplement_requested", "done"} <= states
+    mine = Api(authenticate(username="congdan", password=DEMO_PASSWORD), DEMO_PASSWORD)
+    assert mine.get("/api/v1/dossiers").json()["count"] == 5
+    other = Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD)
+    assert other.get("/api/v1/dossiers").json()["count"] == 0
 
 
 def test_every_documented_account_logs_in_with_its_role(demo):
