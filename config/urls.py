@@ -8,6 +8,8 @@ from chinhquyen.core.routes import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("chinhquyen.portal.urls")),
 ]
 if settings.BENCH_ENDPOINTS:
     urlpatterns += [path("bench/", include("chinhquyen.core.bench"))]

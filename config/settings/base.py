@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "chinhquyen.catalogue",
     "chinhquyen.audit",
     "chinhquyen.dossiers",
+    "chinhquyen.printforms",
+    "chinhquyen.notifications",
+    "chinhquyen.portal",
 ]
 
 MIDDLEWARE = [
