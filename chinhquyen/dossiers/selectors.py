@@ -10,7 +10,7 @@ from chinhquyen.accounts.models import OFFICER_ROLES, Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import NotFound
 
-from .models import Dossier, DossierEvent, Workflow, WorkflowAction
+from .models import Dossier, DossierEvent, Workflow
 
 
 def _not_found(code: str) -> NotFound:
@@ -97,11 +97,3 @@ def workflow_default() -> Workflow:
     if wf is None:
         raise NotFound("Chưa cấu hình quy trình mặc định.", code="workflow_missing")
     return wf
-
-
-def workflow_actions_from(*, workflow_id: int, state: str) -> list[WorkflowAction]:
-    return list(
-        WorkflowAction.objects.filter(workflow_id=workflow_id, from_states__code=state)
-        .select_related("to_state")
-        .order_by("position")
-    )
