@@ -9,6 +9,8 @@ LEGACY := var/legacy/vietnam_provinces/data/nested-divisions.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Compiled translations, rebuilt from their .po files (needs msgfmt, from bootstrap.sh).
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
 .PHONY: help run test bench setup migrate demo lint clean
 
@@ -28,7 +30,10 @@ $(LEGACY): | $(STAMP)
 	mkdir -p var/legacy
 	$(PY) -m pip install -q --no-deps --target var/legacy 'vietnam-provinces==0.6.0'
 
-setup: $(STAMP) $(LEGACY)  ## Create .venv and install everything
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(STAMP)
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py compilemessages --locale $* --ignore '.venv' --ignore 'var' -v 0
+
+setup: $(STAMP) $(LEGACY) $(MO)  ## Create .venv and install everything
 
 migrate: setup  ## Apply migrations to DATABASE_URL (default: SQLite under var/)
 	$(PY) manage.py migrate --noinput
@@ -43,6 +48,7 @@ run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup  ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
+	@bash scripts/bootstrap.sh  # Chromium for the browser tests, on a .venv made before they existed
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -6,6 +6,13 @@ set -euo pipefail
 need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+# msgfmt compiles the translations (locale/*.po) for manage.py compilemessages.
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# The browser tests drive the distribution's Chromium: Playwright's own download is not used.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# printforms tests: extract text, list fonts and rasterise PDFs; decode the receipt's QR code.
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

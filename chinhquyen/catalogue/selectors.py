@@ -11,7 +11,7 @@ from chinhquyen.core.errors import NotFound
 from chinhquyen.units.models import Agency
 
 from .models import ProcedureVersion, RequiredDocument
-from .text import fold_words
+from .search import SearchMatch, SearchRank, search_plan
 
 
 def procedures_current() -> QuerySet[ProcedureVersion]:
@@ -26,23 +26,33 @@ def procedures_search(
     field: str | None = None,
     online_mode: str | None = None,
 ) -> QuerySet[ProcedureVersion]:
-    """Current versions matching every word of ``q`` (any order, no matter the case or the
-    diacritics: "khai sinh", "KHÁI SINH"), ordered by code.
+    """Current versions matching every word of ``q``, best first; all of them by code when ``q``
+    is blank.
 
-    ``agency`` is a QCVN 102 agency id among the procedure's receiving agencies; ``field`` a
-    field code. One ``LIKE`` per word over the folded ``search_text`` works on SQLite and
-    PostgreSQL alike; a trigram index can take over on PostgreSQL without changing callers.
+    Case, diacritics and word order do not matter ("khai sinh", "KHÁI SINH"), a word of 4 letters
+    or more may carry one typo ("khai snh", "giay phep xay dugn"), and typing a code finds that
+    procedure first. The rules and the ranking are in ``search.py``; each result carries its
+    ``search_rank``. ``agency`` is a QCVN 102 agency id among the procedure's receiving agencies;
+    ``field`` a field code. The query set stays lazy: a page and its count are two queries.
     """
     versions = procedures_current()
-    for word in fold_words(q):
-        versions = versions.filter(search_text__contains=word)
     if agency:
         versions = versions.filter(procedure__agencies__agency_id=agency)
     if field:
         versions = versions.filter(field__code=field)
     if online_mode:
         versions = versions.filter(online_mode=online_mode)
-    return versions.select_related("procedure", "field").order_by("procedure__code")
+    versions = versions.select_related("procedure", "field")
+    if not q.strip():
+        return versions.order_by("procedure__code")
+    plan = search_plan(q)
+    if not plan.words:  # only punctuation: nothing can match it
+        return versions.none()
+    return (
+        versions.filter(SearchMatch(plan))
+        .annotate(search_rank=SearchRank(plan))
+        .order_by("-search_rank", "procedure__code")
+    )
 
 
 def procedure_get(*, code: str) -> ProcedureVersion:

@@ -27,6 +27,7 @@ from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
 from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
+from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
 
@@ -371,6 +372,7 @@ def dossier_submit(
                 "agency": agency.agency_id,
             },
         )
+        notify_dossier_event_on_commit(dossier=dossier, event_seq=1)
         return dossier
 
 
@@ -949,6 +951,7 @@ def dossier_act(
             **({"data": ctx.event_data} if ctx.event_data else {}),
         },
     )
+    notify_dossier_event_on_commit(dossier=dossier, event_seq=event.seq)
     return dossier
 
 

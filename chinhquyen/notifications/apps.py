@@ -5,3 +5,6 @@ class NotificationsConfig(AppConfig):
     name = "chinhquyen.notifications"
     label = "notifications"
     verbose_name = "Thông báo"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment check)

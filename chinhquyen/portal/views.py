@@ -1,5 +1,131 @@
-from django.shortcuts import render
+"""The citizen portal: thin views over the catalogue's and the dossiers' selectors.
+
+Search is the catalogue's (``procedures_search``), the public progress is the API's
+(``status_body`` over ``dossier_get_public``): the portal shows them and owns no business rule.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from chinhquyen.catalogue.models import OnlineMode
+from chinhquyen.catalogue.selectors import procedure_get, procedures_search
+from chinhquyen.core.errors import NotFound
+from chinhquyen.dossiers.api import status_body
+from chinhquyen.dossiers.selectors import dossier_get_public
+
+from . import selectors
+from .forms import CODE_MAX_LENGTH, dossier_code_from, search_params_from
+from .progress import progress_steps
+
+PAGE_SIZE = 20
 
 
-def home(request):
-    return render(request, "portal/home.html")
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    agencies = selectors.search_agencies()
+    fields = selectors.search_fields()
+    params = search_params_from(
+        request.GET,
+        agency_ids={agency_id for agency_id, _ in agencies},
+        field_codes={code for code, _ in fields},
+    )
+    results = procedures_search(
+        q=params.q,
+        agency=params.agency or None,
+        field=params.field or None,
+        online_mode=params.online_mode or None,
+    )
+    paginator = Paginator(results, PAGE_SIZE)
+    try:
+        page = paginator.page(params.page)
+    except EmptyPage:  # a page past the end (or of an emptied list): start again
+        page = paginator.page(1)
+    counts = selectors.procedure_agency_counts(procedure_ids=[v.procedure_id for v in page])
+    items = [(version, counts.get(version.procedure_id, 0)) for version in page]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "params": params,
+            "agencies": agencies,
+            "fields": fields,
+            "online_modes": OnlineMode.choices,
+            "page": page,
+            "items": items,
+            "previous_query": params.query_string(page=page.number - 1)
+            if page.has_previous()
+            else None,
+            "next_query": params.query_string(page=page.number + 1) if page.has_next() else None,
+        },
+    )
+
+
+@require_safe
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        version = procedure_get(code=code[:40])
+    except NotFound as exc:
+        return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
+    agencies = [a for a in version.procedure.agencies.all() if a.is_active]
+    documents = list(version.documents.all())
+    for doc in documents:
+        doc.safe_template_url = _safe_url(doc.template_url)
+    return render(
+        request,
+        "portal/procedure_detail.html",
+        {
+            "version": version,
+            "procedure": version.procedure,
+            "documents": documents,
+            "agencies": agencies,
+            "has_fees": bool(version.fees),
+        },
+    )
+
+
+def _safe_url(url: str) -> str:
+    """Only web links become ``href``s. The catalogue validates them on import; the portal
+    checks again because rows written before that check, or by hand, may hold anything."""
+    url = (url or "").strip()
+    return url if url.startswith(("https://", "http://", "/")) and not url.startswith("//") else ""
+
+
+@require_safe
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The lookup form; a submitted code goes to its own address, the one the receipt's QR holds."""
+    if "ma" in request.GET:
+        code = dossier_code_from(request.GET["ma"])
+        if code:
+            return redirect("portal:lookup_result", code=code)
+        return render(request, "portal/lookup.html", {"error": True}, status=200)
+    return render(request, "portal/lookup.html", {})
+
+
+@require_safe
+def lookup_result(request: HttpRequest, code: str) -> HttpResponse:
+    code = dossier_code_from(code)
+    try:
+        dossier = dossier_get_public(code=code)
+    except NotFound:
+        return render(
+            request,
+            "portal/lookup.html",
+            {"code": code, "not_found": True, "max_length": CODE_MAX_LENGTH},
+            status=404,
+        )
+    body = status_body(dossier)
+    return render(
+        request,
+        "portal/lookup_result.html",
+        {
+            "dossier": dossier,
+            "body": body,
+            "steps": progress_steps(
+                status_code=dossier.status_code, received=dossier.received_at is not None
+            ),
+        },
+    )

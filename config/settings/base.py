@@ -136,3 +136,31 @@ LEGACY_UNITS_DIR = Path(
 # The bare endpoints under /bench/ that `make bench` compares the API with; off everywhere else.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
+
+# --- notifications (chinhquyen.notifications) ------------------------------------------------
+# E-mail to applicants on every status change (DOMAIN.md §3: online intake notifies by e-mail).
+# Switched on explicitly (STYLE.md §8): NOTIFICATIONS_ENABLED=true. Without EMAIL_HOST the
+# messages go to the console backend (printed by the worker), so a development machine never
+# tries to reach an SMTP server that is not there; set EMAIL_HOST (and usually EMAIL_PORT=587,
+# EMAIL_USE_TLS=true, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD or EMAIL_HOST_PASSWORD_FILE) to send
+# for real. `manage.py check --deploy` warns when notifications are on but mail is not sent.
+NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", False)
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # seconds; Django's default waits forever
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Một cửa điện tử <no-reply@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", "no-reply@localhost")
+# A failed send is retried after 30 s, 60 s, 120 s … (base × 2^(attempt-1)) up to the limit,
+# then marked failed for an officer to look at in the admin.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)

@@ -76,8 +76,11 @@ def test_field_and_online_mode_filters(catalogue):
 def test_search_sees_only_the_current_version(catalogue):
     procedure_save(data=factories.birth(name="Thủ tục đăng ký khai sinh lưu động"))
 
-    found = list(procedures_search(q="khai sinh"))
-    assert [(v.procedure.code, v.version) for v in found] == [("1.001193", 2), ("1.004884", 1)]
+    found = procedures_search(q="khai sinh")
+    assert sorted((v.procedure.code, v.version) for v in found) == [
+        ("1.001193", 2),
+        ("1.004884", 1),
+    ]
     assert codes(procedures_search(q="luu dong")) == ["1.001193"]
 
 

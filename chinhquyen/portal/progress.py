@@ -1,0 +1,53 @@
+"""The step indicator of the public lookup, drawn from the national status code (1–10).
+
+The national codes are not a straight line: 5 (supplement) and 6 (payment) happen while the
+dossier is being handled, and 3, 7 and 8 (refused, withdrawn, stopped) end it early. The
+indicator shows the main path and places every code on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from chinhquyen.dossiers.models import NationalStatus as S
+
+# The main path a dossier follows, as national status codes.
+MAIN_PATH = (S.SUBMITTED, S.ACCEPTED, S.IN_PROCESS, S.DONE, S.RETURNED)
+LABELS = {
+    S.SUBMITTED: _("Đăng ký"),
+    S.ACCEPTED: _("Tiếp nhận"),
+    S.IN_PROCESS: _("Xử lý"),
+    S.DONE: _("Có kết quả"),
+    S.RETURNED: _("Trả kết quả"),
+}
+# Where an off-path code sits on the main path.
+_POSITION = {S.SUPPLEMENT: 2, S.PAYMENT: 2, S.REFUSED: 0}
+HALTED = {S.REFUSED, S.WITHDRAWN, S.STOPPED}
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    state: str  # "done", "current", "todo", "halted"
+
+
+def progress_steps(*, status_code: int, received: bool) -> list[Step]:
+    if status_code in MAIN_PATH:
+        current = MAIN_PATH.index(status_code)
+    elif status_code in _POSITION:
+        current = _POSITION[status_code]
+    else:  # withdrawn or stopped: wherever the dossier had got to
+        current = 2 if received else 0
+    halted = status_code in HALTED
+    steps = []
+    for i, code in enumerate(MAIN_PATH):
+        if i < current or (i == current and code == S.RETURNED):
+            state = "done"
+        elif i == current:
+            state = "halted" if halted else "current"
+        else:
+            state = "todo"
+        steps.append(Step(label=str(LABELS[code]), state=state))
+    return steps
