@@ -18,11 +18,12 @@ The matches are ranked, best first (``score``):
 5. then pg_trgm ``similarity`` between the query and the name (a name that says little more
    than the query comes first), and finally the code.
 
-PostgreSQL computes it in SQL: the filter per word is a regular expression that the GIN trigram
-index on ``search_text`` serves, or an overlap with the typo variants of the word that the GIN
-index on the array of its words serves (migration 0004). SQLite calls ``score`` itself, registered
-as a function of the connection. Both return the same order; ``tests/test_search.py`` runs one
-table of queries on both.
+PostgreSQL computes it in SQL: one regular expression per word (the start of a word, or one of
+the typo variants as a whole word), which the GIN trigram index on ``search_text`` can serve
+(migration 0004), and the points from the name cut out of ``search_text`` (``name_part``), with
+pg_trgm's ``similarity``. SQLite calls ``matches`` and ``score`` themselves, registered as
+functions of the connection. Both return the same rows in the same order; ``tests/test_search.py``
+runs one table of queries on both.
 
 Why not pg_trgm's ``%`` / ``<%`` for the typos: Vietnamese words are syllables of 2–6 letters,
 and one typo in a 4-letter word leaves only 2 of its 5 trigrams ("dugn"/"dung": word similarity
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.db import NotSupportedError
@@ -48,7 +49,6 @@ EXACT, PREFIX, TYPO, ELSEWHERE = 4, 3, 2, 1
 
 _WORD = re.compile(r"[a-z0-9]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_SQLITE_FUNCTION = "cq_search_rank"
 
 
 def words_of(folded: str) -> list[str]:
@@ -82,6 +82,10 @@ class SearchPlan:
     def phrase(self) -> str:
         return " ".join(self.words)
 
+    @cached_property
+    def checks(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        return tuple((f" {w}", v) for w, v in zip(self.words, self.variants, strict=True))
+
 
 @lru_cache(maxsize=512)
 def search_plan(q: str) -> SearchPlan:
@@ -93,12 +97,13 @@ def search_plan(q: str) -> SearchPlan:
 # --- the reference implementation (SQLite runs it; PostgreSQL runs the same rules in SQL) -------
 
 
-def _trigrams(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _trigrams(text: str) -> frozenset[str]:
     grams: set[str] = set()
     for word in text.split():
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    return frozenset(grams)
 
 
 def trigram_similarity(a: str, b: str) -> float:
@@ -111,33 +116,45 @@ def trigram_similarity(a: str, b: str) -> float:
     return shared / (len(ga) + len(gb) - shared)
 
 
-@lru_cache(maxsize=16384)
+_PREPARED: dict[str, tuple[str, frozenset[str]]] = {}
+
+
 def _prepared(text: str) -> tuple[str, frozenset[str]]:
-    """`` word word … `` with one space around each word, and the set of words."""
-    found = words_of(text)
-    return f" {' '.join(found)} ", frozenset(found)
+    """`` word word … `` with one space around each word, and the set of words; remembered per
+    text (a plain dict: SQLite asks for every row of the catalogue on every search)."""
+    found = _PREPARED.get(text)
+    if found is None:
+        if len(_PREPARED) > 100_000:  # old versions' texts pile up in a long-lived process
+            _PREPARED.clear()
+        words = words_of(text)
+        found = _PREPARED[text] = (f" {' '.join(words)} ", frozenset(words))
+    return found
 
 
-@lru_cache(maxsize=16384)
-def _prepared_name(name: str) -> tuple[str, frozenset[str]]:
-    return _prepared(fold(name))
+def name_part(search_text: str, *, code: str, field_name: str) -> str:
+    """The name inside ``search_text`` (``fold(f"{code} {name} {field name}")``, see
+    services.py), cut by lengths so that SQL can do the same without folding anything itself.
+    ``fold`` keeps the length of NFC Vietnamese text; where it does not, the cut is a little
+    off on both databases alike."""
+    stop = max(0, len(search_text) - len(field_name) - 1)
+    return search_text[len(code) + 1 : stop]
 
 
 def matches(plan: SearchPlan, search_text: str) -> bool:
     """Whether every word of the plan matches ``search_text`` (already folded)."""
     padded, found = _prepared(search_text)
-    return all(
-        f" {word}" in padded or not variants.isdisjoint(found)
-        for word, variants in zip(plan.words, plan.variants, strict=True)
-    )
+    for spaced, variants in plan.checks:
+        if spaced not in padded and variants.isdisjoint(found):
+            return False
+    return True
 
 
-def score(plan: SearchPlan, *, search_text: str, name: str, code: str) -> float:
+def score(plan: SearchPlan, *, search_text: str, code: str, field_name: str) -> float:
     """The rank of a procedure for the plan: 0 when it does not match, else the points of the
     module's docstring plus half the trigram similarity of the query and the name."""
     if not plan.words or not matches(plan, search_text):
         return 0.0
-    padded, found = _prepared_name(name)
+    padded, found = _prepared(name_part(search_text, code=code, field_name=field_name))
     points = CODE if code.lower() == plan.query else 0
     all_in_name = True
     for word, variants in zip(plan.words, plan.variants, strict=True):
@@ -157,59 +174,62 @@ def score(plan: SearchPlan, *, search_text: str, name: str, code: str) -> float:
     return points + trigram_similarity(plan.phrase, padded) / 2
 
 
-def _sqlite_rank(search_text: str, name: str, code: str, q: str) -> float:
-    return score(search_plan(q), search_text=search_text or "", name=name or "", code=code or "")
+def _sqlite_match(search_text: str | None, q: str) -> bool:
+    return matches(search_plan(q), search_text or "")
 
 
-# --- PostgreSQL: the same rules in SQL ---------------------------------------------------------
+def _sqlite_rank(search_text: str | None, code: str | None, field_name: str | None, q: str):
+    return score(
+        search_plan(q), search_text=search_text or "", code=code or "", field_name=field_name or ""
+    )
 
 
-def _translate_table() -> tuple[str, str]:
-    """``translate()`` arguments that fold Vietnamese (and other Latin) letters like ``fold``:
-    precomposed letters to their ASCII base, combining marks removed."""
-    source, target = [], []
-    ranges = [range(0xC0, 0x250), range(0x1E00, 0x1F00)]
-    for code_point in (cp for r in ranges for cp in r):
-        char = chr(code_point)
-        folded = fold(char)
-        if len(folded) == 1 and "a" <= folded <= "z":
-            source.append(char)
-            target.append(folded)
-    marks = [chr(cp) for cp in range(0x300, 0x370)]  # no counterpart: translate() drops them
-    return "".join(source) + "".join(marks), "".join(target)
+# --- SQL: SQLite calls the functions above, PostgreSQL runs the same rules in SQL --------------
+
+_NOT_WORD = "[^a-z0-9]"
 
 
-TRANSLATE_FROM, TRANSLATE_TO = _translate_table()
-# The expression of the GIN index on the words of search_text (migration 0004): a query must
-# repeat it exactly for the planner to use the index.
-WORDS_SQL = "regexp_split_to_array({}, '[^a-z0-9]+')"
+def word_regex(word: str, variants: frozenset[str]) -> str:
+    """A POSIX regular expression for ``matches`` of one word: the start of a word, or a whole
+    word among the variants (literals: the words hold only ``[a-z0-9]``)."""
+    if not variants:
+        return f"(^|{_NOT_WORD}){word}"
+    return f"(^|{_NOT_WORD})({word}|({'|'.join(sorted(variants))})({_NOT_WORD}|$))"
+
+
+def _name_sql(text: str, code: str, field_name: str) -> str:
+    """``name_part`` in SQL, as `` word word … `` (compare ``_prepared``)."""
+    cut = (
+        f"substr({text}, char_length({code}) + 2,"
+        f" GREATEST(0, char_length({text}) - char_length({field_name}) - char_length({code}) - 2))"
+    )
+    return f"' ' || regexp_replace({cut}, '{_NOT_WORD}+', ' ', 'g') || ' '"
 
 
 class _PlanExpression(Func):
-    """search_text, name and the procedure's code, with a plan compiled per database."""
+    """A plan over search_text, the procedure's code and the field's name."""
 
     def __init__(self, plan: SearchPlan, **extra: Any) -> None:
-        super().__init__(F("search_text"), F("name"), F("procedure__code"), **extra)
+        super().__init__(F("search_text"), F("procedure__code"), F("field__name"), **extra)
         self.plan = plan
 
-    def _columns(self, compiler, connection) -> tuple[list[str], list[Any]]:
-        sqls, params = [], []
+    def _columns(self, compiler) -> list[str]:
+        sqls = []
         for source in self.get_source_expressions():
-            sql, source_params = compiler.compile(source)
+            sql, params = compiler.compile(source)
+            assert not params  # plain columns: each may be repeated in the SQL
             sqls.append(sql)
-            params.extend(source_params)
-        return sqls, params
+        return sqls
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotSupportedError("Procedure search supports PostgreSQL and SQLite only.")
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        connection.ensure_connection()
-        connection.connection.create_function(
-            _SQLITE_FUNCTION, 4, _sqlite_rank, deterministic=True
-        )
-        (text, name, code), params = self._columns(compiler, connection)
-        return f"{_SQLITE_FUNCTION}({text}, {name}, {code}, %s)", [*params, self.plan.query]
+
+def _register(connection) -> None:
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.create_function("cq_search_match", 2, _sqlite_match, deterministic=True)
+    raw.create_function("cq_search_rank", 4, _sqlite_rank, deterministic=True)
 
 
 class SearchMatch(_PlanExpression):
@@ -218,21 +238,15 @@ class SearchMatch(_PlanExpression):
     output_field = BooleanField()
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = super().as_sqlite(compiler, connection, **extra_context)
-        return f"{sql} > 0", params
+        _register(connection)
+        text, _code, _field = self._columns(compiler)
+        return f"cq_search_match({text}, %s)", [self.plan.query]
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        (text, _name, _code), columns = self._columns(compiler, connection)
-        assert not columns  # plain columns: each may be repeated without repeating params
-        conditions, params = [], []
-        for word, variants in zip(self.plan.words, self.plan.variants, strict=True):
-            condition = f"{text} ~ %s"
-            params.append(f"(^|[^a-z0-9]){word}")
-            if variants:
-                condition = f"({condition} OR {WORDS_SQL.format(text)} && %s::text[])"
-                params.append(sorted(variants))
-            conditions.append(condition)
-        return "(" + " AND ".join(conditions or ["FALSE"]) + ")", params
+        text, _code, _field = self._columns(compiler)
+        pairs = zip(self.plan.words, self.plan.variants, strict=True)
+        params = [word_regex(word, variants) for word, variants in pairs]
+        return "(" + " AND ".join([f"{text} ~ %s"] * len(params) or ["FALSE"]) + ")", params
 
 
 class SearchRank(_PlanExpression):
@@ -241,21 +255,25 @@ class SearchRank(_PlanExpression):
 
     output_field = FloatField()
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        _register(connection)
+        text, code, field_name = self._columns(compiler)
+        return f"cq_search_rank({text}, {code}, {field_name}, %s)", [self.plan.query]
+
     def as_postgresql(self, compiler, connection, **extra_context):
-        (text, name, code), columns = self._columns(compiler, connection)
-        assert not columns
+        text, code, field_name = self._columns(compiler)
         plan = self.plan
-        # s.n: the name folded, as " word word … " (compare _prepared_name); computed once per row.
+        # s.n: the name as " word word … ", computed once per row.
         word_cases, word_params, in_name, in_name_params = [], [], [], []
         for word, variants in zip(plan.words, plan.variants, strict=True):
             typo = "FALSE"
+            typo_params = []
             if variants:
-                typo = "string_to_array(s.n, ' ') && %s::text[]"
+                typo, typo_params = "string_to_array(s.n, ' ') && %s::text[]", [sorted(variants)]
             word_cases.append(
                 f"CASE WHEN s.n LIKE %s THEN {EXACT} WHEN s.n LIKE %s THEN {PREFIX}"
                 f" WHEN {typo} THEN {TYPO} ELSE {ELSEWHERE} END"
             )
-            typo_params = [sorted(variants)] if variants else []
             word_params += [f"% {word} %", f"% {word}%", *typo_params]
             in_name.append(f"(s.n LIKE %s OR {typo})")
             in_name_params += [f"% {word}%", *typo_params]
@@ -268,16 +286,7 @@ class SearchRank(_PlanExpression):
             f" + CASE WHEN {phrase} THEN {PHRASE} ELSE 0 END"
             f" + {' + '.join(word_cases) or '0'})::float8"
             " + similarity(%s, s.n)::float8 / 2"
-            " FROM (SELECT ' ' || regexp_replace(lower(translate("
-            f"{name}, %s, %s)), '[^a-z0-9]+', ' ', 'g') || ' ' AS n) AS s)"
+            f" FROM (SELECT {_name_sql(text, code, field_name)} AS n) AS s)"
         )
-        params = [
-            plan.query,
-            *in_name_params,
-            *phrase_params,
-            *word_params,
-            plan.phrase,
-            TRANSLATE_FROM,
-            TRANSLATE_TO,
-        ]
+        params = [plan.query, *in_name_params, *phrase_params, *word_params, plan.phrase]
         return sql, params

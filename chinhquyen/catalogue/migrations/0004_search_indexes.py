@@ -1,15 +1,12 @@
-"""pg_trgm and the two GIN indexes behind procedure search (catalogue/search.py). PostgreSQL
+"""pg_trgm and the GIN trigram index behind procedure search (catalogue/search.py). PostgreSQL
 only: on SQLite every operation here does nothing (search runs a Python function there)."""
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 INDEXES = {
-    # the start of a word: search_text ~ '(^|[^a-z0-9])word'
+    # search.word_regex: search_text ~ '(^|[^a-z0-9])word…'
     "catalogue_version_search_trgm": "USING gin (search_text gin_trgm_ops)",
-    # a word one typo away: regexp_split_to_array(search_text, …) && ARRAY[variants]; the
-    # expression must stay the same as search.WORDS_SQL
-    "catalogue_version_search_words": "USING gin (regexp_split_to_array(search_text, '[^a-z0-9]+'))",
 }
 
 
