@@ -189,12 +189,28 @@ def _sqlite_rank(search_text: str | None, code: str | None, field_name: str | No
 _NOT_WORD = "[^a-z0-9]"
 
 
-def word_regex(word: str, variants: frozenset[str]) -> str:
-    """A POSIX regular expression for ``matches`` of one word: the start of a word, or a whole
-    word among the variants (literals: the words hold only ``[a-z0-9]``)."""
-    if not variants:
+def typo_regex(word: str) -> str | None:
+    """``typo_variants(word)`` as a POSIX alternation, four per letter instead of a few hundred
+    literals: PostgreSQL's regular expressions run it over a row in microseconds, where an array
+    overlap with the literal variants costs a hundred."""
+    n = len(word)
+    if not word.isalpha() or n < 3:
+        return None
+    alternatives = [word[:i] + "[a-z]" + word[i:] for i in range(n + 1)]  # insertions
+    if n >= 4:  # a 3-letter word only meets 4-letter words (the longer side has ≥ 4 letters)
+        alternatives += [word[:i] + "[a-z]" + word[i + 1 :] for i in range(n)]
+        alternatives += [word[:i] + word[i + 1 :] for i in range(n)]
+        alternatives += [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(n - 1)]
+    return "(" + "|".join(alternatives) + ")"
+
+
+def word_regex(word: str) -> str:
+    """``matches`` of one word as a POSIX regular expression: the start of a word, or a whole
+    word one typo away (the words hold only ``[a-z0-9]``: no escaping)."""
+    typos = typo_regex(word)
+    if typos is None:
         return f"(^|{_NOT_WORD}){word}"
-    return f"(^|{_NOT_WORD})({word}|({'|'.join(sorted(variants))})({_NOT_WORD}|$))"
+    return f"(^|{_NOT_WORD})({word}|{typos}({_NOT_WORD}|$))"
 
 
 def _name_sql(text: str, code: str, field_name: str) -> str:
@@ -244,8 +260,7 @@ class SearchMatch(_PlanExpression):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         text, _code, _field = self._columns(compiler)
-        pairs = zip(self.plan.words, self.plan.variants, strict=True)
-        params = [word_regex(word, variants) for word, variants in pairs]
+        params = [word_regex(word) for word in self.plan.words]
         return "(" + " AND ".join([f"{text} ~ %s"] * len(params) or ["FALSE"]) + ")", params
 
 
@@ -263,20 +278,25 @@ class SearchRank(_PlanExpression):
     def as_postgresql(self, compiler, connection, **extra_context):
         text, code, field_name = self._columns(compiler)
         plan = self.plan
-        # s.n: the name as " word word … ", computed once per row.
-        word_cases, word_params, in_name, in_name_params = [], [], [], []
-        for word, variants in zip(plan.words, plan.variants, strict=True):
-            typo = "FALSE"
-            typo_params = []
-            if variants:
-                typo, typo_params = "string_to_array(s.n, ' ') && %s::text[]", [sorted(variants)]
-            word_cases.append(
-                f"CASE WHEN s.n LIKE %s THEN {EXACT} WHEN s.n LIKE %s THEN {PREFIX}"
-                f" WHEN {typo} THEN {TYPO} ELSE {ELSEWHERE} END"
+        # s0.n is the name as " word word … "; s tests each word against it once (e0: a whole
+        # word, p0: the start of one, t0: one typo away); the outer SELECT adds the points.
+        # OFFSET 0 keeps PostgreSQL from inlining s0.n into every test (it would cut and clean
+        # the name a dozen times per row).
+        tests, test_params, points, in_name = ["s0.n AS n"], [], [], []
+        for i, word in enumerate(plan.words):
+            typos = typo_regex(word)
+            tests += [f"s0.n LIKE %s AS e{i}", f"s0.n LIKE %s AS p{i}"]
+            test_params += [f"% {word} %", f"% {word}%"]
+            if typos is None:
+                tests.append(f"FALSE AS t{i}")
+            else:
+                tests.append(f"s0.n ~ %s AS t{i}")
+                test_params.append(f" {typos} ")
+            points.append(
+                f"CASE WHEN e{i} THEN {EXACT} WHEN p{i} THEN {PREFIX}"
+                f" WHEN t{i} THEN {TYPO} ELSE {ELSEWHERE} END"
             )
-            word_params += [f"% {word} %", f"% {word}%", *typo_params]
-            in_name.append(f"(s.n LIKE %s OR {typo})")
-            in_name_params += [f"% {word}%", *typo_params]
+            in_name.append(f"(p{i} OR t{i})")
         phrase, phrase_params = "FALSE", []
         if len(plan.words) > 1:
             phrase, phrase_params = "s.n LIKE %s", [f"% {plan.phrase}%"]
@@ -284,9 +304,11 @@ class SearchRank(_PlanExpression):
             f"(SELECT (CASE WHEN lower({code}) = %s THEN {CODE} ELSE 0 END"
             f" + CASE WHEN {' AND '.join(in_name) or 'FALSE'} THEN {ALL_IN_NAME} ELSE 0 END"
             f" + CASE WHEN {phrase} THEN {PHRASE} ELSE 0 END"
-            f" + {' + '.join(word_cases) or '0'})::float8"
+            f" + {' + '.join(points) or '0'})::float8"
             " + similarity(%s, s.n)::float8 / 2"
-            f" FROM (SELECT {_name_sql(text, code, field_name)} AS n) AS s)"
+            f" FROM (SELECT {', '.join(tests)}"
+            f" FROM (SELECT {_name_sql(text, code, field_name)} AS n OFFSET 0) AS s0"
+            " OFFSET 0) AS s)"
         )
-        params = [plan.query, *in_name_params, *phrase_params, *word_params, plan.phrase]
+        params = [plan.query, *phrase_params, plan.phrase, *test_params]
         return sql, params

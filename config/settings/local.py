@@ -8,3 +8,12 @@ DEBUG = env_bool("DEBUG", True)
 
 # The demo shows the e-mails it would send: with no EMAIL_HOST they go to the worker's console.
 NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", True)
+
+# runserver serves static files itself in development; no manifest needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise expects it)
