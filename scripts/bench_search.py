@@ -89,9 +89,7 @@ def populate(total: int) -> int:
     report = catalogue_import(file_name="demo_catalogue.json", content=demo_path.read_bytes())
     assert report.ok, [str(e) for e in report.errors]
     templates = list(
-        ProcedureVersion.objects.filter(procedure__current_id__isnull=False).select_related(
-            "field"
-        )
+        ProcedureVersion.objects.filter(procedure__current_id__isnull=False).select_related("field")
     )
     fields = {f.pk: f for f in Field.objects.all()}
     extra = total - len(templates)

@@ -300,8 +300,9 @@ class SearchRank(_PlanExpression):
         phrase, phrase_params = "FALSE", []
         if len(plan.words) > 1:
             phrase, phrase_params = "s.n LIKE %s", [f"% {plan.phrase}%"]
+        # Only constants, column names and %s placeholders go into the text; the words are params.
         sql = (
-            f"(SELECT (CASE WHEN lower({code}) = %s THEN {CODE} ELSE 0 END"
+            f"(SELECT (CASE WHEN lower({code}) = %s THEN {CODE} ELSE 0 END"  # noqa: S608
             f" + CASE WHEN {' AND '.join(in_name) or 'FALSE'} THEN {ALL_IN_NAME} ELSE 0 END"
             f" + CASE WHEN {phrase} THEN {PHRASE} ELSE 0 END"
             f" + {' + '.join(points) or '0'})::float8"

@@ -124,15 +124,13 @@ def test_filters_still_apply_to_a_ranked_search(demo, agencies):
     procedure_link_agencies(
         procedure=Procedure.objects.get(code="1.013221"), agencies=[agencies["so"]]
     )
-    assert codes(procedures_search(q="giay phep xay dung", agency="000.00.10.H26")) == [
-        "1.013221"
-    ]
+    assert codes(procedures_search(q="giay phep xay dung", agency="000.00.10.H26")) == ["1.013221"]
 
 
 def test_only_the_current_version_is_searched(demo):
     procedure_save(data={**factories.birth(), "name": "Thủ tục đăng ký khai sinh lưu động"})
 
-    assert codes(procedures_search(q="luu dong")) == ["1.001193"]
+    assert codes(procedures_search(q="luu dong"), 1) == ["1.001193"]
     assert [v.version for v in procedures_search(q="1.001193")] == [2]
 
 
@@ -158,7 +156,7 @@ def test_typo_variants_are_one_edit_away():
 def test_the_regex_of_a_word_accepts_exactly_its_variants():
     import re
 
-    for word in ["sinh", "snh", "doanh", "ky", "1.001193".split(".")[1]]:
+    for word in ["sinh", "snh", "doanh", "ky", "001193"]:
         pattern = re.compile(word_regex(word))
         for variant in typo_variants(word):
             assert pattern.search(f"x {variant} y"), (word, variant)
