@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "chinhquyen.printforms",
     "chinhquyen.notifications",
     "chinhquyen.portal",
+    "chinhquyen.workspace",
 ]
 
 MIDDLEWARE = [
@@ -109,7 +110,9 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/dang-nhap/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 TASKS = {
     "default": {
