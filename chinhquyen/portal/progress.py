@@ -51,3 +51,34 @@ def progress_steps(*, status_code: int, received: bool) -> list[Step]:
             state = "todo"
         steps.append(Step(label=str(LABELS[code]), state=state))
     return steps
+
+
+def next_step(dossier) -> str:
+    """What happens next, in the citizen's words, from the national status code (so it holds
+    for any workflow an agency configures)."""
+    from django.utils import formats, timezone
+    from django.utils.translation import gettext as _g
+
+    code = dossier.status_code
+    if code == S.SUBMITTED:
+        return _g("Chờ cán bộ tiếp nhận")
+    if code == S.SUPPLEMENT:
+        return _g("Cần bổ sung hồ sơ — xem yêu cầu và nộp bổ sung trực tuyến")
+    if code in (S.ACCEPTED, S.IN_PROCESS):
+        if dossier.due_at:
+            due = formats.date_format(timezone.localtime(dossier.due_at), "d/m/Y")
+            return _g("Đang giải quyết, hẹn trả ngày %(date)s") % {"date": due}
+        return _g("Đang giải quyết")
+    if code == S.PAYMENT:
+        return _g("Cần nộp phí, lệ phí để tiếp tục giải quyết")
+    if code == S.DONE:
+        return _g("Đã có kết quả — nhận tại %(agency)s") % {"agency": dossier.agency.name}
+    if code == S.RETURNED:
+        return _g("Đã trả kết quả")
+    if code == S.REFUSED:
+        return _g("Không được tiếp nhận — xem lý do trong hồ sơ")
+    if code == S.WITHDRAWN:
+        return _g("Đã rút hồ sơ")
+    if code == S.STOPPED:
+        return _g("Đã dừng xử lý — xem lý do trong hồ sơ")
+    return ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_citizen
 
 app_name = "portal"
 
@@ -13,4 +13,23 @@ urlpatterns = [
     # that would cost a phone on a slow network one more round trip.
     path("tra-cuu/<str:code>", views.lookup_result, name="lookup_result"),
     path("tra-cuu/<str:code>/", views.lookup_result),
+    # The signed-in citizen.
+    path("nop-ho-so/<str:code>/", views_citizen.apply, name="apply"),
+    path("ho-so-cua-toi/", views_citizen.my_dossiers, name="my_dossiers"),
+    path("ho-so-cua-toi/<str:code>/", views_citizen.my_dossier, name="my_dossier"),
+    path(
+        "ho-so-cua-toi/<str:code>/da-nop/",
+        views_citizen.my_dossier_submitted,
+        name="my_dossier_submitted",
+    ),
+    path(
+        "ho-so-cua-toi/<str:code>/bo-sung/",
+        views_citizen.my_dossier_supplement,
+        name="my_dossier_supplement",
+    ),
+    path(
+        "ho-so-cua-toi/<str:code>/tep/<int:file_id>/",
+        views_citizen.my_dossier_file,
+        name="my_dossier_file",
+    ),
 ]

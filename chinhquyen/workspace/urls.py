@@ -6,4 +6,9 @@ app_name = "workspace"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
+    path("ho-so/<str:code>/thao-tac/", views.dossier_action, name="dossier_action"),
+    path("ho-so/<str:code>/tep/<int:file_id>/", views.file_download, name="file"),
+    path("tiep-nhan/", views.intake, name="intake"),
+    path("thong-ke/", views.dashboard, name="dashboard"),
 ]

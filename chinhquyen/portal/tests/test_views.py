@@ -148,7 +148,8 @@ def test_the_procedure_page_shows_the_seven_components_fees_and_agencies(client:
         assert part in html, part
     assert 'href="https://example.vn/mau-01.docx"' in html
     assert "Tải mẫu: Mẫu số 01" in html
-    assert "/nop-ho-so/" not in html
+    # Partly online: the page offers to apply online at a receiving agency.
+    assert f'action="/nop-ho-so/{PERMIT}/"' in html
 
 
 def test_the_procedure_page_reads_a_bounded_number_of_queries(

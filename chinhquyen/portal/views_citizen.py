@@ -1,0 +1,476 @@
+"""The signed-in citizen's pages: applying online, "Hồ sơ của tôi", supplements and results.
+
+Thin, like the rest of the portal: the e-form is drawn by ``eform`` from the procedure version's
+schema, validated by ``dossiers.forms.form_validate`` and submitted through the dossiers app's
+services (``dossier_submit``, ``dossier_file_add``, ``dossier_act``) inside ``idempotent``, so a
+double click or a re-sent POST creates one dossier.
+
+Files are asked for at the review step, right before "Nộp hồ sơ": a draft keeps only what was
+typed. A browser cannot re-fill a file input, so after a refused file the citizen picks the
+files again; everything typed is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from chinhquyen.accounts.models import Role
+from chinhquyen.accounts.selectors import user_roles
+from chinhquyen.catalogue.selectors import procedure_get
+from chinhquyen.core.errors import DomainError, NotFound, ValidationFailed
+from chinhquyen.dossiers.files import check_upload
+from chinhquyen.dossiers.forms import form_validate
+from chinhquyen.dossiers.models import Channel, Dossier
+from chinhquyen.dossiers.selectors import (
+    dossier_get_for_user,
+    dossier_history,
+    dossiers_visible_to,
+)
+from chinhquyen.dossiers.services import (
+    dossier_act,
+    dossier_file_add,
+    dossier_submit,
+    idempotent,
+    request_fingerprint,
+)
+from chinhquyen.dossiers.workflow import workflow_spec
+from chinhquyen.printforms.selectors import forms_available
+
+from . import eform
+from .models import ApplicationDraft
+from .progress import next_step
+from .services import draft_delete, draft_save
+
+MY_PAGE_SIZE = 20
+ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def citizen_required(view):
+    """Signed in, and a citizen: officers receive dossiers at the counter, not online."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if Role.CITIZEN not in user_roles(request.user):
+            return render(request, "portal/citizen_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _file_slot(code: str) -> str:
+    return f"file-{code}"
+
+
+# --- applying online ---------------------------------------------------------------------------
+
+
+@citizen_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        version = procedure_get(code=code[:40])
+    except NotFound as exc:
+        return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
+    procedure = version.procedure
+    if version.online_mode == "none":
+        return render(
+            request, "portal/not_online.html", {"version": version, "procedure": procedure}
+        )
+    agencies = [a for a in procedure.agencies.all() if a.is_active]
+    schema = version.form_schema or {}
+    page = _ApplyPage(request, version, agencies, schema)
+
+    if request.method != "POST":
+        draft = ApplicationDraft.objects.filter(
+            user=request.user, procedure_code=procedure.code
+        ).first()
+        data = draft.data if draft else eform.initial_data(schema)
+        agency = request.GET.get("agency") or (draft.agency_id if draft else "")
+        return page.form(data=data, agency=agency, draft=draft, saved="da_luu" in request.GET)
+
+    action = request.POST.get("_action", "")
+    if action == "submit":
+        return page.submit()
+    data = eform.parse(schema, request.POST)
+    if not isinstance(data, dict):
+        data = {}
+    agency = request.POST.get("agency", "")
+    if request.POST.get("_add") or request.POST.get("_remove"):
+        eform.edit(
+            schema, data, add=request.POST.get("_add", ""), remove=request.POST.get("_remove", "")
+        )
+        return page.form(data=data, agency=agency)
+    if action == "save":
+        draft_save(user=request.user, procedure_code=procedure.code, agency_id=agency, data=data)
+        return redirect(reverse("portal:apply", args=[procedure.code]) + "?da_luu=1")
+    # "Kiểm tra lại": everything is checked before the review page is shown.
+    data = eform.prune(schema, data)
+    errors = page.check(data=data, agency=agency)
+    if errors:
+        return page.form(data=data, agency=agency, errors=errors)
+    # Kept as a draft too, so leaving the review page loses nothing.
+    draft_save(user=request.user, procedure_code=procedure.code, agency_id=agency, data=data)
+    return page.review(data=data, agency=agency, token=uuid.uuid4().hex)
+
+
+class _ApplyPage:
+    def __init__(self, request: HttpRequest, version, agencies, schema: dict[str, Any]):
+        self.request = request
+        self.version = version
+        self.procedure = version.procedure
+        self.agencies = agencies
+        self.schema = schema
+        self.documents = list(version.documents.all())
+
+    def _context(self, **extra) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "procedure": self.procedure,
+            "agencies": self.agencies,
+            "documents": self.documents,
+            "accepted_types": ACCEPTED_TYPES,
+            **extra,
+        }
+
+    def _agency_valid(self, agency: str) -> bool:
+        return any(a.agency_id == agency for a in self.agencies)
+
+    def check(self, *, data: dict[str, Any], agency: str) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        if not self._agency_valid(agency):
+            errors["agency"] = [_("Chọn nơi nộp hồ sơ.")]
+        try:
+            form_validate(
+                version_id=self.version.pk,
+                stamp=self.version.created_at,
+                schema=self.schema,
+                data=data,
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+        return errors
+
+    def form(self, *, data, agency, errors=None, draft=None, saved=False) -> HttpResponse:
+        errors = errors or {}
+        if not agency and len(self.agencies) == 1:
+            agency = self.agencies[0].agency_id
+        fields_html, anchors = eform.render(self.schema, data, errors)
+        summary = []
+        if errors.get("agency"):
+            summary.append(("f-agency", _("Nơi nộp hồ sơ"), errors["agency"]))
+        for key, messages in errors.items():
+            if key == "agency":
+                continue
+            anchor = anchors.get(key, "")
+            summary.append((anchor, _label_for(self.schema, key), messages))
+        return render(
+            self.request,
+            "portal/apply_form.html",
+            self._context(
+                fields_html=fields_html,
+                agency=agency,
+                errors=errors,
+                summary=summary,
+                draft=draft,
+                saved=saved,
+            ),
+            status=200,
+        )
+
+    def review(self, *, data, agency, token, errors=None, message="") -> HttpResponse:
+        errors = errors or {}
+        agency_obj = next((a for a in self.agencies if a.agency_id == agency), None)
+        slots = [
+            {
+                "doc": doc,
+                "name": _file_slot(doc.code),
+                "id": f"f-{_file_slot(doc.code)}",
+                "errors": errors.get(_file_slot(doc.code), []),
+            }
+            for doc in self.documents
+        ]
+        return render(
+            self.request,
+            "portal/apply_review.html",
+            self._context(
+                rows=eform.review_rows(self.schema, data),
+                payload=json.dumps(data, ensure_ascii=False),
+                agency=agency,
+                agency_obj=agency_obj,
+                token=token,
+                slots=slots,
+                summary=[(s["id"], s["doc"].name, s["errors"]) for s in slots if s["errors"]],
+                message=message,
+            ),
+        )
+
+    def submit(self) -> HttpResponse:
+        request = self.request
+        try:
+            data = json.loads(request.POST.get("payload", ""))
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return redirect("portal:apply", code=self.procedure.code)
+        agency = request.POST.get("agency", "")
+        token = request.POST.get("token", "")[:64] or uuid.uuid4().hex
+        uploads = {doc.code: request.FILES.get(_file_slot(doc.code)) for doc in self.documents}
+        fingerprint = request_fingerprint(
+            {"procedure": self.procedure.code, "agency": agency, "form_data": data}
+        )
+
+        def run() -> tuple[int, dict[str, Any]]:
+            contents = self._checked_files(uploads)
+            dossier = dossier_submit(
+                user=request.user,
+                procedure_code=self.procedure.code,
+                agency_id=agency,
+                form_data=data,
+                channel=Channel.ONLINE,
+            )
+            for doc_code, (name, content) in contents.items():
+                dossier_file_add(
+                    user=request.user,
+                    code=dossier.code,
+                    document_code=doc_code,
+                    name=name,
+                    content=content,
+                )
+            return 201, {"code": dossier.code}
+
+        try:
+            # idempotent() runs ``run`` in one transaction: a refused file undoes the dossier.
+            with transaction.atomic():
+                _status, body = idempotent(
+                    user=request.user, key=token, fingerprint=fingerprint, run=run
+                )
+        except ValidationFailed as exc:
+            if any(k.startswith(eform.ERROR_PREFIX) or k == "agency" for k in exc.fields):
+                return self.form(data=data, agency=agency, errors=exc.fields)
+            return self.review(
+                data=data, agency=agency, token=token, errors=exc.fields, message=exc.message
+            )
+        except DomainError as exc:
+            return self.review(data=data, agency=agency, token=token, message=exc.message)
+        draft_delete(user=request.user, procedure_code=self.procedure.code)
+        return redirect("portal:my_dossier_submitted", code=body["code"])
+
+    def _checked_files(self, uploads) -> dict[str, tuple[str, bytes]]:
+        """Every file checked before anything is written; all problems reported at once."""
+        errors: dict[str, list[str]] = {}
+        contents: dict[str, tuple[str, bytes]] = {}
+        for doc in self.documents:
+            upload = uploads.get(doc.code)
+            slot = _file_slot(doc.code)
+            if upload is None:
+                if doc.is_required:
+                    errors[slot] = [_("Bắt buộc tải lên giấy tờ này.")]
+                continue
+            content = upload.read()
+            try:
+                check_upload(name=upload.name, content=content)
+            except ValidationFailed as exc:
+                errors[slot] = exc.fields.get("file") or [exc.message]
+                continue
+            contents[doc.code] = (upload.name, content)
+        if errors:
+            raise ValidationFailed(
+                _("Có tệp chưa hợp lệ. Vui lòng chọn lại các tệp rồi nộp."),
+                code="files_invalid",
+                fields=errors,
+            )
+        return contents
+
+
+def _label_for(schema: dict[str, Any], key: str) -> str:
+    """The titles along an error key's path: "Thông tin người mẹ › Họ, chữ đệm và tên"."""
+    path = eform.path_of(key.removeprefix(eform.ERROR_PREFIX).lstrip("."))
+    titles, node = [], schema
+    for step in path:
+        if isinstance(step, int):
+            node = node.get("items", {}) if isinstance(node, dict) else {}
+            if titles:
+                titles[-1] = f"{titles[-1]} {step + 1}"
+            continue
+        node = node.get("properties", {}).get(step, {}) if isinstance(node, dict) else {}
+        titles.append(str(node.get("title", step)) if isinstance(node, dict) else step)
+    return " › ".join(titles) or _("Biểu mẫu")
+
+
+# --- "Hồ sơ của tôi" ---------------------------------------------------------------------------
+
+
+def _my_dossier(request: HttpRequest, code: str) -> Dossier:
+    """The citizen's own dossier: an officer's view of it is the workspace's, not the portal's."""
+    try:
+        dossier = dossier_get_for_user(user=request.user, code=code[:60])
+    except NotFound:
+        raise Http404 from None
+    if dossier.applicant_id != request.user.pk:
+        raise Http404
+    return dossier
+
+
+@citizen_required
+@require_safe
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    dossiers = (
+        dossiers_visible_to(user=request.user)
+        .filter(applicant=request.user)
+        .select_related("procedure", "procedure_version", "agency")
+        .order_by("-submitted_at", "-pk")
+    )
+    page = Paginator(dossiers, MY_PAGE_SIZE).get_page(request.GET.get("trang"))
+    items = [(d, next_step(d)) for d in page]
+    return render(request, "portal/my_dossiers.html", {"page": page, "items": items})
+
+
+@citizen_required
+@require_safe
+def my_dossier_submitted(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = _my_dossier(request, code)
+    return render(request, "portal/apply_done.html", {"dossier": dossier})
+
+
+@citizen_required
+@require_safe
+def my_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = _my_dossier(request, code)
+    return _detail(request, dossier)
+
+
+def _detail(request, dossier: Dossier, *, errors=None, message="", comment="", status=200):
+    spec = workflow_spec(dossier.workflow_id)
+    events = [
+        {
+            "event": e,
+            "action": spec.actions[e.action].name if e.action in spec.actions else e.action,
+            "state": spec.states[e.to_state].name if e.to_state in spec.states else e.to_state,
+        }
+        for e in dossier_history(dossier=dossier)
+    ]
+    files = list(dossier.files.order_by("uploaded_at", "pk"))
+    own_or_result = [f for f in files if f.is_result or f.uploaded_by_id == request.user.pk]
+    errors = errors or {}
+    supplement = dossier.state == "supplement_requested"
+    request_comment = next(
+        (e["event"].comment for e in reversed(events) if e["event"].action == "request_supplement"),
+        "",
+    )
+    slots = [
+        {
+            "doc": doc,
+            "name": _file_slot(doc.code),
+            "id": f"f-{_file_slot(doc.code)}",
+            "errors": errors.get(_file_slot(doc.code), []),
+        }
+        for doc in dossier.procedure_version.documents.all()
+    ]
+    return render(
+        request,
+        "portal/my_dossier.html",
+        {
+            "dossier": dossier,
+            "state_name": spec.states[dossier.state].name if dossier.state in spec.states else "",
+            "next": next_step(dossier),
+            "events": events,
+            "files": [f for f in own_or_result if not f.is_result],
+            "results": [f for f in own_or_result if f.is_result],
+            "forms": forms_available(dossier=dossier),
+            "supplement": supplement,
+            "request_comment": request_comment,
+            "slots": slots,
+            "accepted_types": ACCEPTED_TYPES,
+            "errors": errors,
+            "summary": [(s["id"], s["doc"].name, s["errors"]) for s in slots if s["errors"]],
+            "message": message,
+            "comment": comment,
+            "done": "da_bo_sung" in request.GET,
+        },
+        status=status,
+    )
+
+
+@citizen_required
+@require_POST
+def my_dossier_supplement(request: HttpRequest, code: str) -> HttpResponse:
+    """Send the asked-for papers: the files, then the "submit_supplement" action, together."""
+    dossier = _my_dossier(request, code)
+    comment = request.POST.get("comment", "").strip()[:2000]
+    documents = list(dossier.procedure_version.documents.all())
+    errors: dict[str, list[str]] = {}
+    contents: list[tuple[str, str, bytes]] = []
+    for doc in documents:
+        upload = request.FILES.get(_file_slot(doc.code))
+        if upload is None:
+            continue
+        content = upload.read()
+        try:
+            check_upload(name=upload.name, content=content)
+        except ValidationFailed as exc:
+            errors[_file_slot(doc.code)] = exc.fields.get("file") or [exc.message]
+            continue
+        contents.append((doc.code, upload.name, content))
+    if errors or not contents:
+        message = (
+            _("Có tệp chưa hợp lệ. Vui lòng chọn lại các tệp.")
+            if errors
+            else _("Chọn ít nhất một tệp để nộp bổ sung.")
+        )
+        return _detail(request, dossier, errors=errors, message=message, comment=comment)
+    try:
+        with transaction.atomic():
+            file_ids = [
+                dossier_file_add(
+                    user=request.user,
+                    code=dossier.code,
+                    document_code=doc_code,
+                    name=name,
+                    content=content,
+                ).pk
+                for doc_code, name, content in contents
+            ]
+            dossier_act(
+                user=request.user,
+                code=dossier.code,
+                action="submit_supplement",
+                comment=comment,
+                file_ids=file_ids,
+            )
+    except DomainError as exc:
+        dossier = _my_dossier(request, code)
+        return _detail(request, dossier, message=exc.message, comment=comment)
+    return redirect(reverse("portal:my_dossier", args=[dossier.code]) + "?da_bo_sung=1")
+
+
+@citizen_required
+@require_safe
+def my_dossier_file(request: HttpRequest, code: str, file_id: int) -> FileResponse:
+    """A result (or one of the citizen's own files), served after the access check: dossier
+    files are never public media URLs."""
+    dossier = _my_dossier(request, code)
+    record = dossier.files.filter(pk=file_id).first()
+    if record is None or not (record.is_result or record.uploaded_by_id == request.user.pk):
+        raise Http404
+    response = FileResponse(
+        record.file.open("rb"),
+        as_attachment=True,
+        filename=record.name,
+        content_type=record.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
