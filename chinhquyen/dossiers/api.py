@@ -287,3 +287,21 @@ def dossier_upload(
             "sha256": record.sha256,
         },
     )
+
+
+class EvaluationIn(Schema):
+    scores: dict[str, int]
+    comment: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/{code}/evaluation",
+    auth=bearer_or_session,
+    response={201: dict},
+    summary="Đánh giá mức độ hài lòng",
+)
+def dossier_evaluation(request: HttpRequest, code: str, payload: EvaluationIn):
+    evaluation = services.dossier_evaluate(
+        user=request.auth, code=code, scores=payload.scores, comment=payload.comment
+    )
+    return Status(201, {"code": code, "scores": evaluation.scores, "total": evaluation.total})

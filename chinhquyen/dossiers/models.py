@@ -298,3 +298,20 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DossierEvaluation(models.Model):
+    """The applicant's evaluation of a finished dossier (Circular 01/2018 Art. 13): the
+    indicators scored per dossier, 2/1/0 points each. Given once."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="evaluation")
+    scores = models.JSONField(help_text='{"1": 2, "2": 1, …} for the per-dossier indicators')
+    total = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.total}"

@@ -37,6 +37,7 @@ from .models import (
     Channel,
     Dossier,
     DossierCounter,
+    DossierEvaluation,
     DossierEvent,
     DossierFile,
     DossierStep,
@@ -964,3 +965,63 @@ def workflow_install_standard() -> None:
     with transaction.atomic():
         install(Workflow, WorkflowState, WorkflowAction)
     workflow_cache_clear()
+
+
+def dossier_can_be_evaluated(*, dossier: Dossier, user) -> bool:
+    from .evaluation import EVALUABLE_STATES
+
+    return (
+        dossier.applicant_id is not None
+        and dossier.applicant_id == user.pk
+        and dossier.state in EVALUABLE_STATES
+        and not DossierEvaluation.objects.filter(dossier=dossier).exists()
+    )
+
+
+@transaction.atomic
+def dossier_evaluate(
+    *, user, code: str, scores: dict[str, Any], comment: str = "", at: datetime | None = None
+) -> DossierEvaluation:
+    """The applicant scores a finished dossier once (Circular 01/2018 Art. 13)."""
+    from .evaluation import EVALUABLE_STATES, INDICATORS
+
+    at = at or timezone.now()
+    dossier = dossier_get_for_user(user=user, code=code, for_update=True)
+    if dossier.applicant_id is None or dossier.applicant_id != user.pk:
+        raise PermissionDenied("Chỉ người nộp hồ sơ được đánh giá.", code="evaluation_owner_only")
+    if dossier.state not in EVALUABLE_STATES:
+        raise Conflict("Hồ sơ chưa kết thúc, chưa thể đánh giá.", code="evaluation_too_early")
+    if DossierEvaluation.objects.filter(dossier=dossier).exists():
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="evaluation_already_given")
+    clean: dict[str, int] = {}
+    fields: dict[str, list[str]] = {}
+    for indicator in INDICATORS:
+        raw = scores.get(indicator["no"])
+        allowed = {points for points, _label in indicator["choices"]}
+        try:
+            points = int(raw)
+        except (TypeError, ValueError):
+            points = None
+        if points not in allowed:
+            fields[f"scores.{indicator['no']}"] = ["Chọn một mức đánh giá."]
+        else:
+            clean[indicator["no"]] = points
+    if fields:
+        raise ValidationFailed("Vui lòng chọn đủ các tiêu chí đánh giá.", fields=fields)
+    evaluation = DossierEvaluation.objects.create(
+        dossier=dossier,
+        scores=clean,
+        total=sum(clean.values()),
+        comment=(comment or "").strip()[:2000],
+        submitted_by=user,
+        submitted_at=at,
+    )
+    audit_record(
+        event="dossier.evaluated",
+        object_type="dossier",
+        object_id=dossier.code,
+        actor=user,
+        at=at,
+        changes={"scores": clean, "total": evaluation.total},
+    )
+    return evaluation

@@ -28,6 +28,11 @@ urlpatterns = [
         name="my_dossier_supplement",
     ),
     path(
+        "ho-so-cua-toi/<str:code>/danh-gia/",
+        views_citizen.my_dossier_evaluate,
+        name="my_dossier_evaluate",
+    ),
+    path(
         "ho-so-cua-toi/<str:code>/tep/<int:file_id>/",
         views_citizen.my_dossier_file,
         name="my_dossier_file",

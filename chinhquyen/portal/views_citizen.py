@@ -352,8 +352,11 @@ def my_dossier(request: HttpRequest, code: str) -> HttpResponse:
     return _detail(request, dossier)
 
 
-def _detail(request, dossier: Dossier, *, errors=None, message="", comment="", status=200):
+def _detail(
+    request, dossier: Dossier, *, errors=None, message="", comment="", status=200, evaluation=None
+):
     spec = workflow_spec(dossier.workflow_id)
+    evaluation_context = evaluation or _evaluation_context(request, dossier)
     events = [
         {
             "event": e,
@@ -399,6 +402,8 @@ def _detail(request, dossier: Dossier, *, errors=None, message="", comment="", s
             "message": message,
             "comment": comment,
             "done": "da_bo_sung" in request.GET,
+            "evaluation": evaluation_context,
+            "evaluated": "da_danh_gia" in request.GET,
         },
         status=status,
     )
@@ -474,3 +479,47 @@ def my_dossier_file(request: HttpRequest, code: str, file_id: int) -> FileRespon
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _evaluation_context(request, dossier: Dossier, *, chosen=None, errors=None) -> dict | None:
+    """The Circular 01/2018 evaluation form, offered once the dossier has ended."""
+    from chinhquyen.dossiers.evaluation import INDICATORS
+    from chinhquyen.dossiers.services import dossier_can_be_evaluated
+
+    if not dossier_can_be_evaluated(dossier=dossier, user=request.user):
+        return None
+    chosen = chosen or {}
+    errors = errors or {}
+    return {
+        "indicators": [
+            {
+                **indicator,
+                "chosen": chosen.get(indicator["no"]),
+                "errors": errors.get(f"scores.{indicator['no']}", []),
+            }
+            for indicator in INDICATORS
+        ]
+    }
+
+
+@citizen_required
+@require_POST
+def my_dossier_evaluate(request: HttpRequest, code: str) -> HttpResponse:
+    from chinhquyen.core.errors import DomainError
+    from chinhquyen.dossiers.evaluation import INDICATORS
+    from chinhquyen.dossiers.services import dossier_evaluate
+
+    dossier = _my_dossier(request, code)
+    chosen = {i["no"]: request.POST.get(f"chi_tieu_{i['no']}", "") for i in INDICATORS}
+    try:
+        dossier_evaluate(
+            user=request.user,
+            code=dossier.code,
+            scores=chosen,
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        chosen_int = {k: int(v) for k, v in chosen.items() if v.isdigit()}
+        context = _evaluation_context(request, dossier, chosen=chosen_int, errors=exc.fields)
+        return _detail(request, dossier, message=exc.message, evaluation=context, status=422)
+    return redirect(reverse("portal:my_dossier", args=[dossier.code]) + "?da_danh_gia=1")
