@@ -3,6 +3,7 @@ templates under ``templates/notifications/<code>/`` and registers itself in ``__
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -22,17 +23,17 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-class Channel:
+class Channel(ABC):
     code: ClassVar[str]
 
+    @abstractmethod
     def recipient_for(self, dossier: Dossier) -> str:
         """The applicant's address on this channel, or "" when there is none (nothing is sent)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def mask(self, recipient: str) -> str:
         """The address as it may appear in logs and the admin."""
-        raise NotImplementedError
 
+    @abstractmethod
     def send(self, notification: Notification) -> None:
         """Deliver the stored subject and body; raise DeliveryError when it did not go through."""
-        raise NotImplementedError
