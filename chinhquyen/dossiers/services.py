@@ -1025,3 +1025,37 @@ def dossier_evaluate(
         changes={"scores": clean, "total": evaluation.total},
     )
     return evaluation
+
+
+def dossier_files_sweep(*, grace_seconds: int = 3600) -> list[str]:
+    """Remove files under ``dossiers/`` in the storage that no DossierFile refers to.
+
+    ``dossier_file_add`` writes the file before its transaction commits (the storage is not
+    transactional); when that transaction rolls back — a refused upload in a multi-file
+    submission, a crash — the file stays behind. The grace period keeps files of transactions
+    still in progress.
+    """
+    import time as _time
+
+    storage = DossierFile.file.field.storage
+    known = set(DossierFile.objects.values_list("file", flat=True))
+    removed: list[str] = []
+    cutoff = _time.time() - grace_seconds
+
+    def walk(prefix: str) -> None:
+        try:
+            dirs, files = storage.listdir(prefix)
+        except FileNotFoundError:
+            return
+        for name in files:
+            path = f"{prefix}/{name}"
+            if path in known:
+                continue
+            if storage.get_modified_time(path).timestamp() <= cutoff:
+                storage.delete(path)
+                removed.append(path)
+        for d in dirs:
+            walk(f"{prefix}/{d}")
+
+    walk("dossiers")
+    return removed

@@ -15,6 +15,7 @@ from chinhquyen.catalogue.models import OnlineMode
 from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import NotFound
 from chinhquyen.dossiers.api import status_body
+from chinhquyen.dossiers.evaluation import EVALUABLE_STATES
 from chinhquyen.dossiers.selectors import dossier_get_public
 
 from . import selectors
@@ -127,5 +128,8 @@ def lookup_result(request: HttpRequest, code: str) -> HttpResponse:
             "steps": progress_steps(
                 status_code=dossier.status_code, received=dossier.received_at is not None
             ),
+            # The receipt's QR leads here: once the dossier has ended, point its applicant to the
+            # evaluation (behind login, so nothing about who applied shows on this public page).
+            "evaluable": dossier.state in EVALUABLE_STATES,
         },
     )

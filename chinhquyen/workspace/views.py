@@ -372,8 +372,6 @@ def _intake_run(request: HttpRequest, data: dict, decision: str, documents) -> s
             "files": [(c, f.name, f.size) for c, f in uploads],
         }
     )
-    stored: list[str] = []
-
     def run() -> tuple[int, dict[str, Any]]:
         with transaction.atomic():
             dossier = services.dossier_submit(
@@ -391,28 +389,23 @@ def _intake_run(request: HttpRequest, data: dict, decision: str, documents) -> s
                 ),
             )
             for document_code, upload in uploads:
-                record = services.dossier_file_add(
+                services.dossier_file_add(
                     user=user,
                     code=dossier.code,
                     document_code=document_code,
                     name=upload.name or "tep",
                     content=upload.read(settings.UPLOAD_MAX_BYTES + 1),
                 )
-                stored.append(record.file.name)
             services.dossier_act(
                 user=user, code=dossier.code, action=decision, comment=data["comment"]
             )
             return 201, {"code": dossier.code}
 
-    try:
-        _, body = services.idempotent(
-            user=user, key=f"workspace-intake:{data['token']}", fingerprint=fingerprint, run=run
-        )
-    except Exception:
-        # The rows were rolled back; the scans already written to storage go too.
-        for name in stored:
-            DossierFile.file.field.storage.delete(name)
-        raise
+    # If anything fails the rows roll back; scans already written to storage are removed by
+    # the periodic sweep (`manage.py dossier_files_sweep`), like those of any other rollback.
+    _, body = services.idempotent(
+        user=user, key=f"workspace-intake:{data['token']}", fingerprint=fingerprint, run=run
+    )
     return body["code"]
 
 

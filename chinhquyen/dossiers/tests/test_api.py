@@ -321,3 +321,36 @@ def test_the_list_puts_open_dossiers_first_and_the_most_urgent_on_top(world):
         not_yet_accepted.code,
         closed.code,
     ]
+
+
+def test_the_sweep_removes_files_left_by_a_rolled_back_submission_and_keeps_the_rest(world):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from chinhquyen.dossiers.services import dossier_file_add, dossier_submit
+
+    storage = DossierFile.file.field.storage
+    kept = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
+    kept_file = dossier_file_add(
+        user=world.citizen, code=kept.code, document_code="to-khai", name="giu.pdf", content=PDF
+    )
+    orphan = storage.save(f"dossiers/2026/03/{kept.code}/orphan-mat.pdf", ContentFile(PDF))
+    fresh = storage.save(f"dossiers/2026/03/{kept.code}/dang-ghi.pdf", ContentFile(PDF))
+    old = time.time() - 7200
+    for name in (orphan, kept_file.file.name):
+        os.utime(storage.path(name), (old, old))
+    with transaction.atomic():
+        call_command("dossier_files_sweep", "--grace-minutes", "60")
+    assert not storage.exists(orphan), "an old file no row refers to is removed"
+    assert storage.exists(kept_file.file.name), "a referenced file stays, however old"
+    assert storage.exists(fresh), "a recent file may belong to a transaction in progress"
+    storage.delete(fresh)

@@ -94,3 +94,24 @@ def test_the_portal_offers_the_form_when_the_dossier_ended_and_thanks_after(worl
     assert "Cảm ơn bạn đã đánh giá." in done.content.decode()
     assert "Gửi đánh giá" not in done.content.decode()
     assert DossierEvaluation.objects.get(dossier=d).total == 12
+
+
+def test_the_public_lookup_leads_the_applicant_to_the_evaluation_once_the_dossier_ended(
+    world, client
+):
+    d = returned(world)
+    page = client.get(f"/tra-cuu/{d.code}").content.decode()
+    assert f"/ho-so-cua-toi/{d.code}/" in page
+    open_one = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
+    assert (
+        "/ho-so-cua-toi/"
+        not in client.get(f"/tra-cuu/{open_one.code}")
+        .content.decode()
+        .split("<main", 1)[1]
+        .split("</main>", 1)[0]
+    )
