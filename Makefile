@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Compiled translations, rebuilt from their .po files (needs msgfmt, from bootstrap.sh).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: help run test bench bench-search setup migrate demo lint clean
+.PHONY: help run test bench bench-search bench-signing bench-exchange setup migrate demo lint clean
 
 help:  ## List the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -58,6 +58,12 @@ bench: setup  ## Benchmark submission and status lookup against gunicorn on Post
 
 bench-search: setup  ## Benchmark procedure search over 10,000 procedures on PostgreSQL and SQLite
 	$(PY) scripts/bench_search.py
+
+bench-signing: setup  ## Benchmark PAdES signing and validation beside OpenSSL's raw RSA rate
+	@bash scripts/bench_signing.sh
+
+bench-exchange: setup  ## Benchmark node -> hub -> node exchange (100 KB PDFs), with a kill -9 run
+	@bash scripts/bench_exchange.sh
 
 lint: setup  ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,8 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/", include("chinhquyen.workspace.urls")),
+    path("chu-ky-so/", include("chinhquyen.signatures.urls")),
+    path("lien-thong/", include("chinhquyen.exchange.urls")),
     path("", include("chinhquyen.portal.urls")),
 ]
 if settings.BENCH_ENDPOINTS:

@@ -13,6 +13,10 @@ command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 # printforms tests: extract text, list fonts and rasterise PDFs; decode the receipt's QR code.
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+# Signatures: keys on a PKCS#11 token (SoftHSM2 stands in for an HSM) and OpenSSL for the
+# raw RSA baseline of the signing benchmark.
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "chinhquyen.notifications",
     "chinhquyen.portal",
     "chinhquyen.workspace",
+    "chinhquyen.signatures",
+    "chinhquyen.exchange",
 ]
 
 MIDDLEWARE = [
