@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+# A real PKI on loopback for the signature and exchange tests.
+pytest_plugins = ["chinhquyen.signatures.testing.fixtures"]
+
 PASSWORD = "test-pass-123"  # noqa: S105
 
 SIMPLE_FORM = {
