@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from chinhquyen.accounts.models import OFFICER_ROLES, Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
+from chinhquyen.core.compiled import CompiledQuery
 from chinhquyen.core.errors import NotFound
 
 from .models import Dossier, DossierEvent, Workflow
@@ -71,11 +72,16 @@ _PUBLIC_FIELDS = (
 )
 
 
+_public_row = CompiledQuery(
+    lambda code: Dossier.objects.filter(code=code).values(*_PUBLIC_FIELDS)[:1]
+)
+
+
 def dossier_get_public(*, code: str) -> SimpleNamespace:
     """For the public lookup: no access check, so it returns only what may be shown — progress,
     never personal data — as a plain read-only record shaped like a dossier (one query, no model
     instances: this is the most frequent request of the portal)."""
-    row = Dossier.objects.filter(code=code).values(*_PUBLIC_FIELDS).first()
+    row = _public_row.first(code, model=Dossier)
     if row is None:
         raise _not_found(code)
     return SimpleNamespace(

@@ -19,13 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, router, transaction
 from django.utils import timezone
 
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
+from chinhquyen.core.compiled import CompiledQuery
 from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
 from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
@@ -215,16 +216,36 @@ def _version(version_id: int) -> ProcedureVersion:
     return version
 
 
+def _concrete(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def _from_row(model, prefix: str, row: dict):
+    names = _concrete(model)
+    return model.from_db(router.db_for_read(model), names, [row[prefix + n] for n in names])
+
+
+# The link between a procedure and an agency that receives it, with both rows in full: compiled
+# once per connection (core/compiled.py), because it runs on every submission.
+_link_row = CompiledQuery(
+    lambda code, agency_id: Procedure.agencies.through.objects.filter(
+        procedure__code=code, agency__agency_id=agency_id, agency__is_active=True
+    ).values(
+        *(f"procedure__{n}" for n in _concrete(Procedure)),
+        *(f"agency__{n}" for n in _concrete(Agency)),
+    )[:1]
+)
+
+
 def _procedure_and_agency(*, procedure_code: str, agency_id: str) -> tuple[Procedure, Agency]:
     """The procedure and the receiving agency in one query on the hot path (their link); the
     detailed lookups run only to explain a refusal."""
-    link = (
-        Procedure.agencies.through.objects.select_related("procedure", "agency")
-        .filter(procedure__code=procedure_code, agency__agency_id=agency_id, agency__is_active=True)
-        .first()
-    )
-    if link is not None:
-        return link.procedure, link.agency
+    row = _link_row.first(procedure_code, agency_id, model=Procedure)
+    if row is not None:
+        return (
+            _from_row(Procedure, "procedure__", row),
+            _from_row(Agency, "agency__", row),
+        )
     try:
         procedure = Procedure.objects.select_related("current", "current__field").get(
             code=procedure_code

@@ -354,3 +354,32 @@ def test_the_sweep_removes_files_left_by_a_rolled_back_submission_and_keeps_the_
     assert storage.exists(kept_file.file.name), "a referenced file stays, however old"
     assert storage.exists(fresh), "a recent file may belong to a transaction in progress"
     storage.delete(fresh)
+
+
+def test_public_lookup_statement_reads_what_the_orm_reads(world):
+    """The public lookup runs SQL compiled once per connection: it must return the ORM's values,
+    converted by the backend (aware datetimes on SQLite too), for each code it is given."""
+    from chinhquyen.dossiers.models import Dossier
+    from chinhquyen.dossiers.selectors import _PUBLIC_FIELDS, dossier_get_public
+    from chinhquyen.dossiers.services import dossier_act, dossier_submit
+
+    first, second = (
+        dossier_submit(
+            user=world.citizen,
+            procedure_code="1.000001",
+            agency_id=world.agency_a.agency_id,
+            form_data=VALID_FORM,
+        )
+        for _ in range(2)
+    )
+    dossier_act(user=world.counter_a, code=second.code, action="accept")
+    for d in (first, second, first):
+        got = dossier_get_public(code=d.code)
+        want = Dossier.objects.filter(code=d.code).values(*_PUBLIC_FIELDS).get()
+        assert {k: getattr(got, k) for k in want if "__" not in k} == {
+            k: v for k, v in want.items() if "__" not in k
+        }
+        assert got.agency.agency_id == want["agency__agency_id"]
+        assert got.procedure_version.name == want["procedure_version__name"]
+    assert dossier_get_public(code=second.code).received_at.tzinfo is not None
+    assert dossier_get_public(code=first.code).received_at is None
