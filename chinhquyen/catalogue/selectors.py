@@ -11,7 +11,7 @@ from chinhquyen.core.errors import NotFound
 from chinhquyen.units.models import Agency
 
 from .models import ProcedureVersion, RequiredDocument
-from .search import SearchMatch, SearchRank, search_plan
+from .search import RankedVersions, search_plan
 
 
 def procedures_current() -> QuerySet[ProcedureVersion]:
@@ -25,7 +25,7 @@ def procedures_search(
     agency: str | None = None,
     field: str | None = None,
     online_mode: str | None = None,
-) -> QuerySet[ProcedureVersion]:
+) -> QuerySet[ProcedureVersion] | RankedVersions:
     """Current versions matching every word of ``q``, best first; all of them by code when ``q``
     is blank.
 
@@ -33,7 +33,8 @@ def procedures_search(
     or more may carry one typo ("khai snh", "giay phep xay dugn"), and typing a code finds that
     procedure first. The rules and the ranking are in ``search.py``; each result carries its
     ``search_rank``. ``agency`` is a QCVN 102 agency id among the procedure's receiving agencies;
-    ``field`` a field code. The query set stays lazy: a page and its count are two queries.
+    ``field`` a field code. The result stays lazy (a query set, or for a query a
+    ``RankedVersions`` that slices and counts like one): a page and its count are two queries.
     """
     versions = procedures_current()
     if agency:
@@ -48,11 +49,7 @@ def procedures_search(
     plan = search_plan(q)
     if not plan.words:  # only punctuation: nothing can match it
         return versions.none()
-    return (
-        versions.filter(SearchMatch(plan))
-        .annotate(search_rank=SearchRank(plan))
-        .order_by("-search_rank", "procedure__code")
-    )
+    return RankedVersions(versions, plan)
 
 
 def procedure_get(*, code: str) -> ProcedureVersion:
