@@ -15,6 +15,7 @@ urlpatterns = [
     path("can-bo/", include("chinhquyen.workspace.urls")),
     path("chu-ky-so/", include("chinhquyen.signatures.urls")),
     path("lien-thong/", include("chinhquyen.exchange.urls")),
+    path("bao-cao/", include("chinhquyen.reporting.urls")),
     path("", include("chinhquyen.portal.urls")),
 ]
 if settings.BENCH_ENDPOINTS:

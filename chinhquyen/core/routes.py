@@ -6,6 +6,7 @@ from chinhquyen.core.api import api
 from chinhquyen.dossiers.api import router as dossiers_router
 from chinhquyen.exchange.api import router as exchange_router
 from chinhquyen.printforms.api import router as printforms_router
+from chinhquyen.reporting.api import router as reporting_router
 from chinhquyen.signatures.api import router as signatures_router
 from chinhquyen.units.api import router as units_router
 from chinhquyen.workdays.api import router as workdays_router
@@ -18,5 +19,6 @@ api.add_router("/dossiers", dossiers_router)
 api.add_router("/forms", printforms_router)
 api.add_router("/signatures", signatures_router)
 api.add_router("/exchange", exchange_router)
+api.add_router("/", reporting_router)
 
 __all__ = ["api"]

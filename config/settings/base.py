@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "chinhquyen.workspace",
     "chinhquyen.signatures",
     "chinhquyen.exchange",
+    "chinhquyen.reporting",
 ]
 
 MIDDLEWARE = [
