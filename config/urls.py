@@ -16,6 +16,8 @@ urlpatterns = [
     path("chu-ky-so/", include("chinhquyen.signatures.urls")),
     path("lien-thong/", include("chinhquyen.exchange.urls")),
     path("bao-cao/", include("chinhquyen.reporting.urls")),
+    path("phan-anh/", include("chinhquyen.feedback.urls")),
+    path("open311/v2/", include("chinhquyen.feedback.open311_urls")),
     path("", include("chinhquyen.portal.urls")),
 ]
 if settings.BENCH_ENDPOINTS:

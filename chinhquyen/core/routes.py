@@ -5,6 +5,7 @@ from chinhquyen.catalogue.api import router as catalogue_router
 from chinhquyen.core.api import api
 from chinhquyen.dossiers.api import router as dossiers_router
 from chinhquyen.exchange.api import router as exchange_router
+from chinhquyen.feedback.api import router as feedback_router
 from chinhquyen.printforms.api import router as printforms_router
 from chinhquyen.reporting.api import router as reporting_router
 from chinhquyen.signatures.api import router as signatures_router
@@ -20,5 +21,6 @@ api.add_router("/forms", printforms_router)
 api.add_router("/signatures", signatures_router)
 api.add_router("/exchange", exchange_router)
 api.add_router("/", reporting_router)
+api.add_router("/feedback", feedback_router)
 
 __all__ = ["api"]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "chinhquyen.signatures",
     "chinhquyen.exchange",
     "chinhquyen.reporting",
+    "chinhquyen.feedback",
 ]
 
 MIDDLEWARE = [
