@@ -1,0 +1,29 @@
+import pytest
+
+from chinhquyen.core.redaction import EMAIL, ID_NUMBER, PERSONAL, PHONE, redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Liên hệ tôi: an.nguyen+pakn@gmail.com nhé", f"Liên hệ tôi: {EMAIL} nhé"),
+        ("Gọi 0912 345 678 hoặc +84 912.345.678", f"Gọi {PHONE} hoặc {PHONE}"),
+        ("Số máy bàn 024-3823-4567.", f"Số máy bàn {PHONE}."),
+        ("CCCD 031090001234, CMND 123456789", f"CCCD {ID_NUMBER}, CMND {ID_NUMBER}"),
+        ("Mã số thuế 0101234567-001", f"Mã số thuế {ID_NUMBER}-001"),
+        ("Thủ tục 1.001193 mất 3 ngày, phí 50000 đồng", "Thủ tục 1.001193 mất 3 ngày, phí 50000 đồng"),
+        ("Hồ sơ 000.01.31.H26-261125-0001 bị chậm", "Hồ sơ 000.01.31.H26-261125-0001 bị chậm"),
+    ],
+)
+def test_patterns(text, expected):
+    assert redact(text) == expected
+
+
+def test_what_the_author_told_us_is_removed_whatever_the_accents_and_case():
+    text = "Tôi là NGUYEN VAN AN, ở số 12 Trần Hưng Đạo. Nguyễn Văn An xin cảm ơn."
+    out = redact(text, known=["Nguyễn Văn An", "số 12 Trần Hưng Đạo", "", "ab"])
+    assert out == f"Tôi là {PERSONAL}, ở {PERSONAL}. {PERSONAL} xin cảm ơn."
+
+
+def test_a_known_word_inside_another_word_is_left_alone():
+    assert redact("Anh Annam đến", known=["An"]) == "Anh Annam đến"
