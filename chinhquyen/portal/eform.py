@@ -451,6 +451,21 @@ def initial_data(schema: dict[str, Any]) -> Any:
     return schema.get("default")
 
 
+def label_for(schema: dict[str, Any], key: str) -> str:
+    """The titles along an error key's path: "Thông tin người mẹ › Họ, chữ đệm và tên"."""
+    path = path_of(key.removeprefix(ERROR_PREFIX).lstrip("."))
+    titles, node = [], schema
+    for step in path:
+        if isinstance(step, int):
+            node = node.get("items", {}) if isinstance(node, dict) else {}
+            if titles:
+                titles[-1] = f"{titles[-1]} {step + 1}"
+            continue
+        node = node.get("properties", {}).get(step, {}) if isinstance(node, dict) else {}
+        titles.append(str(node.get("title", step)) if isinstance(node, dict) else step)
+    return " › ".join(titles) or _("Biểu mẫu")
+
+
 # --- the review step -----------------------------------------------------------------------------
 
 

@@ -28,6 +28,11 @@ urlpatterns = [
         name="my_dossier_supplement",
     ),
     path(
+        "ho-so-cua-toi/<str:code>/rut/",
+        views_citizen.my_dossier_withdraw,
+        name="my_dossier_withdraw",
+    ),
+    path(
         "ho-so-cua-toi/<str:code>/danh-gia/",
         views_citizen.my_dossier_evaluate,
         name="my_dossier_evaluate",

@@ -1,9 +1,9 @@
 """The signed-in citizen's pages: applying online, "Hồ sơ của tôi", supplements and results.
 
 Thin, like the rest of the portal: the e-form is drawn by ``eform`` from the procedure version's
-schema, validated by ``dossiers.forms.form_validate`` and submitted through the dossiers app's
-services (``dossier_submit``, ``dossier_file_add``, ``dossier_act``) inside ``idempotent``, so a
-double click or a re-sent POST creates one dossier.
+schema, validated by ``dossiers.forms.form_validate`` and submitted through
+``dossiers.intake`` (check the files, submit or send the supplement, attach the files, all or
+nothing) inside ``idempotent``, so a double click or a re-sent POST creates one dossier.
 
 Files are asked for at the review step, right before "Nộp hồ sơ": a draft keeps only what was
 typed. A browser cannot re-fill a file input, so after a refused file the citizen picks the
@@ -30,8 +30,13 @@ from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import user_roles
 from chinhquyen.catalogue.selectors import procedure_get
 from chinhquyen.core.errors import DomainError, NotFound, ValidationFailed
-from chinhquyen.dossiers.files import check_upload
 from chinhquyen.dossiers.forms import form_validate
+from chinhquyen.dossiers.intake import (
+    dossier_submit_with_files,
+    dossier_supplement_with_files,
+    files_key,
+    upload_read,
+)
 from chinhquyen.dossiers.models import Channel, Dossier
 from chinhquyen.dossiers.selectors import (
     dossier_get_for_user,
@@ -39,9 +44,8 @@ from chinhquyen.dossiers.selectors import (
     dossiers_visible_to,
 )
 from chinhquyen.dossiers.services import (
+    actions_available,
     dossier_act,
-    dossier_file_add,
-    dossier_submit,
     idempotent,
     request_fingerprint,
 )
@@ -175,7 +179,7 @@ class _ApplyPage:
             if key == "agency":
                 continue
             anchor = anchors.get(key, "")
-            summary.append((anchor, _label_for(self.schema, key), messages))
+            summary.append((anchor, eform.label_for(self.schema, key), messages))
         return render(
             self.request,
             "portal/apply_form.html",
@@ -198,7 +202,7 @@ class _ApplyPage:
                 "doc": doc,
                 "name": _file_slot(doc.code),
                 "id": f"f-{_file_slot(doc.code)}",
-                "errors": errors.get(_file_slot(doc.code), []),
+                "errors": errors.get(files_key(doc.code), []),
             }
             for doc in self.documents
         ]
@@ -227,28 +231,24 @@ class _ApplyPage:
             return redirect("portal:apply", code=self.procedure.code)
         agency = request.POST.get("agency", "")
         token = request.POST.get("token", "")[:64] or uuid.uuid4().hex
-        uploads = {doc.code: request.FILES.get(_file_slot(doc.code)) for doc in self.documents}
+        uploads = {
+            doc.code: upload_read(request.FILES[_file_slot(doc.code)])
+            for doc in self.documents
+            if _file_slot(doc.code) in request.FILES
+        }
         fingerprint = request_fingerprint(
             {"procedure": self.procedure.code, "agency": agency, "form_data": data}
         )
 
         def run() -> tuple[int, dict[str, Any]]:
-            contents = self._checked_files(uploads)
-            dossier = dossier_submit(
+            dossier = dossier_submit_with_files(
                 user=request.user,
                 procedure_code=self.procedure.code,
                 agency_id=agency,
                 form_data=data,
+                uploads=uploads,
                 channel=Channel.ONLINE,
             )
-            for doc_code, (name, content) in contents.items():
-                dossier_file_add(
-                    user=request.user,
-                    code=dossier.code,
-                    document_code=doc_code,
-                    name=name,
-                    content=content,
-                )
             return 201, {"code": dossier.code}
 
         try:
@@ -267,47 +267,6 @@ class _ApplyPage:
             return self.review(data=data, agency=agency, token=token, message=exc.message)
         draft_delete(user=request.user, procedure_code=self.procedure.code)
         return redirect("portal:my_dossier_submitted", code=body["code"])
-
-    def _checked_files(self, uploads) -> dict[str, tuple[str, bytes]]:
-        """Every file checked before anything is written; all problems reported at once."""
-        errors: dict[str, list[str]] = {}
-        contents: dict[str, tuple[str, bytes]] = {}
-        for doc in self.documents:
-            upload = uploads.get(doc.code)
-            slot = _file_slot(doc.code)
-            if upload is None:
-                if doc.is_required:
-                    errors[slot] = [_("Bắt buộc tải lên giấy tờ này.")]
-                continue
-            content = upload.read()
-            try:
-                check_upload(name=upload.name, content=content)
-            except ValidationFailed as exc:
-                errors[slot] = exc.fields.get("file") or [exc.message]
-                continue
-            contents[doc.code] = (upload.name, content)
-        if errors:
-            raise ValidationFailed(
-                _("Có tệp chưa hợp lệ. Vui lòng chọn lại các tệp rồi nộp."),
-                code="files_invalid",
-                fields=errors,
-            )
-        return contents
-
-
-def _label_for(schema: dict[str, Any], key: str) -> str:
-    """The titles along an error key's path: "Thông tin người mẹ › Họ, chữ đệm và tên"."""
-    path = eform.path_of(key.removeprefix(eform.ERROR_PREFIX).lstrip("."))
-    titles, node = [], schema
-    for step in path:
-        if isinstance(step, int):
-            node = node.get("items", {}) if isinstance(node, dict) else {}
-            if titles:
-                titles[-1] = f"{titles[-1]} {step + 1}"
-            continue
-        node = node.get("properties", {}).get(step, {}) if isinstance(node, dict) else {}
-        titles.append(str(node.get("title", step)) if isinstance(node, dict) else step)
-    return " › ".join(titles) or _("Biểu mẫu")
 
 
 # --- "Hồ sơ của tôi" ---------------------------------------------------------------------------
@@ -360,7 +319,7 @@ def _detail(
     events = [
         {
             "event": e,
-            "action": spec.actions[e.action].name if e.action in spec.actions else e.action,
+            "action": _action_name(spec, e.action),
             "state": spec.states[e.to_state].name if e.to_state in spec.states else e.to_state,
         }
         for e in dossier_history(dossier=dossier)
@@ -378,7 +337,7 @@ def _detail(
             "doc": doc,
             "name": _file_slot(doc.code),
             "id": f"f-{_file_slot(doc.code)}",
-            "errors": errors.get(_file_slot(doc.code), []),
+            "errors": errors.get(files_key(doc.code), []),
         }
         for doc in dossier.procedure_version.documents.all()
     ]
@@ -404,9 +363,38 @@ def _detail(
             "done": "da_bo_sung" in request.GET,
             "evaluation": evaluation_context,
             "evaluated": "da_danh_gia" in request.GET,
+            "may_withdraw": _may_withdraw(request, dossier),
+            "withdrawn": "da_rut" in request.GET,
         },
         status=status,
     )
+
+
+def _may_withdraw(request: HttpRequest, dossier: Dossier) -> bool:
+    """Whether the workflow lets the applicant withdraw the dossier now (the standard one does
+    until a result exists: ``withdraw`` is an action the applicant may take)."""
+    return any(a.code == "withdraw" for a in actions_available(dossier=dossier, user=request.user))
+
+
+@citizen_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_dossier_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask to withdraw the dossier (national status 7): a confirmation page, then the
+    ``withdraw`` action of the workflow with the citizen's optional reason."""
+    dossier = _my_dossier(request, code)
+    reason = request.POST.get("comment", "").strip()[:2000]
+    context = {"dossier": dossier, "comment": reason, "message": ""}
+    if not _may_withdraw(request, dossier):
+        context["message"] = _("Hồ sơ này không thể rút ở trạng thái hiện tại.")
+        return render(request, "portal/withdraw.html", {**context, "closed": True}, status=409)
+    if request.method == "POST":
+        try:
+            dossier_act(user=request.user, code=dossier.code, action="withdraw", comment=reason)
+        except DomainError as exc:
+            context["message"] = exc.message
+            return render(request, "portal/withdraw.html", context, status=exc.status)
+        return redirect(reverse("portal:my_dossier", args=[dossier.code]) + "?da_rut=1")
+    return render(request, "portal/withdraw.html", context)
 
 
 @citizen_required
@@ -415,49 +403,26 @@ def my_dossier_supplement(request: HttpRequest, code: str) -> HttpResponse:
     """Send the asked-for papers: the files, then the "submit_supplement" action, together."""
     dossier = _my_dossier(request, code)
     comment = request.POST.get("comment", "").strip()[:2000]
-    documents = list(dossier.procedure_version.documents.all())
-    errors: dict[str, list[str]] = {}
-    contents: list[tuple[str, str, bytes]] = []
-    for doc in documents:
-        upload = request.FILES.get(_file_slot(doc.code))
-        if upload is None:
-            continue
-        content = upload.read()
-        try:
-            check_upload(name=upload.name, content=content)
-        except ValidationFailed as exc:
-            errors[_file_slot(doc.code)] = exc.fields.get("file") or [exc.message]
-            continue
-        contents.append((doc.code, upload.name, content))
-    if errors or not contents:
-        message = (
-            _("Có tệp chưa hợp lệ. Vui lòng chọn lại các tệp.")
-            if errors
-            else _("Chọn ít nhất một tệp để nộp bổ sung.")
-        )
-        return _detail(request, dossier, errors=errors, message=message, comment=comment)
+    uploads = {
+        doc.code: upload_read(request.FILES[_file_slot(doc.code)])
+        for doc in dossier.procedure_version.documents.all()
+        if _file_slot(doc.code) in request.FILES
+    }
     try:
-        with transaction.atomic():
-            file_ids = [
-                dossier_file_add(
-                    user=request.user,
-                    code=dossier.code,
-                    document_code=doc_code,
-                    name=name,
-                    content=content,
-                ).pk
-                for doc_code, name, content in contents
-            ]
-            dossier_act(
-                user=request.user,
-                code=dossier.code,
-                action="submit_supplement",
-                comment=comment,
-                file_ids=file_ids,
+        dossier_supplement_with_files(
+            user=request.user, code=dossier.code, uploads=uploads, comment=comment
+        )
+    except ValidationFailed as exc:
+        if exc.code in ("files_invalid", "files_missing"):
+            message = (
+                _("Có tệp chưa hợp lệ. Vui lòng chọn lại các tệp.")
+                if exc.code == "files_invalid"
+                else exc.message
             )
+            return _detail(request, dossier, errors=exc.fields, message=message, comment=comment)
+        return _detail(request, _my_dossier(request, code), message=exc.message, comment=comment)
     except DomainError as exc:
-        dossier = _my_dossier(request, code)
-        return _detail(request, dossier, message=exc.message, comment=comment)
+        return _detail(request, _my_dossier(request, code), message=exc.message, comment=comment)
     return redirect(reverse("portal:my_dossier", args=[dossier.code]) + "?da_bo_sung=1")
 
 
@@ -523,3 +488,11 @@ def my_dossier_evaluate(request: HttpRequest, code: str) -> HttpResponse:
         context = _evaluation_context(request, dossier, chosen=chosen_int, errors=exc.fields)
         return _detail(request, dossier, message=exc.message, evaluation=context, status=422)
     return redirect(reverse("portal:my_dossier", args=[dossier.code]) + "?da_danh_gia=1")
+
+
+def _action_name(spec, action: str) -> str:
+    """The workflow's name of a history event's action; the first event, the submission, is
+    written by ``dossier_submit`` and is not an action of the workflow."""
+    if action in spec.actions:
+        return spec.actions[action].name
+    return _("Nộp hồ sơ") if action == "submit" else action

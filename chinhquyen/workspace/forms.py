@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +35,9 @@ class InboxFilterForm(forms.Form):
 
 
 class IntakeForm(forms.Form):
-    """Counter intake. The e-form data is a JSON text: a form generated from the procedure's
-    JSON Schema is being built for the citizen portal and can replace this textarea later."""
+    """Counter intake: the channel, the applicant and the officer's note. The procedure's e-form
+    is drawn from its JSON Schema by ``portal.eform`` beside these fields, and the scans and the
+    checklist come from one input per required document."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     procedure = forms.ChoiceField(label=_("Thủ tục"))
@@ -49,21 +48,26 @@ class IntakeForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Channel.COUNTER,
     )
-    applicant_name = forms.CharField(label=_("Họ và tên người nộp"), max_length=200)
+    applicant_name = forms.CharField(
+        label=_("Họ và tên người nộp"),
+        max_length=200,
+        error_messages={"required": _("Bắt buộc nhập họ tên người nộp.")},
+    )
     applicant_id_number = forms.CharField(
         label=_("Số CCCD"),
         max_length=12,
         required=False,
         validators=[RegexValidator(r"^\d{12}$", _("Số CCCD gồm đúng 12 chữ số."))],
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    applicant_phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    applicant_phone = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
     applicant_email = forms.EmailField(label=_("Thư điện tử"), required=False)
     applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
-    form_data = forms.CharField(
-        label=_("Dữ liệu tờ khai (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
-        help_text=_("Nhập dạng JSON theo mẫu tờ khai điện tử của thủ tục."),
-    )
     comment = forms.CharField(
         label=_("Ghi chú, lý do (bắt buộc khi yêu cầu bổ sung hoặc từ chối)"),
         required=False,
@@ -71,16 +75,14 @@ class IntakeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    APPLICANT_FIELDS = (
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_phone",
+        "applicant_email",
+        "applicant_address",
+    )
+
     def __init__(self, *args, procedures=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].choices = list(procedures)
-
-    def clean_form_data(self):
-        raw = self.cleaned_data["form_data"]
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise forms.ValidationError(_("Dữ liệu tờ khai không phải JSON hợp lệ.")) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("Dữ liệu tờ khai phải là một đối tượng JSON {…}."))
-        return value

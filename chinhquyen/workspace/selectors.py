@@ -186,3 +186,19 @@ def agency_dashboard(
         done_late=Count("id", filter=done & Q(finished_at__gt=F("due_at"))),
     )
     return DashboardNumbers(**numbers)
+
+
+def result_upload_allowed(*, dossier: Dossier, user) -> bool:
+    """Whether the page offers the officer the result upload: the rule of
+    ``dossiers.services.dossier_file_add`` for ``document="result"`` — an officer of the
+    dossier's own agency (not of an agency it was forwarded to), while the dossier is open.
+    The service checks it again on every upload; the workspace tests hold both to the same
+    answer for every persona and state."""
+    from chinhquyen.dossiers.workflow import workflow_spec
+
+    if workflow_spec(dossier.workflow_id).states[dossier.state].is_final:
+        return False
+    profile = profile_of(user)
+    return bool(
+        profile is not None and profile.is_officer and profile.agency_id == dossier.agency_id
+    )

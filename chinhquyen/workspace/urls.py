@@ -9,6 +9,7 @@ urlpatterns = [
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/thao-tac/", views.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/tep/<int:file_id>/", views.file_download, name="file"),
+    path("ho-so/<str:code>/ket-qua/", views.result_upload, name="result_upload"),
     path("tiep-nhan/", views.intake, name="intake"),
     path("thong-ke/", views.dashboard, name="dashboard"),
 ]

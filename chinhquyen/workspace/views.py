@@ -4,7 +4,6 @@ agency dashboard. Thin: parse the request, call the dossiers services and select
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from functools import wraps
 from typing import Any
@@ -24,11 +23,20 @@ from django.views.decorators.http import require_POST
 
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
-from chinhquyen.core.errors import DomainError, NotFound
+from chinhquyen.core.errors import DomainError, NotFound, ValidationFailed
 from chinhquyen.dossiers import services
+from chinhquyen.dossiers.forms import form_validate
+from chinhquyen.dossiers.intake import (
+    dossier_submit_with_files,
+    files_key,
+    upload_read,
+    uploads_check,
+)
 from chinhquyen.dossiers.models import Channel, DossierFile, StepKind
 from chinhquyen.dossiers.selectors import dossier_get_for_user, dossier_history
 from chinhquyen.dossiers.workflow import default_workflow_id, workflow_spec
+from chinhquyen.portal import eform
+from chinhquyen.portal.views_citizen import ACCEPTED_TYPES
 from chinhquyen.printforms.selectors import forms_available
 from chinhquyen.units.models import Agency
 
@@ -168,6 +176,7 @@ def _render_dossier(
     *,
     errors: dict[str, DomainError] | None = None,
     values: dict[str, dict[str, str]] | None = None,
+    result_error: DomainError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     spec = workflow_spec(dossier.workflow_id)
@@ -195,13 +204,19 @@ def _render_dossier(
         {
             "event": e,
             "role": ROLE_LABELS.get(e.actor_role, e.actor_role),
-            "action": spec.actions[e.action].name if e.action in spec.actions else e.action,
+            "action": _action_name(spec, e.action),
             "to_state": spec.states[e.to_state].name if e.to_state in spec.states else e.to_state,
+            # submit_supplement restarts the time limit in full (Decree 61/2018): say so where
+            # the officer reads the history, beside the new due date.
+            "note": _("Thời hạn giải quyết được tính lại từ đầu.")
+            if e.data.get("clock") == "restarted"
+            else "",
         }
         for e in dossier_history(dossier=dossier)
     ]
     errors = errors or {}
     values = values or {}
+    files = list(dossier.files.order_by("uploaded_at", "pk"))
     action_forms = [
         {
             "spec": a,
@@ -219,7 +234,15 @@ def _render_dossier(
             "deadline": _deadline(services.deadline_state(dossier)),
             "channel": Channel(dossier.channel).label,
             "form_rows": _form_rows(dossier.form_data, dossier.procedure_version.form_schema),
-            "files": list(dossier.files.all()),
+            "files": [f for f in files if not f.is_result],
+            "results": [f for f in files if f.is_result],
+            "result_allowed": selectors.result_upload_allowed(dossier=dossier, user=request.user),
+            "result_error": result_error,
+            "result_messages": (
+                [m for msgs in result_error.fields.values() for m in msgs] if result_error else []
+            ),
+            "accepted_types": ACCEPTED_TYPES,
+            "upload_max_mb": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}",
             "steps": list(dossier.steps.select_related("agency", "requested_by")),
             "history": history,
             "printforms": forms_available(dossier=dossier),
@@ -289,6 +312,43 @@ def file_download(request: HttpRequest, code: str, file_id: int) -> FileResponse
     return response
 
 
+@officer_required
+@require_POST
+def result_upload(request: HttpRequest, code: str) -> HttpResponse:
+    """The officer attaches the electronic result (``document="result"``); the citizen then
+    downloads it from "Hồ sơ của tôi". ``dossier_file_add`` decides who may, and when."""
+    dossier = _get_dossier(request, code)
+    upload = request.FILES.get("result_file")
+    error: DomainError | None = None
+    if upload is None:
+        error = ValidationFailed(
+            _("Chưa chọn tệp kết quả."),
+            code="file_missing",
+            fields={"file": [_("Chọn tệp kết quả (PDF, JPEG hoặc PNG) để tải lên.")]},
+        )
+    else:
+        read = upload_read(upload)
+        try:
+            services.dossier_file_add(
+                user=request.user,
+                code=dossier.code,
+                document_code="result",
+                name=read.name,
+                content=read.content,
+            )
+        except NotFound:
+            raise Http404(code) from None
+        except DomainError as exc:
+            error = exc
+    if error is not None:
+        status = error.status if error.status != 404 else 400
+        return _render_dossier(
+            request, _get_dossier(request, code), result_error=error, status=status
+        )
+    messages.success(request, _("Đã tải lên tệp kết quả “%(name)s”.") % {"name": upload.name})
+    return redirect("workspace:dossier", code=dossier.code)
+
+
 # --- counter intake -----------------------------------------------------------------------------
 
 
@@ -296,11 +356,95 @@ def _is_counter(user) -> bool:
     return Role.COUNTER in user_roles(user)
 
 
-def _example(schema: dict) -> dict:
-    examples = schema.get("examples") if isinstance(schema, dict) else None
-    if isinstance(examples, list) and examples and isinstance(examples[0], dict):
-        return examples[0]
-    return {}
+# Where a service's error key lands on the intake page (the others are the e-form's paths).
+_INTAKE_FIELD_OF = {
+    "applicant.name": "applicant_name",
+    "comment": "comment",
+    "channel": "channel",
+}
+
+
+class _IntakePage:
+    """The intake form of one procedure: the applicant, the e-form drawn from the procedure's
+    JSON Schema (the portal's ``eform``), the checklist and one scan per required document."""
+
+    def __init__(self, request: HttpRequest, procedure, choices):
+        self.request = request
+        self.procedure = procedure
+        self.choices = choices
+        version = procedure.current
+        self.schema = version.form_schema or {}
+        self.documents = list(version.documents.order_by("position"))
+
+    def render(
+        self,
+        *,
+        form: IntakeForm,
+        data: dict[str, Any],
+        received: set[str],
+        errors: dict[str, list[str]] | None = None,
+        message: str = "",
+        files_lost: bool = False,
+        status: int = 200,
+    ) -> HttpResponse:
+        errors = errors or {}
+        if form.is_bound:
+            # A service's refusal of an applicant field shows like the form's own errors
+            # (Django then links the field to its message with aria-describedby).
+            for key, msgs in errors.items():
+                if key in _INTAKE_FIELD_OF:
+                    form.add_error(_INTAKE_FIELD_OF[key], msgs)
+        fields_html, anchors = eform.render(self.schema, data, errors)
+        summary: list[tuple[str, str, list[str]]] = []
+        for name, msgs in form.errors.items():
+            if name in form.fields:
+                summary.append((f"id_{name}", str(form.fields[name].label), list(msgs)))
+        for key, msgs in errors.items():
+            if key.startswith(eform.ERROR_PREFIX):
+                summary.append((anchors.get(key, ""), eform.label_for(self.schema, key), msgs))
+        slots = []
+        for doc in self.documents:
+            file_errors = errors.get(files_key(doc.code), [])
+            check_errors = errors.get(f"received.{doc.code}", [])
+            slot = {
+                "doc": doc,
+                "file_id": f"f-file-{doc.code}",
+                "check_id": f"f-received-{doc.code}",
+                "received": doc.code in received,
+                "file_errors": file_errors,
+                "check_errors": check_errors,
+            }
+            slots.append(slot)
+            if check_errors:
+                summary.append((slot["check_id"], doc.name, check_errors))
+            if file_errors:
+                summary.append((slot["file_id"], doc.name, file_errors))
+        others = [
+            m
+            for key, msgs in errors.items()
+            if key not in _INTAKE_FIELD_OF
+            and not key.startswith((eform.ERROR_PREFIX, "files.", "received."))
+            for m in msgs
+        ]
+        if others:
+            summary.append(("", _("Hồ sơ"), others))
+        return render(
+            self.request,
+            "workspace/intake.html",
+            {
+                "form": form,
+                "procedure": self.procedure,
+                "procedures": self.choices,
+                "chosen": self.procedure.code,
+                "fields_html": fields_html,
+                "slots": slots,
+                "summary": summary,
+                "message": message,
+                "files_lost": files_lost,
+                "accepted_types": ACCEPTED_TYPES,
+            },
+            status=status,
+        )
 
 
 @officer_required
@@ -311,101 +455,162 @@ def intake(request: HttpRequest) -> HttpResponse:
     choices = [(code, f"{code} — {p.current.name}") for code, p in procedures.items()]
     chosen = request.POST.get("procedure") or request.GET.get("procedure") or ""
     procedure = procedures.get(chosen)
-    documents = (
-        list(procedure.current.documents.order_by("position")) if procedure is not None else []
-    )
-    error: DomainError | None = None
-    if request.method == "POST":
-        form = IntakeForm(request.POST, procedures=choices)
-        decision = request.POST.get("decision", "")
-        if form.is_valid() and decision in INTAKE_DECISIONS and procedure is not None:
-            try:
-                code = _intake_run(request, form.cleaned_data, decision, documents)
-            except DomainError as exc:
-                error = exc
-            else:
-                messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": code})
-                return redirect("workspace:dossier", code=code)
-        elif decision not in INTAKE_DECISIONS:
-            error = DomainError(_("Chọn Tiếp nhận, Yêu cầu bổ sung hoặc Từ chối."))
-    else:
+    if procedure is None:
+        return render(
+            request,
+            "workspace/intake.html",
+            {"procedures": choices, "chosen": chosen, "procedure": None},
+            status=200 if request.method != "POST" else 400,
+        )
+    page = _IntakePage(request, procedure, choices)
+    if request.method != "POST":
         form = IntakeForm(
-            initial={
-                "token": uuid.uuid4().hex,
-                "procedure": chosen,
-                "channel": Channel.COUNTER,
-                "form_data": json.dumps(
-                    _example(procedure.current.form_schema) if procedure else {},
-                    ensure_ascii=False,
-                    indent=2,
-                ),
-            },
+            initial={"token": uuid.uuid4().hex, "procedure": chosen, "channel": Channel.COUNTER},
             procedures=choices,
         )
-    return render(
-        request,
-        "workspace/intake.html",
-        {
-            "form": form,
-            "procedure": procedure,
-            "procedures": choices,
-            "chosen": chosen,
-            "documents": documents,
-            "error": error,
-        },
-        status=422 if request.method == "POST" else 200,
-    )
+        return page.render(form=form, data=eform.initial_data(page.schema), received=set())
+
+    form = IntakeForm(request.POST, procedures=choices)
+    data = eform.parse(page.schema, request.POST)
+    data = data if isinstance(data, dict) else {}
+    received = {d.code for d in page.documents if request.POST.get(f"received-{d.code}")}
+    files_sent = any(request.FILES.get(f"file-{d.code}") for d in page.documents)
+    if request.POST.get("_add") or request.POST.get("_remove"):
+        eform.edit(
+            page.schema,
+            data,
+            add=request.POST.get("_add", ""),
+            remove=request.POST.get("_remove", ""),
+        )
+        form.is_valid()  # the values are shown again; their errors wait for a decision
+        form.errors.clear()
+        return page.render(form=form, data=data, received=received, files_lost=files_sent)
+
+    data = eform.prune(page.schema, data)
+    decision = request.POST.get("decision", "")
+    errors = _intake_errors(page, form, data, received, decision)
+    uploads = {
+        d.code: upload_read(request.FILES[f"file-{d.code}"])
+        for d in page.documents
+        if request.FILES.get(f"file-{d.code}")
+    }
+    received |= set(uploads)
+    if not errors:
+        try:
+            uploads_check(documents=page.documents, uploads=uploads, require=False)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors or not form.is_valid():
+        return page.render(
+            form=form,
+            data=data,
+            received=received,
+            errors=errors,
+            message=_("Vui lòng sửa các mục được đánh dấu."),
+            files_lost=files_sent,
+            status=422,
+        )
+    comment = form.cleaned_data["comment"].strip()
+    if decision == "request_supplement" and not comment:
+        missing = [d.name for d in page.documents if d.is_required and d.code not in received]
+        if missing:
+            comment = _("Cần bổ sung: %(documents)s.") % {"documents": "; ".join(missing)}
+    try:
+        code = _intake_run(request, form.cleaned_data, data, uploads, decision, comment)
+    except ValidationFailed as exc:
+        return page.render(
+            form=form,
+            data=data,
+            received=received,
+            errors=exc.fields or {"": [exc.message]},
+            message=exc.message,
+            files_lost=files_sent,
+            status=422,
+        )
+    except DomainError as exc:
+        return page.render(
+            form=form,
+            data=data,
+            received=received,
+            message=exc.message,
+            files_lost=files_sent,
+            status=exc.status if exc.status != 404 else 400,
+        )
+    messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": code})
+    return redirect("workspace:dossier", code=code)
 
 
-def _intake_run(request: HttpRequest, data: dict, decision: str, documents) -> str:
+def _intake_errors(page: _IntakePage, form, data, received, decision) -> dict[str, list[str]]:
+    """Everything wrong with the intake, found before anything is written: the e-form against
+    the procedure's schema, the decision, and — to accept — the checklist of required papers."""
+    errors: dict[str, list[str]] = {}
+    form.is_valid()
+    try:
+        form_validate(
+            version_id=page.procedure.current.pk,
+            stamp=page.procedure.current.created_at,
+            schema=page.schema,
+            data=data,
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if decision not in INTAKE_DECISIONS:
+        errors["decision"] = [_("Chọn Tiếp nhận, Yêu cầu bổ sung hoặc Từ chối.")]
+    if decision == "accept":
+        for doc in page.documents:
+            if (
+                doc.is_required
+                and doc.code not in received
+                and not page.request.FILES.get(f"file-{doc.code}")
+            ):
+                errors[f"received.{doc.code}"] = [
+                    _(
+                        "Chưa nhận giấy tờ bắt buộc này: đánh dấu đã nhận (kèm bản quét nếu có) "
+                        "hoặc chọn Yêu cầu bổ sung."
+                    )
+                ]
+    return errors
+
+
+def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, comment) -> str:
     """Submit, attach the scans and take the decision, all or nothing, once per form token."""
     user = request.user
-    uploads = [
-        (doc.code, request.FILES[f"doc_{doc.code}"])
-        for doc in documents
-        if f"doc_{doc.code}" in request.FILES
-    ]
     fingerprint = services.request_fingerprint(
         {
-            **{k: v for k, v in data.items() if k != "token"},
+            **{k: v for k, v in cleaned.items() if k != "token"},
+            "form_data": data,
             "decision": decision,
-            "files": [(c, f.name, f.size) for c, f in uploads],
+            "files": sorted((c, u.name, len(u.content)) for c, u in uploads.items()),
         }
     )
+
     def run() -> tuple[int, dict[str, Any]]:
-        with transaction.atomic():
-            dossier = services.dossier_submit(
-                user=user,
-                procedure_code=data["procedure"],
-                agency_id=profile_of(user).agency.agency_id,
-                form_data=data["form_data"],
-                channel=data["channel"],
-                applicant=services.Applicant(
-                    name=data["applicant_name"].strip(),
-                    id_number=data["applicant_id_number"],
-                    phone=data["applicant_phone"],
-                    email=data["applicant_email"],
-                    address=data["applicant_address"],
-                ),
-            )
-            for document_code, upload in uploads:
-                services.dossier_file_add(
-                    user=user,
-                    code=dossier.code,
-                    document_code=document_code,
-                    name=upload.name or "tep",
-                    content=upload.read(settings.UPLOAD_MAX_BYTES + 1),
-                )
-            services.dossier_act(
-                user=user, code=dossier.code, action=decision, comment=data["comment"]
-            )
-            return 201, {"code": dossier.code}
+        dossier = dossier_submit_with_files(
+            user=user,
+            procedure_code=cleaned["procedure"],
+            agency_id=profile_of(user).agency.agency_id,
+            form_data=data,
+            uploads=uploads,
+            channel=cleaned["channel"],
+            applicant=services.Applicant(
+                name=cleaned["applicant_name"].strip(),
+                id_number=cleaned["applicant_id_number"],
+                phone=cleaned["applicant_phone"],
+                email=cleaned["applicant_email"],
+                address=cleaned["applicant_address"],
+            ),
+            decision=decision,
+            comment=comment,
+            require_documents=False,
+        )
+        return 201, {"code": dossier.code}
 
     # If anything fails the rows roll back; scans already written to storage are removed by
     # the periodic sweep (`manage.py dossier_files_sweep`), like those of any other rollback.
-    _, body = services.idempotent(
-        user=user, key=f"workspace-intake:{data['token']}", fingerprint=fingerprint, run=run
-    )
+    with transaction.atomic():
+        _, body = services.idempotent(
+            user=user, key=f"workspace-intake:{cleaned['token']}", fingerprint=fingerprint, run=run
+        )
     return body["code"]
 
 
@@ -438,3 +643,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "inbox_url": reverse("workspace:inbox"),
         },
     )
+
+
+def _action_name(spec, action: str) -> str:
+    """The workflow's name of a history event's action; the first event, the submission, is
+    written by ``dossier_submit`` and is not an action of the workflow."""
+    if action in spec.actions:
+        return spec.actions[action].name
+    return _("Nộp hồ sơ") if action == "submit" else action

@@ -156,3 +156,22 @@ def axe_check() -> Callable[[Page], list[dict]]:
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+@pytest.fixture
+def sign_in(live_server, new_context) -> Callable[..., Page]:
+    """A page of ``user``, signed in through the login form, on ``path``:
+    ``sign_in(world.counter_a, "/can-bo/", viewport=DESKTOP)``. Each call is a browser context
+    of its own, so several personas can work side by side in one test."""
+    from conftest import PASSWORD
+
+    def make(user, path: str = "/", *, viewport: dict[str, int] = PHONE) -> Page:
+        page = new_context(viewport=viewport).new_page()
+        page.goto(f"{live_server.url}/dang-nhap/?next={path}")
+        page.locator("#id_username").fill(user.username)
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(live_server.url + path)
+        return page
+
+    return make

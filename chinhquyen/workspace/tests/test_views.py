@@ -250,6 +250,7 @@ def test_posting_an_action_moves_the_dossier_and_says_so(world):
     html = client.get(response["Location"]).content.decode()
     assert "Trạng thái hồ sơ: Đã tiếp nhận" in html
     assert "Đủ hồ sơ" in html  # in the timeline
+    assert "<td>Nộp hồ sơ</td>" in html  # the submission, named in words
 
 
 def test_assigning_picks_a_handler_of_the_agency(world):
@@ -307,6 +308,7 @@ def test_files_download_only_for_those_who_see_the_dossier(world):
 
 
 def _intake_post(world, token: str, decision: str = "accept", **extra):
+    """The intake form as the browser sends it: the e-form's fields by their JSON paths."""
     return {
         "token": token,
         "procedure": "1.000001",
@@ -316,18 +318,30 @@ def _intake_post(world, token: str, decision: str = "accept", **extra):
         "applicant_phone": "0912000111",
         "applicant_email": "quay@example.vn",
         "applicant_address": "1 Đường Thử",
-        "form_data": '{"ho_ten": "Phạm Bé", "ngay_sinh": "2026-01-15"}',
+        "ho_ten": "Phạm Bé",
+        "ngay_sinh": "2026-01-15",
+        "gioi_tinh": "nu",
+        "thanh_vien[0].ten": "Phạm Mẹ",
+        "received-to-khai": "1",
         "comment": "",
         "decision": decision,
-        "doc_to-khai": SimpleUploadedFile("to-khai.pdf", PDF, "application/pdf"),
+        "file-to-khai": SimpleUploadedFile("to-khai.pdf", PDF, "application/pdf"),
         **extra,
     }
 
 
-def test_the_intake_form_lists_the_required_documents(world):
+def test_the_intake_form_is_drawn_from_the_procedures_json_schema(world):
     html = login(world.counter_a).get("/can-bo/tiep-nhan/?procedure=1.000001").content.decode()
-    assert "Tờ khai (bắt buộc)" in html and "Căn cước (nếu có)" in html
+    # The e-form's fields: text, date, choices and the repeating group, by their JSON paths.
+    assert 'name="ho_ten"' in html and 'type="date" id="f-ngay_sinh"' in html
+    assert 'name="gioi_tinh" id="f-gioi_tinh" value="nam"' in html
+    assert 'name="_add" value="thanh_vien"' in html
+    # The applicant, the checklist and a scan per document.
+    assert 'name="applicant_name"' in html
+    assert 'name="received-to-khai"' in html and 'name="file-to-khai"' in html
+    assert "Bản quét: Căn cước" in html
     assert 'name="token"' in html
+    assert "JSON" not in html
 
 
 def test_counter_intake_creates_one_accepted_dossier_with_its_files_even_if_posted_twice(world):
@@ -341,10 +355,24 @@ def test_counter_intake_creates_one_accepted_dossier_with_its_files_even_if_post
     assert first["Location"] == second["Location"]
     d = Dossier.objects.get()
     assert (d.state, d.channel, d.applicant_name) == ("accepted", 1, "Phạm Văn Quầy")
-    assert d.applicant_id is None and d.form_data["ho_ten"] == "Phạm Bé"
+    assert d.applicant_id is None
+    assert d.form_data == {
+        "ho_ten": "Phạm Bé",
+        "ngay_sinh": "2026-01-15",
+        "gioi_tinh": "nu",
+        "thanh_vien": [{"ten": "Phạm Mẹ"}],
+    }
     assert list(DossierFile.objects.values_list("dossier_id", "document_code")) == [
         (d.pk, "to-khai")
     ]
+
+
+def test_a_postal_dossier_is_received_on_channel_3(world):
+    response = login(world.counter_a).post(
+        "/can-bo/tiep-nhan/", _intake_post(world, uuid.uuid4().hex, channel="3")
+    )
+    assert response.status_code == 302
+    assert Dossier.objects.get().channel == 3
 
 
 def test_a_failed_intake_leaves_nothing_behind_and_keeps_the_input(world):
@@ -357,22 +385,100 @@ def test_a_failed_intake_leaves_nothing_behind_and_keeps_the_input(world):
     assert response.status_code == 422
     html = response.content.decode()
     assert "Cần ghi rõ lý do không tiếp nhận." in html
-    assert 'value="Phạm Văn Quầy"' in html
+    assert 'href="#id_comment"' in html  # the summary leads to the field
+    assert 'aria-describedby="id_comment_error"' in html
+    assert 'value="Phạm Văn Quầy"' in html and 'value="Phạm Bé"' in html
+    assert 'value="Phạm Mẹ"' in html
+    assert 'id="f-received-to-khai" name="received-to-khai" value="1" checked' in html
+    assert "vui lòng chọn lại bản quét" in html  # files are the one thing not kept
     assert not Dossier.objects.exists() and not DossierFile.objects.exists()
 
 
-def test_intake_checks_the_id_number_and_the_json(world):
+def test_intake_checks_every_field_at_once_with_messages_linked_to_the_fields(world):
     response = login(world.counter_a).post(
         "/can-bo/tiep-nhan/",
-        _intake_post(world, uuid.uuid4().hex, applicant_id_number="123", form_data="{oops"),
+        _intake_post(
+            world,
+            uuid.uuid4().hex,
+            applicant_id_number="123",
+            applicant_name="",
+            ho_ten="",
+            ngay_sinh="15/01/2026",
+            **{"thanh_vien[0].ten": ""},
+        ),
     )
+    assert response.status_code == 422
     html = response.content.decode()
     assert "Số CCCD gồm đúng 12 chữ số." in html
-    assert "không phải JSON hợp lệ" in html
+    assert "Bắt buộc nhập họ tên người nộp." in html
+    assert 'href="#id_applicant_id_number"' in html
+    assert 'aria-describedby="id_applicant_id_number_error"' in html
+    # The e-form's own messages, next to their fields and in the summary.
+    assert 'href="#f-ho_ten"' in html and 'id="f-ho_ten-error"' in html
+    assert "Ngày không hợp lệ" in html and 'value="15/01/2026"' in html
+    assert 'href="#f-thanh_vien-0--ten"' in html
     assert not Dossier.objects.exists()
 
 
-def test_a_supplement_request_at_intake_leaves_the_dossier_waiting(world):
+def test_a_file_of_the_wrong_type_or_too_large_is_refused_in_vietnamese(world, settings):
+    settings.UPLOAD_MAX_BYTES = 100
+    client = login(world.counter_a)
+    wrong = client.post(
+        "/can-bo/tiep-nhan/",
+        _intake_post(
+            world,
+            uuid.uuid4().hex,
+            **{"file-to-khai": SimpleUploadedFile("a.gif", b"GIF89a" + b"x" * 10)},
+        ),
+    )
+    big = client.post(
+        "/can-bo/tiep-nhan/",
+        _intake_post(
+            world,
+            uuid.uuid4().hex,
+            **{"file-to-khai": SimpleUploadedFile("a.pdf", PDF + b"x" * 200)},
+        ),
+    )
+    assert wrong.status_code == big.status_code == 422
+    assert "Chỉ nhận PDF, JPEG hoặc PNG" in wrong.content.decode()
+    assert 'href="#f-file-to-khai"' in wrong.content.decode()
+    assert "Tối đa" in big.content.decode()
+    assert not Dossier.objects.exists() and not DossierFile.objects.exists()
+
+
+def test_accepting_needs_every_required_paper_checked(world):
+    post = _intake_post(world, uuid.uuid4().hex)
+    del post["received-to-khai"], post["file-to-khai"]
+    response = login(world.counter_a).post("/can-bo/tiep-nhan/", post)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Chưa nhận giấy tờ bắt buộc này" in html and 'href="#f-received-to-khai"' in html
+    assert not Dossier.objects.exists()
+
+
+def test_adding_a_member_redraws_the_form_with_everything_kept(world):
+    response = login(world.counter_a).post(
+        "/can-bo/tiep-nhan/", {**_intake_post(world, uuid.uuid4().hex), "_add": "thanh_vien"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="thanh_vien[1].ten"' in html and 'value="Phạm Mẹ"' in html
+    assert 'value="Phạm Văn Quầy"' in html
+    assert "Số CCCD" in html and "errorlist" not in html and 'class="error"' not in html
+    assert not Dossier.objects.exists()
+
+
+def test_a_supplement_request_at_intake_lists_the_missing_papers(world):
+    post = _intake_post(world, uuid.uuid4().hex, decision="request_supplement")
+    del post["received-to-khai"], post["file-to-khai"]
+    response = login(world.counter_a).post("/can-bo/tiep-nhan/", post)
+    assert response.status_code == 302
+    d = Dossier.objects.get()
+    assert d.state == "supplement_requested"
+    assert d.events.get(action="request_supplement").comment == "Cần bổ sung: Tờ khai."
+
+
+def test_a_supplement_request_at_intake_keeps_the_officers_reason(world):
     response = login(world.counter_a).post(
         "/can-bo/tiep-nhan/",
         _intake_post(
@@ -380,7 +486,140 @@ def test_a_supplement_request_at_intake_leaves_the_dossier_waiting(world):
         ),
     )
     assert response.status_code == 302
-    assert Dossier.objects.get().state == "supplement_requested"
+    d = Dossier.objects.get()
+    assert d.state == "supplement_requested"
+    assert d.events.get(action="request_supplement").comment == "Thiếu bản sao CCCD"
+
+
+# --- the result file ----------------------------------------------------------------------------
+
+
+def _at_state(world, state: str) -> Dossier:
+    """A dossier of agency A brought to ``state`` through the real actions."""
+    d = submit(world)
+    steps = {
+        "submitted": [],
+        "supplement_requested": [(world.counter_a, "request_supplement", {}, "Thiếu.")],
+        "accepted": [(world.counter_a, "accept", {}, "")],
+        "in_process": [
+            (world.counter_a, "accept", {}, ""),
+            (world.leader_a, "assign", {"assignee": "chuyenvien"}, ""),
+        ],
+        "done": [
+            (world.counter_a, "accept", {}, ""),
+            (world.leader_a, "assign", {"assignee": "chuyenvien"}, ""),
+            (world.leader_a, "approve", {}, ""),
+            (world.handler_a, "finish", {}, ""),
+        ],
+        "returned": [
+            (world.counter_a, "accept", {}, ""),
+            (world.leader_a, "assign", {"assignee": "chuyenvien"}, ""),
+            (world.leader_a, "approve", {}, ""),
+            (world.handler_a, "finish", {}, ""),
+            (world.counter_a, "return_result", {}, ""),
+        ],
+        "refused": [(world.counter_a, "refuse", {}, "Không thuộc thẩm quyền.")],
+    }[state]
+    for user, action, params, comment in steps:
+        d = dossier_act(user=user, code=d.code, action=action, params=params, comment=comment)
+    return d
+
+
+RESULT_CASES = [
+    # persona, state, may upload
+    ("counter_a", "done", True),
+    ("handler_a", "in_process", True),
+    ("leader_a", "accepted", True),
+    ("counter_a", "submitted", True),
+    ("counter_a", "supplement_requested", True),
+    ("counter_a", "returned", False),  # ended: nothing more is attached
+    ("counter_a", "refused", False),
+    ("counter_b", "done", False),  # another agency: not even visible
+    ("handler_b", "in_process", False),
+    ("sysadmin", "done", False),  # sees every dossier, belongs to no agency
+]
+
+
+@pytest.mark.parametrize(("persona", "state", "allowed"), RESULT_CASES)
+def test_who_may_upload_a_result_and_when(world, persona, state, allowed):
+    d = _at_state(world, state)
+    assert d.state == state
+    client = login(getattr(world, persona))
+    page = client.get(f"/can-bo/ho-so/{d.code}/")
+
+    response = client.post(
+        f"/can-bo/ho-so/{d.code}/ket-qua/",
+        {"result_file": SimpleUploadedFile("ket-qua.pdf", PDF, "application/pdf")},
+    )
+
+    results = DossierFile.objects.filter(dossier=d, is_result=True)
+    if allowed:
+        assert 'id="result-upload"' in page.content.decode()
+        assert response.status_code == 302
+        assert response["Location"] == f"/can-bo/ho-so/{d.code}/"
+        assert [(r.name, r.document_code) for r in results] == [("ket-qua.pdf", "result")]
+    else:
+        # The page offers the form exactly when the service would take the file.
+        assert page.status_code == 403 or 'id="result-upload"' not in page.content.decode()
+        assert response.status_code in (403, 404, 409)
+        assert not results.exists()
+
+
+def test_a_result_forwarded_agencys_officer_sees_the_dossier_but_may_not_upload(world):
+    d = _at_state(world, "in_process")
+    dossier_act(
+        user=world.handler_a,
+        code=d.code,
+        action="forward",
+        params={"agency": world.agency_b.agency_id, "days": 2},
+    )
+    client = login(world.handler_b)
+    page = client.get(f"/can-bo/ho-so/{d.code}/")
+    assert page.status_code == 200 and 'id="result-upload"' not in page.content.decode()
+    response = client.post(
+        f"/can-bo/ho-so/{d.code}/ket-qua/", {"result_file": SimpleUploadedFile("k.pdf", PDF)}
+    )
+    assert response.status_code == 403
+    assert "Bạn không được thêm tệp vào hồ sơ này." in response.content.decode()
+    assert not DossierFile.objects.exists()
+
+
+def test_a_bad_result_file_is_refused_with_a_message_linked_to_the_field(world, settings):
+    d = _at_state(world, "done")
+    client = login(world.counter_a)
+
+    wrong = client.post(
+        f"/can-bo/ho-so/{d.code}/ket-qua/",
+        {"result_file": SimpleUploadedFile("kq.docx", b"PK\x03\x04 not a pdf")},
+    )
+    settings.UPLOAD_MAX_BYTES = 10
+    big = client.post(
+        f"/can-bo/ho-so/{d.code}/ket-qua/", {"result_file": SimpleUploadedFile("kq.pdf", PDF)}
+    )
+    missing = client.post(f"/can-bo/ho-so/{d.code}/ket-qua/", {})
+
+    assert wrong.status_code == big.status_code == missing.status_code == 422
+    html = wrong.content.decode()
+    assert "Định dạng tệp không được chấp nhận." in html
+    assert "Chỉ nhận PDF, JPEG hoặc PNG" in html
+    assert 'aria-describedby="result-file-help result-file-error"' in html
+    assert 'href="#result-file"' in html
+    assert "Tệp quá lớn." in big.content.decode()
+    assert "Chưa chọn tệp kết quả." in missing.content.decode()
+    assert not DossierFile.objects.exists()
+
+
+def test_the_uploaded_result_is_listed_for_the_officer_and_offered_to_the_citizen(world):
+    d = _at_state(world, "done")
+    login(world.counter_a).post(
+        f"/can-bo/ho-so/{d.code}/ket-qua/", {"result_file": SimpleUploadedFile("gks.pdf", PDF)}
+    )
+    record = DossierFile.objects.get(is_result=True)
+    officer_page = login(world.counter_a).get(f"/can-bo/ho-so/{d.code}/").content.decode()
+    assert f'href="/can-bo/ho-so/{d.code}/tep/{record.pk}/">gks.pdf</a>' in officer_page
+    citizen_page = login(world.citizen).get(f"/ho-so-cua-toi/{d.code}/").content.decode()
+    assert f"/ho-so-cua-toi/{d.code}/tep/{record.pk}/" in citizen_page
+    assert "Tải kết quả: gks.pdf" in citizen_page
 
 
 # --- dashboard ----------------------------------------------------------------------------------
