@@ -17,6 +17,7 @@ urlpatterns = [
     path("lien-thong/", include("chinhquyen.exchange.urls")),
     path("bao-cao/", include("chinhquyen.reporting.urls")),
     path("phan-anh/", include("chinhquyen.feedback.urls")),
+    path("y-kien/", include("chinhquyen.consultations.urls")),
     path("open311/v2/", include("chinhquyen.feedback.open311_urls")),
     path("", include("chinhquyen.portal.urls")),
 ]

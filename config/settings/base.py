@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "chinhquyen.exchange",
     "chinhquyen.reporting",
     "chinhquyen.feedback",
+    "chinhquyen.consultations",
 ]
 
 MIDDLEWARE = [
