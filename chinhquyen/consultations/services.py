@@ -75,7 +75,7 @@ def consultation_open(
     title: str,
     purpose: str,
     planned_mode: str,
-    closes_at: datetime,
+    closes_at: datetime | None,
     threshold_percent: int,
     min_votes: int,
     draft_steps: str = "",
@@ -113,7 +113,9 @@ def consultation_open(
         errors["purpose"] = [_("Nêu nội dung xin ý kiến.")]
     now = timezone.now()
     opens_at = opens_at or now
-    if closes_at - opens_at < MIN_PERIOD:
+    if closes_at is None:
+        errors["closes_at"] = [_("Nhập ngày kết thúc (ngày/tháng/năm).")]
+    elif closes_at - opens_at < MIN_PERIOD:
         errors["closes_at"] = [_("Thời gian lấy ý kiến ít nhất 1 ngày.")]
     elif closes_at - opens_at > MAX_PERIOD:
         errors["closes_at"] = [_("Thời gian lấy ý kiến không quá 90 ngày.")]

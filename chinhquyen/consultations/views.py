@@ -181,11 +181,6 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         closes_on = _parse_date(request.POST.get("closes_on", ""))
         try:
-            if closes_on is None:
-                raise DomainError(
-                    _("Thông tin lấy ý kiến chưa hợp lệ."),
-                    fields={"closes_at": [_("Nhập ngày kết thúc (ngày/tháng/năm).")]},
-                )
             consultation = services.consultation_open(
                 actor=request.user,
                 procedure_code=request.POST.get("procedure", ""),
@@ -193,7 +188,9 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
                 purpose=request.POST.get("purpose", ""),
                 planned_mode=request.POST.get("planned_mode", ""),
                 draft_steps=request.POST.get("draft_steps", ""),
-                closes_at=datetime.combine(closes_on, time(23, 59, 59), tzinfo=VN),
+                closes_at=datetime.combine(closes_on, time(23, 59, 59), tzinfo=VN)
+                if closes_on
+                else None,
                 threshold_percent=_int(request.POST.get("threshold_percent"), 0),
                 min_votes=_int(request.POST.get("min_votes"), 0),
             )
