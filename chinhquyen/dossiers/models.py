@@ -308,10 +308,16 @@ class DossierEvaluation(models.Model):
     scores = models.JSONField(help_text='{"1": 2, "2": 1, …} for the per-dossier indicators')
     total = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
+    class Channel(models.TextChoices):
+        ONLINE = "online", "Trực tuyến"
+        KIOSK = "kiosk", "Máy đánh giá tại bộ phận một cửa"
+
+    # The applicant's account online; empty at the counter's kiosk (no login there).
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     submitted_at = models.DateTimeField()
+    channel = models.CharField(max_length=6, choices=Channel.choices, default=Channel.ONLINE)
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.total}"

@@ -27,7 +27,7 @@ from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
 from chinhquyen.core.compiled import CompiledQuery
-from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
+from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
@@ -999,21 +999,9 @@ def dossier_can_be_evaluated(*, dossier: Dossier, user) -> bool:
     )
 
 
-@transaction.atomic
-def dossier_evaluate(
-    *, user, code: str, scores: dict[str, Any], comment: str = "", at: datetime | None = None
-) -> DossierEvaluation:
-    """The applicant scores a finished dossier once (Circular 01/2018 Art. 13)."""
-    from .evaluation import EVALUABLE_STATES, INDICATORS
+def _evaluation_scores(scores: dict[str, Any]) -> dict[str, int]:
+    from .evaluation import INDICATORS
 
-    at = at or timezone.now()
-    dossier = dossier_get_for_user(user=user, code=code, for_update=True)
-    if dossier.applicant_id is None or dossier.applicant_id != user.pk:
-        raise PermissionDenied("Chỉ người nộp hồ sơ được đánh giá.", code="evaluation_owner_only")
-    if dossier.state not in EVALUABLE_STATES:
-        raise Conflict("Hồ sơ chưa kết thúc, chưa thể đánh giá.", code="evaluation_too_early")
-    if DossierEvaluation.objects.filter(dossier=dossier).exists():
-        raise Conflict("Hồ sơ này đã được đánh giá.", code="evaluation_already_given")
     clean: dict[str, int] = {}
     fields: dict[str, list[str]] = {}
     for indicator in INDICATORS:
@@ -1029,23 +1017,96 @@ def dossier_evaluate(
             clean[indicator["no"]] = points
     if fields:
         raise ValidationFailed("Vui lòng chọn đủ các tiêu chí đánh giá.", fields=fields)
-    evaluation = DossierEvaluation.objects.create(
-        dossier=dossier,
-        scores=clean,
-        total=sum(clean.values()),
-        comment=(comment or "").strip()[:2000],
-        submitted_by=user,
-        submitted_at=at,
-    )
+    return clean
+
+
+def _evaluation_store(
+    *, dossier: Dossier, scores: dict[str, Any], comment: str, user, at: datetime, channel: str
+) -> DossierEvaluation:
+    from .evaluation import EVALUABLE_STATES
+
+    if dossier.state not in EVALUABLE_STATES:
+        raise Conflict("Hồ sơ chưa kết thúc, chưa thể đánh giá.", code="evaluation_too_early")
+    if DossierEvaluation.objects.filter(dossier=dossier).exists():
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="evaluation_already_given")
+    clean = _evaluation_scores(scores)
+    try:
+        with transaction.atomic():
+            evaluation = DossierEvaluation.objects.create(
+                dossier=dossier,
+                scores=clean,
+                total=sum(clean.values()),
+                comment=(comment or "").strip()[:2000],
+                submitted_by=user,
+                submitted_at=at,
+                channel=channel,
+            )
+    except IntegrityError:  # a concurrent evaluation of the same dossier won
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="evaluation_already_given") from None
     audit_record(
         event="dossier.evaluated",
         object_type="dossier",
         object_id=dossier.code,
         actor=user,
         at=at,
-        changes={"scores": clean, "total": evaluation.total},
+        changes={"scores": clean, "total": evaluation.total, "channel": channel},
     )
     return evaluation
+
+
+@transaction.atomic
+def dossier_evaluate(
+    *, user, code: str, scores: dict[str, Any], comment: str = "", at: datetime | None = None
+) -> DossierEvaluation:
+    """The applicant scores a finished dossier once (Circular 01/2018 Art. 13)."""
+    dossier = dossier_get_for_user(user=user, code=code, for_update=True)
+    if dossier.applicant_id is None or dossier.applicant_id != user.pk:
+        raise PermissionDenied("Chỉ người nộp hồ sơ được đánh giá.", code="evaluation_owner_only")
+    return _evaluation_store(
+        dossier=dossier,
+        scores=scores,
+        comment=comment,
+        user=user,
+        at=at or timezone.now(),
+        channel=DossierEvaluation.Channel.ONLINE,
+    )
+
+
+def dossier_for_kiosk(*, agency_pk: int, code: str) -> Dossier:
+    """A dossier of the kiosk's agency that may be evaluated there now: ended, not yet
+    evaluated. Anything else is "not found" or a conflict, with nothing personal in the text."""
+    from .evaluation import EVALUABLE_STATES
+
+    dossier = (
+        Dossier.objects.select_related("procedure_version")
+        .filter(code=(code or "").strip(), agency_id=agency_pk)
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(f"Không tìm thấy hồ sơ {code} tại cơ quan này.", code="dossier_not_found")
+    if dossier.state not in EVALUABLE_STATES:
+        raise Conflict("Hồ sơ chưa kết thúc, chưa thể đánh giá.", code="evaluation_too_early")
+    if DossierEvaluation.objects.filter(dossier=dossier).exists():
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="evaluation_already_given")
+    return dossier
+
+
+@transaction.atomic
+def dossier_evaluate_at_kiosk(
+    *, agency_pk: int, code: str, scores: dict[str, Any], at: datetime | None = None
+) -> DossierEvaluation:
+    """The applicant scores a finished dossier on the counter's kiosk, which an officer of the
+    agency switched on: no login, only that agency's dossiers, once per dossier."""
+    dossier = dossier_for_kiosk(agency_pk=agency_pk, code=code)
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    return _evaluation_store(
+        dossier=dossier,
+        scores=scores,
+        comment="",
+        user=None,
+        at=at or timezone.now(),
+        channel=DossierEvaluation.Channel.KIOSK,
+    )
 
 
 def dossier_files_sweep(*, grace_seconds: int = 3600) -> list[str]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_citizen
+from . import kiosk, views, views_citizen
 
 app_name = "portal"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     # that would cost a phone on a slow network one more round trip.
     path("tra-cuu/<str:code>", views.lookup_result, name="lookup_result"),
     path("tra-cuu/<str:code>/", views.lookup_result),
+    # The evaluation kiosk at the counter (no login; switched on by an officer).
+    path("danh-gia/", kiosk.kiosk_start, name="kiosk"),
+    path("danh-gia/cam-on/", kiosk.kiosk_thanks, name="kiosk_thanks"),
+    path("danh-gia/<str:code>/", kiosk.kiosk_evaluate, name="kiosk_evaluate"),
     # The signed-in citizen.
     path("nop-ho-so/<str:code>/", views_citizen.apply, name="apply"),
     path("ho-so-cua-toi/", views_citizen.my_dossiers, name="my_dossiers"),

@@ -12,4 +12,5 @@ urlpatterns = [
     path("ho-so/<str:code>/ket-qua/", views.result_upload, name="result_upload"),
     path("tiep-nhan/", views.intake, name="intake"),
     path("thong-ke/", views.dashboard, name="dashboard"),
+    path("may-danh-gia/", views.kiosk_enable, name="kiosk_enable"),
 ]

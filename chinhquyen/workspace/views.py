@@ -651,3 +651,39 @@ def _action_name(spec, action: str) -> str:
     if action in spec.actions:
         return spec.actions[action].name
     return _("Nộp hồ sơ") if action == "submit" else action
+
+
+# --- the evaluation kiosk -----------------------------------------------------------------------
+
+KIOSK_ROLES = frozenset({Role.COUNTER, Role.LEADER, Role.AGENCY_ADMIN})
+
+
+@officer_required
+def kiosk_enable(request: HttpRequest) -> HttpResponse:
+    """Switch this device into the counter's evaluation kiosk for the officer's agency: the
+    officer is signed out (a kiosk must not stay signed in) and the device shows the kiosk."""
+    from chinhquyen.portal import kiosk
+
+    profile = profile_of(request.user)
+    allowed = bool(KIOSK_ROLES.intersection(user_roles(request.user)))
+    if request.method == "POST" and allowed:
+        from django.contrib.auth import logout
+
+        agency_pk = profile.agency_id
+        logout(request)
+        response = redirect("portal:kiosk")
+        response.set_cookie(
+            kiosk.COOKIE,
+            kiosk.kiosk_cookie_value(agency_pk),
+            max_age=kiosk.MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        return response
+    return render(
+        request,
+        "workspace/kiosk_enable.html",
+        {"agency": profile.agency, "allowed": allowed},
+        status=200 if allowed else 403,
+    )
