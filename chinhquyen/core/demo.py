@@ -73,7 +73,43 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
     )
     dossiers = demo_dossiers(agencies["commune_a"])
     say(f"demo dossiers: {len(dossiers)} created")
+    consultation = demo_consultation()
+    say(f"demo consultation: {consultation}")
     return {"agencies": agencies, "users_created": created, "dossiers": dossiers}
+
+
+def demo_consultation() -> str:
+    """An open consultation on putting marriage registration fully online (it is partly online
+    in the demo catalogue), opened by the demo leader; once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chinhquyen.consultations.models import Consultation
+    from chinhquyen.consultations.services import consultation_open
+
+    if Consultation.objects.exists():
+        return "already there"
+    c = consultation_open(
+        actor=get_user_model().objects.get(username="lanhdao"),
+        procedure_code="1.000894",
+        title="Đăng ký kết hôn trực tuyến toàn trình",
+        purpose=(
+            "UBND phường dự kiến cho phép nộp hồ sơ, nộp lệ phí và nhận thông báo kết quả đăng ký "
+            "kết hôn hoàn toàn trực tuyến; hai bên chỉ đến ký sổ và nhận Giấy chứng nhận. "
+            "Xin ý kiến người dân trước khi triển khai."
+        ),
+        planned_mode="full",
+        draft_steps=(
+            "Bước 1: Hai bên nộp tờ khai và giấy tờ trên Cổng dịch vụ công, xác thực bằng "
+            "tài khoản định danh điện tử.\nBước 2: Nộp lệ phí trực tuyến.\nBước 3: Nhận thông báo "
+            "lịch hẹn, đến ký Sổ đăng ký kết hôn và nhận Giấy chứng nhận kết hôn."
+        ),
+        closes_at=timezone.now() + timedelta(days=30),
+        threshold_percent=60,
+        min_votes=30,
+    )
+    return f"/y-kien/{c.pk}/"
 
 
 # (procedure code, the actions to take after submission: (username, action, params))
