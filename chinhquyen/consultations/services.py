@@ -234,17 +234,20 @@ def consultation_comment(*, user, consultation: Consultation, text: str, token: 
     return comment
 
 
-def _known_of(user) -> list[str]:
+def _personal_of(user) -> dict[str, list[str]]:
+    """What the account tells us about its owner, for ``redact``."""
     profile = profile_of(user)
-    known = [user.get_full_name(), user.email, user.username]
+    names = [user.get_full_name(), user.username]
+    known = [user.email]
     if profile is not None:
-        known += [profile.full_name, profile.phone, profile.id_number]
-    return [k for k in known if k]
+        names.append(profile.full_name)
+        known += [profile.phone, profile.id_number]
+    return {"names": [n for n in names if n], "known": [k for k in known if k]}
 
 
 def comment_public_text(comment: Comment) -> str:
     """The comment as the public would read it: personal data removed."""
-    return redact(comment.text, known=_known_of(comment.author))
+    return redact(comment.text, **_personal_of(comment.author))
 
 
 @transaction.atomic
@@ -278,7 +281,7 @@ def comment_answer(*, actor, comment: Comment, answer: str) -> Comment:
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.status != Comment.Status.PUBLISHED:
         raise Conflict(_("Chỉ trả lời góp ý đã được đăng."))
-    comment.answer = redact(answer, known=_known_of(comment.author))
+    comment.answer = redact(answer, **_personal_of(comment.author))
     comment.answered_by, comment.answered_at = actor, timezone.now()
     comment.save()
     _audit("consultation.answer", comment.consultation, actor, {"comment": comment.pk})

@@ -15,7 +15,7 @@ from chinhquyen.consultations import services
 from chinhquyen.consultations.models import Comment, Consultation, Participation
 from chinhquyen.consultations.selectors import months_before, unused_online_services
 from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
-from chinhquyen.core.redaction import PERSONAL, PHONE
+from chinhquyen.core.redaction import NAME, PHONE
 from conftest import PASSWORD, VALID_FORM, procedure_data
 
 pytestmark = pytest.mark.django_db
@@ -191,11 +191,11 @@ def test_a_published_comment_and_its_answer_carry_no_personal_data(world, offlin
     with pytest.raises(Conflict):
         services.comment_answer(actor=world.handler_a, comment=comment, answer="Cảm ơn")
     comment = services.comment_moderate(actor=world.handler_a, comment=comment, publish=True)
-    assert comment.public_text == f"Tôi là {PERSONAL}, gọi {PHONE}. Cần thêm bước ký số."
+    assert comment.public_text == f"Tôi là {NAME}, gọi {PHONE}. Cần thêm bước ký số."
     comment = services.comment_answer(
         actor=world.handler_a, comment=comment, answer="Cảm ơn anh Congdan, sẽ bổ sung ký số."
     )
-    assert comment.answer == f"Cảm ơn anh {PERSONAL}, sẽ bổ sung ký số."
+    assert comment.answer == f"Cảm ơn anh {NAME}, sẽ bổ sung ký số."
     page = Client().get(f"/y-kien/{c.pk}/").content.decode()
     assert "sẽ bổ sung ký số" in page and "0912" not in page and "Congdan" not in page
 

@@ -1,0 +1,354 @@
+"""Pages under /phan-anh/: send, follow, read published answers and vote (public), and the
+officer's inbox and actions. Thin: every rule is in the services and selectors."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from chinhquyen.accounts.selectors import profile_of
+from chinhquyen.core.errors import DomainError, NotFound
+from chinhquyen.units.models import Agency
+from chinhquyen.workdays.calendar import DeadlineState
+
+from . import selectors, services
+from .forms import SendForm
+from .models import FeedbackKind, FeedbackState
+
+DEADLINE_BADGES = {
+    DeadlineState.ON_TIME: ("badge-ok", _("Trong hạn")),
+    DeadlineState.DUE_SOON: ("badge-soon", _("Sắp đến hạn")),
+    DeadlineState.OVERDUE: ("badge-late", _("Quá hạn")),
+}
+
+# Labels for errors about inputs that are not form fields (the form's own labels serve the rest).
+FIELD_LABELS = {"attachments": _("Tệp đính kèm")}
+
+
+def _badge(feedback, now=None):
+    state = selectors.deadline_of(feedback, now)
+    if state is None:
+        return None
+    css, label = DEADLINE_BADGES[state]
+    return {"css": css, "label": label}
+
+
+def _voter_key(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    if not request.session.session_key:
+        request.session["feedback_reader"] = True
+        request.session.save()
+    return "s:" + hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
+
+
+# --------------------------------------------------------------------------- public
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("loai", "")
+    if kind not in FeedbackKind.values:
+        kind = ""
+    items = selectors.feedback_public_list(query=query, kind=kind)
+    return render(
+        request,
+        "feedback/public_list.html",
+        {"items": items, "query": query, "kind": kind, "kinds": FeedbackKind.choices},
+    )
+
+
+def public_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        item = selectors.feedback_public_get(code=code)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "feedback/public_detail.html",
+        {"item": item, "voted": request.GET.get("da-danh-gia") == "1"},
+    )
+
+
+@require_POST
+def vote(request: HttpRequest, code: str) -> HttpResponse:
+    useful = request.POST.get("huu-ich")
+    if useful not in ("1", "0"):
+        return redirect("feedback:detail", code=code)
+    try:
+        services.feedback_vote_useful(
+            code=code, voter_key=_voter_key(request), useful=useful == "1"
+        )
+    except NotFound:
+        raise Http404 from None
+    return redirect(reverse("feedback:detail", args=[code]) + "?da-danh-gia=1#danh-gia")
+
+
+# --------------------------------------------------------------------------- sender
+
+
+def send(request: HttpRequest) -> HttpResponse:
+    agencies = Agency.objects.filter(is_active=True).order_by("name")
+    error_message = ""
+    summary: list[tuple[str, str, list[str]]] = []
+    if request.method == "POST":
+        form = SendForm(request.POST, agencies=agencies)
+        files = request.FILES.getlist("attachments")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                feedback, token = services.feedback_submit(
+                    user=request.user,
+                    anonymous=data["anonymous"],
+                    kind=data["kind"],
+                    procedure_code=data["procedure_code"],
+                    dossier_code=data["dossier_code"],
+                    agency_id=data["agency_id"],
+                    title=data["title"],
+                    description=data["description"],
+                    address_string=data["address_string"],
+                    lat=data["lat"],
+                    long=data["long"],
+                    sender_name=data["sender_name"],
+                    sender_email=data["sender_email"],
+                    sender_phone=data["sender_phone"],
+                    sender_address=data["sender_address"],
+                    attachments=[(f.name, f.read()) for f in files],
+                    idem_scope="form",
+                    idem_key=data["form_token"],
+                )
+            except DomainError as exc:
+                error_message = exc.message
+                for name, messages in exc.fields.items():
+                    if name in form.fields:
+                        form.add_error(name, messages)
+                    else:
+                        label = FIELD_LABELS.get(name, name)
+                        summary.append(("f-attachments", label, messages))
+            else:
+                if token:
+                    request.session[f"feedback_token_{feedback.code}"] = token
+                return redirect("feedback:sent", code=feedback.code)
+        form.mark_errors()
+        for name, errors in form.errors.items():
+            summary.insert(
+                0, (f"f-{name}", FIELD_LABELS.get(name, form.fields[name].label), errors)
+            )
+    else:
+        initial = {"form_token": uuid.uuid4().hex, "kind": request.GET.get("loai", "")}
+        for param, field in (("thu-tuc", "procedure_code"), ("ho-so", "dossier_code")):
+            if request.GET.get(param):
+                initial[field] = request.GET[param][:60]
+        form = SendForm(initial=initial, agencies=agencies)
+    attachment_errors = [m for anchor, _l, ms in summary if anchor == "f-attachments" for m in ms]
+    return render(
+        request,
+        "feedback/send.html",
+        {
+            "form": form,
+            "summary": summary,
+            "message": error_message if summary or error_message else "",
+            "attachment_errors": attachment_errors,
+            "profile": profile_of(request.user),
+        },
+        status=422 if summary or error_message else 200,
+    )
+
+
+def sent(request: HttpRequest, code: str) -> HttpResponse:
+    token = request.session.pop(f"feedback_token_{code}", "")
+    try:
+        feedback = selectors.feedback_get_for_sender(
+            code=code, user=request.user, reply_token=token
+        )
+    except NotFound:
+        # A reload after the token was shown once: still confirm, without the private link.
+        feedback = None
+    track_url = ""
+    if token:
+        track_url = request.build_absolute_uri(
+            reverse("feedback:track", args=[code]) + f"?t={token}"
+        )
+    return render(
+        request,
+        "feedback/sent.html",
+        {"code": code, "feedback": feedback, "track_url": track_url},
+    )
+
+
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    token = request.GET.get("t", "") or request.POST.get("t", "")
+    try:
+        feedback = selectors.feedback_get_for_sender(
+            code=code, user=request.user, reply_token=token
+        )
+    except NotFound:
+        raise Http404 from None
+    error = ""
+    if request.method == "POST":
+        try:
+            services.feedback_info_provide(
+                code=code, text=request.POST.get("text", ""), user=request.user, reply_token=token
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            url = reverse("feedback:track", args=[code]) + (f"?t={token}" if token else "")
+            return redirect(url)
+    return render(
+        request,
+        "feedback/track.html",
+        {"feedback": feedback, "token": token, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    items = selectors.feedback_sent_by(user=request.user)[:200]
+    return render(request, "feedback/mine.html", {"items": items})
+
+
+# --------------------------------------------------------------------------- officers
+
+
+def _officer_or_403(request: HttpRequest):
+    profile = profile_of(request.user)
+    if profile is None or not profile.is_officer:
+        return render(request, "feedback/forbidden.html", status=403)
+    return None
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    denied = _officer_or_403(request)
+    if denied:
+        return denied
+    now = timezone.now()
+    overdue_only = request.GET.get("qua-han") == "1"
+    state = request.GET.get("trang-thai", "")
+    if state not in FeedbackState.values:
+        state = ""
+    rows = [
+        {"feedback": f, "badge": _badge(f, now)}
+        for f in selectors.feedback_inbox(
+            user=request.user, overdue_only=overdue_only, state=state, now=now
+        )[:300]
+    ]
+    return render(
+        request,
+        "feedback/inbox.html",
+        {
+            "rows": rows,
+            "overdue_only": overdue_only,
+            "state": state,
+            "states": FeedbackState.choices,
+        },
+    )
+
+
+OFFICER_ACTIONS = ("accept", "refuse", "request_info", "answer", "publish")
+
+
+@login_required
+def officer_detail(request: HttpRequest, code: str) -> HttpResponse:
+    denied = _officer_or_403(request)
+    if denied:
+        return denied
+    try:
+        feedback = selectors.feedback_get_for_officer(user=request.user, code=code)
+    except NotFound:
+        raise Http404 from None
+    return _officer_page(request, feedback)
+
+
+def _officer_page(request, feedback, *, error: str = "", status: int = 200, failed: str = ""):
+    now = timezone.now()
+    preview_description, preview_answer = services.feedback_public_texts(feedback)
+    actions = {
+        "accept": feedback.state == FeedbackState.RECEIVED,
+        "refuse": feedback.state in (FeedbackState.RECEIVED, FeedbackState.NEEDS_INFO),
+        "request_info": feedback.can_request_info(now),
+        "answer": feedback.state == FeedbackState.ACCEPTED,
+        "publish": feedback.state == FeedbackState.ANSWERED,
+    }
+    return render(
+        request,
+        "feedback/officer_detail.html",
+        {
+            "feedback": feedback,
+            "badge": _badge(feedback, now),
+            "actions": actions,
+            "attachments": list(feedback.attachments.all()),
+            "preview_description": preview_description,
+            "preview_answer": preview_answer,
+            "error": error,
+            "failed": failed,
+            "posted": request.POST if failed else {},
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    denied = _officer_or_403(request)
+    if denied:
+        return denied
+    if action not in OFFICER_ACTIONS:
+        raise Http404
+    text = request.POST.get("text", "")
+    calls = {
+        "accept": lambda: services.feedback_accept(user=request.user, code=code),
+        "refuse": lambda: services.feedback_refuse(user=request.user, code=code, reason=text),
+        "request_info": lambda: services.feedback_request_info(
+            user=request.user, code=code, question=text
+        ),
+        "answer": lambda: services.feedback_answer(user=request.user, code=code, answer=text),
+        "publish": lambda: services.feedback_publish(
+            user=request.user,
+            code=code,
+            public_description=request.POST.get("public_description", ""),
+            public_answer=request.POST.get("public_answer", ""),
+        ),
+    }
+    try:
+        calls[action]()
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        feedback = selectors.feedback_get_for_officer(user=request.user, code=code)
+        return _officer_page(request, feedback, error=exc.message, status=422, failed=action)
+    return redirect(reverse("feedback:officer_detail", args=[code]) + "?ok=" + action)
+
+
+@login_required
+def attachment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """An attachment, for the officers of the agency only (it may show the sender)."""
+    from django.http import FileResponse
+
+    denied = _officer_or_403(request)
+    if denied:
+        return denied
+    try:
+        feedback = selectors.feedback_get_for_officer(user=request.user, code=code)
+    except NotFound:
+        raise Http404 from None
+    item = feedback.attachments.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{item.pk}.{item.content_type.split("/")[-1]}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
