@@ -32,6 +32,7 @@ from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
 
+from . import signals
 from .files import check_upload
 from .forms import form_validate
 from .models import (
@@ -361,7 +362,7 @@ def dossier_submit(
             history_length=1,
         )
         role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
-        DossierEvent.objects.create(
+        submit_event = DossierEvent.objects.create(
             dossier=dossier,
             seq=1,
             action="submit",
@@ -379,6 +380,7 @@ def dossier_submit(
                 f"UPDATE {Dossier._meta.db_table} SET code = %s WHERE id = %s",  # noqa: S608
                 [dossier.code, dossier.pk],
             )
+        signals.event_recorded.send(sender=Dossier, event=submit_event)
         audit_record(
             new_object=True,
             event="dossier.submitted",
@@ -957,6 +959,7 @@ def dossier_act(
         comment=ctx.comment,
         data=ctx.event_data,
     )
+    signals.event_recorded.send(sender=Dossier, event=event)
     if files:
         DossierFile.objects.filter(pk__in=[f.pk for f in files]).update(event=event)
     dossier.save()
@@ -1043,6 +1046,7 @@ def _evaluation_store(
             )
     except IntegrityError:  # a concurrent evaluation of the same dossier won
         raise Conflict("Hồ sơ này đã được đánh giá.", code="evaluation_already_given") from None
+    signals.evaluated.send(sender=Dossier, evaluation=evaluation)
     audit_record(
         event="dossier.evaluated",
         object_type="dossier",

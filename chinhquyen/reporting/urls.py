@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("xep-hang.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path("tinh/<str:code>/", views.province, name="province"),
+]

@@ -179,3 +179,12 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", "no-reply@localhost")
 # then marked failed for an officer to look at in the admin.
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+
+# --- Reporting centre (docs/reporting.md) ---------------------------------------------------------
+# CA certificates (PEM file paths) trusted for the agency signatures on submitted reports.
+REPORTING_TRUST_ROOTS = env_list("REPORTING_TRUST_ROOTS", [])
+REPORTING_CUTOFF_DAY = env_int("REPORTING_CUTOFF_DAY", 14)  # Decree 09/2019: data cut-off
+REPORTING_DUE_WORKING_DAYS = env_int("REPORTING_DUE_WORKING_DAYS", 5)  # unconfirmed
+
+# --- Feedback (docs/feedback.md) ------------------------------------------------------------------
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")  # default: DEFAULT_FROM_EMAIL

@@ -1,0 +1,170 @@
+"""The indicator catalogue (data in ``data/indicators.json``) and the formulas that turn facts
+into values. A formula is a small JSON tree, so a new circular changes data, not code:
+
+- ``{"op": "sum", "fact": F}``: the fact itself (a count);
+- ``{"op": "share", "num": F1, "den": F2}``: 100 × F1 / F2, no data when F2 is 0;
+- ``{"op": "ratio", "num": F1, "den": F2, "places": 1}``: F1 / F2;
+- ``{"op": "add" | "hundred_minus", "terms": [...]}``: Σ terms, 100 − Σ terms;
+- ``{"op": "no_source", "source": S}``: the platform has no source for it yet.
+
+Any term without data makes the whole value "no data" (None), never zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.dateparse import parse_date
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "indicators.json"
+TWO = Decimal("0.01")
+
+
+@cache
+def catalogue_data() -> dict:
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def validation_rules() -> list[dict]:
+    return catalogue_data()["rules"]
+
+
+def indicators_load(*, models=None, data: dict | None = None) -> dict[str, int]:
+    """Create or update every indicator version of the data file. Idempotent. ``models`` lets the
+    data migration pass its historical models."""
+    if models is None:
+        from .models import Indicator, IndicatorVersion
+    else:
+        Indicator, IndicatorVersion = models  # noqa: N806
+    data = data or catalogue_data()
+    created = updated = 0
+    with transaction.atomic():
+        for position, row in enumerate(data["indicators"]):
+            indicator, _new = Indicator.objects.update_or_create(
+                code=row["code"], defaults={"position": position}
+            )
+            for version in row["versions"]:
+                fields = {
+                    "valid_to": parse_date(version["valid_to"])
+                    if version.get("valid_to")
+                    else None,
+                    "group": version.get("group", ""),
+                    "name": version["name"],
+                    "definition": version["definition"],
+                    "formula": version["formula"],
+                    "formula_ref": version.get("formula_ref", ""),
+                    "unit_of_measure": version["unit_of_measure"],
+                    "disaggregations": version.get("disaggregations", []),
+                    "target": version.get("target"),
+                    "scoring": version.get("scoring"),
+                    "classes": version.get("classes", []),
+                    "public": version.get("public", True),
+                }
+                _obj, new = IndicatorVersion.objects.update_or_create(
+                    indicator=indicator,
+                    valid_from=parse_date(version["valid_from"]),
+                    defaults=fields,
+                )
+                created += new
+                updated += not new
+    return {"created": created, "updated": updated}
+
+
+def versions_on(day) -> dict[str, object]:
+    """code -> IndicatorVersion in force on ``day``, in catalogue order."""
+    from .models import Indicator
+
+    result = {}
+    for indicator in Indicator.objects.prefetch_related("versions"):
+        version = indicator.version_on(day)
+        if version is not None:
+            result[indicator.code] = version
+    return result
+
+
+# --- formulas ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    value: Decimal | None
+    missing_source: str | None = None  # why there is no data, when known
+
+
+def evaluate(formula: dict, facts: dict[str, int | None]) -> Outcome:
+    op = formula["op"]
+    if op == "no_source":
+        return Outcome(None, formula.get("source", "unknown"))
+    if op == "sum":
+        value = facts.get(formula["fact"])
+        return Outcome(None if value is None else Decimal(value))
+    if op in ("share", "ratio"):
+        num, den = facts.get(formula["num"]), facts.get(formula["den"])
+        if num is None or den is None or den == 0:
+            return Outcome(None)
+        value = Decimal(num) / Decimal(den) * (100 if op == "share" else 1)
+        return Outcome(_round(value, formula.get("places")))
+    if op in ("add", "hundred_minus"):
+        total = Decimal(0)
+        for term in formula["terms"]:
+            outcome = evaluate(term, facts)
+            if outcome.value is None:
+                return outcome
+            total += outcome.value
+        value = total if op == "add" else Decimal(100) - total
+        return Outcome(_round(value, formula.get("places")))
+    raise ValueError(f"unknown formula op {op!r}")
+
+
+def _round(value: Decimal, places: int | None) -> Decimal:
+    quantum = Decimal(1).scaleb(-places) if places is not None else TWO
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def target_for(version, level: str | None) -> Decimal | None:
+    target = version.target
+    if not target:
+        return None
+    if "by_level" in target:
+        value = target["by_level"].get(level or "")
+        return None if value is None else Decimal(str(value))
+    return Decimal(str(target["value"]))
+
+
+def meets(version, value: Decimal | None, level: str | None) -> bool | None:
+    threshold = target_for(version, level)
+    if value is None or threshold is None:
+        return None
+    op = version.target.get("op", ">=")
+    return value >= threshold if op == ">=" else value <= threshold
+
+
+def points(version, value: Decimal | None) -> Decimal | None:
+    """Linear points up to ``max_points`` reached at ``full_at`` (Decision 766; unconfirmed)."""
+    scoring = version.scoring
+    if not scoring or value is None:
+        return None
+    full_at = Decimal(str(scoring["full_at"]))
+    ratio = min(Decimal(1), max(Decimal(0), value / full_at)) if full_at else Decimal(1)
+    return (Decimal(str(scoring["max_points"])) * ratio).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def classify(version, value: Decimal | None) -> str | None:
+    """The class of Circular 01/2018 (excellent … weak) for a unit score."""
+    if value is None or not version.classes:
+        return None
+    for row in sorted(version.classes, key=lambda r: -r["min"]):
+        if value >= Decimal(str(row["min"])):
+            return row["label"]
+    return None
+
+
+def as_number(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -1,0 +1,171 @@
+"""Reporting periods: calendar periods and the periodic-report periods of Decree 09/2019.
+
+Codes (documented in docs/reporting.md):
+
+- calendar: ``2026`` (year), ``2026-H1`` (half), ``2026-Q3`` (quarter), ``2026-03`` (month);
+- Decree 09/2019 Art. 12, data cut-off on the 14th: ``ND09-2026-03`` (monthly, 15/02–14/03),
+  ``ND09-2026-Q1`` (quarterly, 15/12/2025–14/03/2026), ``ND09-2026-6T`` (6 months,
+  15/12/2025–14/06/2026), ``ND09-2026-9T`` (9 months, to 14/09) and ``ND09-2026`` (year,
+  15/12/2025–14/12/2026).
+
+The cut-off day and the number of working days a province has to send its report are settings
+(REPORTING_CUTOFF_DAY, REPORTING_DUE_WORKING_DAYS): the law says "a few working days" and each
+report regime fixes its own, so the default (5) is unconfirmed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.workdays import calendar
+
+ND09 = "ND09"
+KINDS = (
+    "year",
+    "half",
+    "quarter",
+    "month",
+    "nd09_month",
+    "nd09_quarter",
+    "nd09_6m",
+    "nd09_9m",
+    "nd09_year",
+)
+_RE = re.compile(r"^(?P<nd09>ND09-)?(?P<year>\d{4})(?:-(?P<part>\d{2}|Q[1-4]|H[12]|6T|9T))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    kind: str
+    start: dt.date  # first day, inclusive
+    end: dt.date  # last day, inclusive
+
+    @property
+    def is_nd09(self) -> bool:
+        return self.kind.startswith("nd09_")
+
+    @property
+    def label(self) -> str:
+        span = f"{self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+        year = self.end.year
+        names = {
+            "year": _("Năm %(year)s") % {"year": year},
+            "half": _("6 tháng %(part)s/%(year)s") % {"part": self.code[-1], "year": year},
+            "quarter": _("Quý %(part)s/%(year)s") % {"part": self.code[-1], "year": year},
+            "month": _("Tháng %(month)s/%(year)s") % {"month": self.end.month, "year": year},
+            "nd09_month": _("Báo cáo tháng %(month)s/%(year)s")
+            % {"month": self.end.month, "year": year},
+            "nd09_quarter": _("Báo cáo quý %(part)s/%(year)s")
+            % {"part": self.code[-1], "year": year},
+            "nd09_6m": _("Báo cáo 6 tháng năm %(year)s") % {"year": year},
+            "nd09_9m": _("Báo cáo 9 tháng năm %(year)s") % {"year": year},
+            "nd09_year": _("Báo cáo năm %(year)s") % {"year": year},
+        }
+        return f"{names[self.kind]} ({span})"
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "label": self.label,
+        }
+
+    def due_at(self) -> dt.datetime:
+        """The end of the last working day on which the report is still on time."""
+        days = int(getattr(settings, "REPORTING_DUE_WORKING_DAYS", 5))
+        day = self.end
+        for _i in range(days):
+            day = calendar.next_working_day(day)
+        tz = ZoneInfo(settings.TIME_ZONE)
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _cutoff_span(year: int, first_month: int, last_month: int) -> tuple[dt.date, dt.date]:
+    """From the day after the cut-off of the month before ``first_month`` to the cut-off of
+    ``last_month`` (months may be ≤ 0 to reach into the previous year)."""
+    cut = int(getattr(settings, "REPORTING_CUTOFF_DAY", 14))
+    y, m = (year, first_month - 1) if first_month > 1 else (year - 1, 12 + first_month - 1)
+    return dt.date(y, m, cut) + dt.timedelta(days=1), dt.date(year, last_month, cut)
+
+
+def _malformed(code: str) -> ValidationFailed:
+    return ValidationFailed(
+        _("Kỳ báo cáo «%(code)s» không đúng định dạng.") % {"code": code},
+        code="malformed_period",
+        fields={
+            "period": [
+                _(
+                    "Ví dụ: 2026, 2026-H1, 2026-Q1, 2026-03, ND09-2026-03, ND09-2026-Q1, ND09-2026-6T, ND09-2026-9T, ND09-2026."
+                )
+            ]
+        },
+    )
+
+
+def period_parse(code: str) -> Period:
+    code = (code or "").strip().upper()
+    match = _RE.match(code)
+    if not match:
+        raise _malformed(code)
+    year = int(match["year"])
+    part = match["part"]
+    if not 2000 <= year <= 2100:
+        raise _malformed(code)
+    if match["nd09"]:
+        if part is None:
+            start, end = _cutoff_span(year, 1, 12)
+            return Period(code, "nd09_year", start, end)
+        if part.startswith("Q"):
+            q = int(part[1])
+            start, end = _cutoff_span(year, 3 * q - 2, 3 * q)
+            return Period(code, "nd09_quarter", start, end)
+        if part == "6T":
+            return Period(code, "nd09_6m", *_cutoff_span(year, 1, 6))
+        if part == "9T":
+            return Period(code, "nd09_9m", *_cutoff_span(year, 1, 9))
+        if part.startswith("H"):
+            raise _malformed(code)
+        month = int(part)
+        if not 1 <= month <= 12:
+            raise _malformed(code)
+        return Period(code, "nd09_month", *_cutoff_span(year, month, month))
+    if part is None:
+        return Period(code, "year", dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if part.startswith("Q"):
+        q = int(part[1])
+        return Period(code, "quarter", dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q))
+    if part.startswith("H"):
+        h = int(part[1])
+        return Period(code, "half", dt.date(year, 6 * h - 5, 1), _month_end(year, 6 * h))
+    if part in ("6T", "9T"):
+        raise _malformed(code)
+    month = int(part)
+    if not 1 <= month <= 12:
+        raise _malformed(code)
+    return Period(code, "month", dt.date(year, month, 1), _month_end(year, month))
+
+
+def nd09_periods_of_year(year: int) -> list[Period]:
+    """Every periodic report a province owes for ``year``."""
+    codes = [f"ND09-{year}-{m:02d}" for m in range(1, 13)]
+    codes += [f"ND09-{year}-Q{q}" for q in range(1, 5)]
+    codes += [f"ND09-{year}-6T", f"ND09-{year}-9T", f"ND09-{year}"]
+    return [period_parse(c) for c in codes]

@@ -1,0 +1,465 @@
+"""Reads: indicator values for a unit and period, the national ranking, report completeness.
+Access is decided here (``indicator_access``) and nowhere else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chinhquyen.accounts.selectors import profile_of, user_roles
+from chinhquyen.core.errors import NotFound, PermissionDenied, ValidationFailed
+from chinhquyen.dossiers.selectors import dossiers_visible_to
+from chinhquyen.units.models import AdministrativeUnit, Generation, UnitLevel
+
+from . import indicators as ind
+from .models import COUNTER_FIELDS, Completeness, DailyCounter, Report, ReportValue
+from .periods import Period, period_parse
+from .scopes import Scope, agency_provinces, scope_parse, unit_tree_ids
+
+READER_ROLES = frozenset({"leader", "agency_admin", "handler", "counter"})
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+def facts_for_groups(
+    groups: dict[str, list[int] | None], period: Period
+) -> dict[str, dict[str, int]]:
+    """Facts (counter sums and catalogue counts) per group of agencies; ``None`` = every agency.
+    A handful of grouped queries whatever the number of groups or dossiers."""
+    from chinhquyen.catalogue.models import Procedure
+
+    everyone = any(ids is None for ids in groups.values())
+    wanted = set() if everyone else {pk for ids in groups.values() for pk in ids}
+    counters = DailyCounter.objects.filter(day__gte=period.start, day__lte=period.end)
+    if not everyone:
+        counters = counters.filter(agency_id__in=wanted)
+    per_agency = {
+        row["agency_id"]: row
+        for row in counters.values("agency_id").annotate(**{f: Sum(f) for f in COUNTER_FIELDS})
+    }
+    used = defaultdict(set)  # agency -> procedures with ≥ 1 online dossier in the period
+    for agency_id, procedure_id in (
+        counters.filter(submitted_online__gt=0).values_list("agency_id", "procedure_id").distinct()
+    ):
+        used[agency_id].add(procedure_id)
+    links = Procedure.agencies.through.objects.filter(procedure__current__isnull=False)
+    if not everyone:
+        links = links.filter(agency_id__in=wanted)
+    offered = defaultdict(set)
+    modes: dict[int, str] = {}
+    for agency_id, procedure_id, mode in links.values_list(
+        "agency_id", "procedure_id", "procedure__current__online_mode"
+    ):
+        offered[agency_id].add(procedure_id)
+        modes[procedure_id] = mode
+
+    result = {}
+    for key, ids in groups.items():
+        members = per_agency.keys() | offered.keys() | used.keys() if ids is None else ids
+        facts = dict.fromkeys(COUNTER_FIELDS, 0)
+        procedures, with_online = set(), set()
+        for agency_id in members:
+            row = per_agency.get(agency_id)
+            if row:
+                for name in COUNTER_FIELDS:
+                    facts[name] += row[name] or 0
+            procedures |= offered.get(agency_id, set())
+            with_online |= used.get(agency_id, set())
+        by_mode = defaultdict(int)
+        for pk in procedures:
+            by_mode[modes[pk]] += 1
+        online = {pk for pk in procedures if modes[pk] != "none"}
+        facts.update(
+            procedures_total=len(procedures),
+            procedures_full=by_mode["full"],
+            procedures_partial=by_mode["partial"],
+            procedures_none=by_mode["none"],
+            procedures_online=len(online),
+            procedures_online_used=len(online & with_online),
+        )
+        result[key] = facts
+    return result
+
+
+SOURCES = ("computed", "reported")
+NO_REPORT = "report"
+
+
+def reported_outcomes(*, keys: list[str], period: Period) -> dict[tuple[str, str], ind.Outcome]:
+    """(unit key, indicator) -> the value of the current accepted report (central side)."""
+    current = Report.objects.filter(period=period.code, current__isnull=False).values("current_id")
+    rows = ReportValue.objects.filter(submission_id__in=current, unit__in=keys, period=period.code)
+    return {(r.unit, r.indicator): ind.Outcome(r.value) for r in rows}
+
+
+def _source(source: str | None) -> str:
+    source = source or "computed"
+    if source not in SOURCES:
+        raise ValidationFailed(
+            _("Nguồn số liệu phải là computed (tính từ dữ liệu) hoặc reported (theo báo cáo)."),
+            code="unknown_source",
+            fields={"source": [", ".join(SOURCES)]},
+        )
+    return source
+
+
+def value_row(version, facts: dict | None, level: str | None, *, code: str, outcome=None) -> dict:
+    if outcome is None:
+        outcome = ind.evaluate(version.formula, facts or {})
+    value = outcome.value
+    row = {
+        "indicator": code,
+        "name": version.name,
+        "group": version.group,
+        "unit_of_measure": version.unit_of_measure,
+        "value": ind.as_number(value),
+        "no_data_reason": None,
+        "target": ind.as_number(ind.target_for(version, level)),
+        "meets_target": ind.meets(version, value, level),
+        "points": ind.as_number(ind.points(version, value)),
+        "max_points": version.scoring["max_points"] if version.scoring else None,
+        "class": ind.classify(version, value),
+    }
+    if value is None:
+        if outcome.missing_source == NO_REPORT:
+            row["no_data_reason"] = _("Chưa nhận được báo cáo của đơn vị cho kỳ này.")
+        elif outcome.missing_source:
+            row["no_data_reason"] = _("Chưa có nguồn dữ liệu (%(source)s).") % {
+                "source": outcome.missing_source
+            }
+        else:
+            row["no_data_reason"] = _("Không có số liệu trong kỳ.")
+    return row
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def _officer_units(user) -> tuple[set[int], int | None]:
+    """Units (with everything below) and the agency an officer may read unpublished values of."""
+    profile = profile_of(user)
+    if profile is None or profile.agency is None or not READER_ROLES.intersection(profile.roles):
+        return set(), None
+    agency = profile.agency
+    units = unit_tree_ids(agency.unit) if agency.unit_id else set()
+    return units, agency.pk
+
+
+def may_read_everything(user, scope: Scope) -> bool:
+    """Every indicator of ``scope``, published or not."""
+    if "system_admin" in user_roles(user):
+        return True
+    units, agency_pk = _officer_units(user)
+    if scope.kind == "agency":
+        return scope.agency.pk == agency_pk or (scope.agency.unit_id in units)
+    if scope.unit is not None:
+        return scope.unit.pk in units
+    return False
+
+
+def indicator_access(*, user, scope: Scope, period: Period, versions: dict) -> dict:
+    """The versions ``user`` may read. Anyone may read the public indicators of a period that is
+    over (published results); officers read everything of their own unit; system admins all."""
+    if may_read_everything(user, scope):
+        return versions
+    if period.end >= timezone.localdate():
+        raise PermissionDenied(
+            _("Kết quả của kỳ chưa kết thúc chưa được công bố."), code="period_not_published"
+        )
+    return {code: v for code, v in versions.items() if v.public}
+
+
+def indicator_values(
+    *, user, unit: str | None, period: str | None, indicator: str | None, source: str | None = None
+) -> dict:
+    if not period:
+        raise ValidationFailed(
+            _("Thiếu kỳ báo cáo."), code="malformed_period", fields={"period": [_("Bắt buộc.")]}
+        )
+    the_period = period_parse(period)
+    scope = scope_parse(unit or "nation", on=the_period.end)
+    versions = ind.versions_on(the_period.end)
+    if indicator:
+        codes = [c.strip() for c in indicator.split(",") if c.strip()]
+        unknown = [c for c in codes if c not in versions]
+        if unknown:
+            raise NotFound(
+                _("Chỉ tiêu không có hoặc không có hiệu lực trong kỳ: %(codes)s.")
+                % {"codes": ", ".join(unknown)},
+                code="unknown_indicator",
+                fields={"indicator": [_("Xem danh mục chỉ tiêu.")]},
+            )
+        versions = {c: versions[c] for c in codes}
+    allowed = indicator_access(user=user, scope=scope, period=the_period, versions=versions)
+    if indicator and len(allowed) < len(versions):
+        raise PermissionDenied(_("Chỉ tiêu này chưa được công bố."), code="indicator_not_public")
+    source = _source(source)
+    if source == "reported":
+        found = reported_outcomes(keys=[scope.key], period=the_period)
+        missing = ind.Outcome(None, NO_REPORT)
+        rows = [
+            value_row(
+                v, None, scope.level, code=code, outcome=found.get((scope.key, code), missing)
+            )
+            for code, v in allowed.items()
+        ]
+    else:
+        facts = facts_for_groups({"x": scope.agency_ids()}, the_period)["x"]
+        rows = [value_row(v, facts, scope.level, code=code) for code, v in allowed.items()]
+    return {
+        "unit": scope.as_dict(),
+        "period": the_period.as_dict(),
+        "source": source,
+        "values": rows,
+    }
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def current_provinces() -> list[AdministrativeUnit]:
+    return list(
+        AdministrativeUnit.objects.filter(
+            generation=Generation.CURRENT, level=UnitLevel.PROVINCE
+        ).order_by("code")
+    )
+
+
+def province_ranking(*, period: Period, indicator: str, source: str | None = None) -> dict:
+    """Provinces ranked on one public indicator, computed from the counters in one pass, or
+    (``source="reported"``, the central deployment) taken from their accepted reports."""
+    source = _source(source)
+    versions = ind.versions_on(period.end)
+    version = versions.get(indicator)
+    if version is None or not version.public:
+        raise NotFound(
+            _("Không có chỉ tiêu «%(code)s» trong kỳ.") % {"code": indicator},
+            code="unknown_indicator",
+        )
+    provinces = current_provinces()
+    keys = {p.pk: f"province:{p.code}" for p in provinces}
+    rows = []
+    if source == "reported":
+        found = reported_outcomes(keys=list(keys.values()), period=period)
+        missing = ind.Outcome(None, NO_REPORT)
+        for province in provinces:
+            outcome = found.get((keys[province.pk], indicator), missing)
+            row = value_row(version, None, UnitLevel.PROVINCE, code=indicator, outcome=outcome)
+            row["unit"] = {"key": keys[province.pk], "name": province.name}
+            rows.append(row)
+    else:
+        by_province: dict[int, list[int]] = {p.pk: [] for p in provinces}
+        for agency_pk, province_pk in agency_provinces().items():
+            if province_pk in by_province:
+                by_province[province_pk].append(agency_pk)
+        facts = facts_for_groups({str(pk): ids for pk, ids in by_province.items()}, period)
+        for province in provinces:
+            row = value_row(version, facts[str(province.pk)], UnitLevel.PROVINCE, code=indicator)
+            row["unit"] = {"key": keys[province.pk], "name": province.name}
+            rows.append(row)
+    rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["unit"]["name"]))
+    rank = 0
+    for row in rows:
+        if row["value"] is not None:
+            rank += 1
+            row["rank"] = rank
+        else:
+            row["rank"] = None
+    return {
+        "indicator": indicator,
+        "name": version.name,
+        "unit_of_measure": version.unit_of_measure,
+        "period": period.as_dict(),
+        "source": source,
+        "rows": rows,
+        "version": version,
+    }
+
+
+# --- drill-down -------------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    key: str
+    kind: str  # province, commune, agency
+    name: str
+    level: str
+    agency_ids: list[int]
+
+
+def province_parts(province: AdministrativeUnit) -> list[Part]:
+    """The province itself, its communes that have agencies, and its agencies: the units of a
+    province's report and of its drill-down page. Three queries."""
+    from chinhquyen.units.models import Agency
+
+    tree = unit_tree_ids(province)
+    agencies = list(
+        Agency.objects.filter(unit_id__in=tree).select_related("unit").order_by("agency_id")
+    )
+    parts = [
+        Part(
+            f"province:{province.code}",
+            "province",
+            province.name,
+            UnitLevel.PROVINCE,
+            [a.pk for a in agencies],
+        )
+    ]
+    communes = AdministrativeUnit.objects.filter(pk__in=tree, level=UnitLevel.COMMUNE).order_by(
+        "code"
+    )
+    for commune in communes:
+        ids = [a.pk for a in agencies if a.unit_id == commune.pk]
+        if ids:
+            parts.append(
+                Part(f"commune:{commune.code}", "commune", commune.name, UnitLevel.COMMUNE, ids)
+            )
+    for agency in agencies:
+        parts.append(
+            Part(
+                f"agency:{agency.agency_id}", "agency", agency.name, agency.unit.level, [agency.pk]
+            )
+        )
+    return parts
+
+
+def province_breakdown(
+    *, user, province: str, period: Period, indicator: str, source: str | None = None
+) -> dict:
+    """One indicator for a province, its communes and its agencies, best first."""
+    source = _source(source)
+    scope = scope_parse(f"province:{province}", on=period.end)
+    version = ind.versions_on(period.end).get(indicator)
+    if version is None:
+        raise NotFound(
+            _("Không có chỉ tiêu «%(code)s» trong kỳ.") % {"code": indicator},
+            code="unknown_indicator",
+        )
+    if not indicator_access(user=user, scope=scope, period=period, versions={indicator: version}):
+        raise PermissionDenied(_("Chỉ tiêu này chưa được công bố."), code="indicator_not_public")
+    parts = province_parts(scope.unit)
+    if source == "reported":
+        found = reported_outcomes(keys=[p.key for p in parts], period=period)
+        missing = ind.Outcome(None, NO_REPORT)
+        outcomes = {p.key: found.get((p.key, indicator), missing) for p in parts}
+    else:
+        facts = facts_for_groups({p.key: p.agency_ids for p in parts}, period)
+        outcomes = {p.key: ind.evaluate(version.formula, facts[p.key]) for p in parts}
+    rows = {"province": [], "commune": [], "agency": []}
+    for part in parts:
+        row = value_row(version, None, part.level, code=indicator, outcome=outcomes[part.key])
+        row["unit"] = {"key": part.key, "name": part.name}
+        rows[part.kind].append(row)
+    for kind in ("commune", "agency"):
+        rows[kind].sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["unit"]["name"]))
+    return {
+        "unit": scope.as_dict(),
+        "indicator": indicator,
+        "name": version.name,
+        "unit_of_measure": version.unit_of_measure,
+        "period": period.as_dict(),
+        "source": source,
+        "province": rows["province"][0],
+        "communes": rows["commune"],
+        "agencies": rows["agency"],
+    }
+
+
+# --- reports (central side) -------------------------------------------------------------------
+
+
+def report_completeness(*, period: Period, now=None) -> dict:
+    """Expected, received, on time, late and missing reports per province: computed from the
+    submissions, nobody marks anything complete."""
+    if not period.is_nd09:
+        raise ValidationFailed(
+            _("Báo cáo định kỳ dùng kỳ theo Nghị định 09/2019 (ví dụ ND09-2026-Q1)."),
+            code="not_a_report_period",
+            fields={"period": [period.code]},
+        )
+    now = now or timezone.now()
+    due = period.due_at()
+    reports = {
+        r.unit_id: r for r in Report.objects.filter(period=period.code, current__isnull=False)
+    }
+    rows = []
+    counts = {c.value: 0 for c in Completeness}
+    for province in current_provinces():
+        report = reports.get(province.pk)
+        if report is not None:
+            status = Completeness.ON_TIME if report.first_received_at <= due else Completeness.LATE
+        else:
+            status = Completeness.MISSING if now > due else Completeness.PENDING
+        counts[status] += 1
+        rows.append(
+            {
+                "unit": {"key": f"province:{province.code}", "name": province.name},
+                "status": status.value,
+                "status_label": str(status.label),
+                "received_at": report.first_received_at.isoformat() if report else None,
+                "corrections": (report.current.seq - 1) if report else 0,
+            }
+        )
+    return {
+        "period": period.as_dict(),
+        "due_at": due.isoformat(),
+        "expected": len(rows),
+        "received": counts["on_time"] + counts["late"],
+        **counts,
+        "rows": rows,
+    }
+
+
+# --- the bottom of the drill-down: late dossiers ------------------------------------------------
+
+
+def late_dossiers(*, user, unit: str, period: Period, limit: int = 500) -> dict:
+    """Dossiers of ``unit`` finished late in ``period`` (after the due date, or after a second
+    supplement request), among those ``user`` may see: nothing personal, only the progress."""
+    scope = scope_parse(unit, on=period.end)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    qs = dossiers_visible_to(user=user).filter(
+        Q(finished_at__gt=F("due_at")) | Q(repeated_supplement=True),
+        finished_at__gte=start,
+        finished_at__lt=end,
+    )
+    ids = scope.agency_ids()
+    if ids is not None:
+        qs = qs.filter(agency_id__in=ids)
+    rows = qs.select_related("procedure", "procedure_version", "agency").order_by("finished_at")
+    total = rows.count()
+
+    def local(value):
+        return timezone.localtime(value).isoformat() if value else None
+
+    return {
+        "unit": scope.as_dict(),
+        "period": period.as_dict(),
+        "count": total,
+        "dossiers": [
+            {
+                "code": d.code,
+                "procedure": d.procedure.code,
+                "procedure_name": d.procedure_version.name,
+                "agency": d.agency.agency_id,
+                "received_at": local(d.received_at),
+                "due_at": local(d.due_at),
+                "finished_at": local(d.finished_at),
+                "reason": "repeated_supplement"
+                if d.repeated_supplement and not (d.due_at and d.finished_at > d.due_at)
+                else "after_due",
+            }
+            for d in rows[:limit]
+        ],
+    }
