@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import kiosk, views, views_citizen
+from . import kiosk, views, views_citizen, views_scores
 
 app_name = "portal"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("tra-cuu/<str:code>", views.lookup_result, name="lookup_result"),
     path("tra-cuu/<str:code>/", views.lookup_result),
     # The evaluation kiosk at the counter (no login; switched on by an officer).
+    path("ket-qua-danh-gia/", views_scores.scores_public, name="scores"),
     path("danh-gia/", kiosk.kiosk_start, name="kiosk"),
     path("danh-gia/cam-on/", kiosk.kiosk_thanks, name="kiosk_thanks"),
     path("danh-gia/<str:code>/", kiosk.kiosk_evaluate, name="kiosk_evaluate"),

@@ -13,4 +13,5 @@ urlpatterns = [
     path("tiep-nhan/", views.intake, name="intake"),
     path("thong-ke/", views.dashboard, name="dashboard"),
     path("may-danh-gia/", views.kiosk_enable, name="kiosk_enable"),
+    path("danh-gia-can-bo/", views.staff_scores, name="staff_scores"),
 ]
