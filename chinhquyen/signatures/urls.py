@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "signatures"
-urlpatterns: list = []
+urlpatterns = [
+    path("kiem-tra/", views.verify_page, name="verify"),
+]

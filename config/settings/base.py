@@ -188,3 +188,15 @@ REPORTING_DUE_WORKING_DAYS = env_int("REPORTING_DUE_WORKING_DAYS", 5)  # unconfi
 
 # --- Feedback (docs/feedback.md) ------------------------------------------------------------------
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")  # default: DEFAULT_FROM_EMAIL
+
+# --- Signatures (docs/signatures.md) --------------------------------------------------------------
+SIGNATURES_KEY_DIR = env_str("SIGNATURES_KEY_DIR", str(VAR_DIR / "keys"))
+SIGNATURES_KEY_PASSPHRASE = env_str("SIGNATURES_KEY_PASSPHRASE", "")  # *_FILE also read
+SIGNATURES_PKCS11_PIN = env_str("SIGNATURES_PKCS11_PIN", "")  # *_FILE also read
+SIGNATURES_TSA_URL = env_str("SIGNATURES_TSA_URL", "")  # RFC 3161; B-T needs one
+SIGNATURES_TRUST_ROOTS = env_list("SIGNATURES_TRUST_ROOTS", [])  # PEM paths, beside the DB's
+SIGNATURES_ALLOW_FETCHING = env_bool("SIGNATURES_ALLOW_FETCHING", True)  # OCSP/CRL on validation
+SIGNATURES_REVOCATION_MODE = env_str("SIGNATURES_REVOCATION_MODE", "soft-fail")
+SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# A faster reader of a signature's hex /Contents for pyHanko (signatures/speedups.py).
+SIGNATURES_PYHANKO_SPEEDUPS = env_bool("SIGNATURES_PYHANKO_SPEEDUPS", True)

@@ -1,0 +1,683 @@
+"""PAdES signing with pyHanko in the format of Decree 30/2020 (Annex I).
+
+Pure functions over PDF bytes and a pyHanko ``Signer``; nothing here touches the database, so
+the benchmark, the services and the tests all call the same code.
+
+* ``sign_personal``: the competent person's signature, a visible field whose appearance is the
+  signer's blue transparent PNG, centred in the box between the position title and the name.
+* ``sign_agency``: the agency's signature after the person's, the red seal PNG at real size,
+  placed so that it covers about one third of the person's image on its left. Refused when the
+  document has no valid personal signature.
+* ``sign_copy``: attachments and electronic copies: the agency's signature with no image and a
+  text stamp at the top right of page 1 (number/notation or copy type and agency, signing time
+  in ISO 8601 with +07:00), 10 pt Liberation Serif (metric-compatible with Times New Roman), black.
+
+Levels: ``B-B`` (CMS signature only), ``B-T`` (plus an RFC 3161 signature timestamp), ``B-LT``
+(plus the certificates and OCSP/CRL answers in the document security store).
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.content import PdfContent
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from chinhquyen.core.errors import Conflict, ValidationFailed
+
+from . import images
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+FONT_FILE = (
+    Path(__file__).resolve().parent.parent / "printforms" / "fonts" / "LiberationSerif-Regular.ttf"
+)
+STAMP_FONT = "CQStampSerif"
+STAMP_SIZE = 10
+MM = 72 / 25.4
+
+PERSONAL_FIELD = "ChuKyCaNhan"
+AGENCY_FIELD = "ChuKyCoQuan"
+COPY_FIELD = "ChuKyBanSao"
+
+
+class Level(enum.StrEnum):
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in PDF user space (points, origin bottom left)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (round(self.x1), round(self.y1), round(self.x2), round(self.y2))
+
+    @classmethod
+    def of(cls, value) -> Box:
+        if isinstance(value, Box):
+            return value
+        x1, y1, x2, y2 = (float(v) for v in value)
+        return cls(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    level: Level = Level.B_B
+    tsa_url: str = ""
+    validation_context: object | None = None  # needed for B-LT
+    reason: str = ""
+    location: str = ""
+
+
+# Signed attributes of a PAdES B-B signature that do not depend on the time or the document.
+_TEMPLATE_ATTRS = frozenset(
+    {"content_type", "message_digest", "signing_certificate_v2", "cms_algorithm_protection"}
+)
+
+
+@dataclass(frozen=True)
+class _CmsTemplate:
+    """A CMS blob of this signer with two fixed-size holes: the document digest and the RSA
+    signature. For B-B in PAdES mode the rest (certificates, signing-certificate-v2, algorithm
+    protection) is the same for every document, so signing is: patch the digest, sign the
+    signed attributes, patch the signature."""
+
+    blob: bytes
+    digest_at: int
+    attrs_start: int
+    attrs_end: int
+    signature_at: int
+    signature_len: int
+
+
+class FastSigner(signers.SimpleSigner):
+    """pyHanko's ``SimpleSigner``, made fast for bulk signing:
+
+    * it parses the private key once (``SimpleSigner`` parses it for every signature, and pyca's
+      RSA key check makes that ~30 ms);
+    * for PAdES B-B with SHA-256 and RSA PKCS#1 v1.5 it fills a CMS template built once by
+      pyHanko itself (``_CmsTemplate``) instead of rebuilding the ASN.1 structure each time.
+      Anything else (timestamps, revocation info, other algorithms) goes through pyHanko.
+    """
+
+    _pyca_key = None
+    _template: _CmsTemplate | None = None
+    _template_failed = False
+
+    def _key(self):
+        if self._pyca_key is None:
+            self._pyca_key = serialization.load_der_private_key(
+                self.signing_key.dump(), password=None
+            )
+        return self._pyca_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        return self._key().sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    async def async_sign(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        dry_run=False,
+        use_pades=False,
+        timestamper=None,
+        signed_attr_settings=None,
+        is_pdf_sig=True,
+        encap_content_info=None,
+    ):
+        plain = (
+            use_pades
+            and is_pdf_sig
+            and timestamper is None
+            and encap_content_info is None
+            and digest_algorithm == "sha256"
+            and len(data_digest) == 32
+            and (
+                signed_attr_settings is None
+                or (
+                    getattr(signed_attr_settings, "adobe_revinfo_attr", None) is None
+                    and getattr(signed_attr_settings, "cades_signed_attrs", None) is None
+                )
+            )
+        )
+        if plain and not self._template_failed:
+            template = self._template or await self._build_template(signed_attr_settings)
+            if template is not None:
+                return self._fill(template, data_digest)
+        return await super().async_sign(
+            data_digest,
+            digest_algorithm,
+            dry_run=dry_run,
+            use_pades=use_pades,
+            timestamper=timestamper,
+            signed_attr_settings=signed_attr_settings,
+            is_pdf_sig=is_pdf_sig,
+            encap_content_info=encap_content_info,
+        )
+
+    async def _build_template(self, settings) -> _CmsTemplate | None:
+        import secrets
+
+        from asn1crypto import cms
+
+        marker = secrets.token_bytes(32)
+        ci = await super().async_sign(
+            marker, "sha256", use_pades=True, signed_attr_settings=settings
+        )
+        blob = ci.dump()
+        si = ci["content"]["signer_infos"][0]
+        attrs = si["signed_attrs"]
+        kinds = {a["type"].native for a in attrs}
+        mechanism = si["signature_algorithm"].signature_algo
+        signature = si["signature"].native
+        attrs_der = attrs.dump()
+        if (
+            not kinds <= _TEMPLATE_ATTRS
+            or mechanism != "rsassa_pkcs1v15"
+            or blob.count(marker) != 1
+            or blob.count(signature) != 1
+            or blob.count(attrs_der) != 1
+        ):
+            self._template_failed = True
+            return None
+        start = blob.index(attrs_der)
+        self._template = _CmsTemplate(
+            blob=blob,
+            digest_at=blob.index(marker),
+            attrs_start=start,
+            attrs_end=start + len(attrs_der),
+            signature_at=blob.index(signature),
+            signature_len=len(signature),
+        )
+        assert isinstance(ci, cms.ContentInfo)
+        return self._template
+
+    def _fill(self, t: _CmsTemplate, digest: bytes):
+        from asn1crypto import cms
+
+        blob = bytearray(t.blob)
+        blob[t.digest_at : t.digest_at + 32] = digest
+        # the signature covers the DER of the attributes as a SET (tag 0x31), not as [0] IMPLICIT
+        tbs = b"\x31" + bytes(blob[t.attrs_start + 1 : t.attrs_end])
+        signature = self._key().sign(tbs, PKCS1v15(), get_pyca_cryptography_hash("sha256"))
+        if len(signature) != t.signature_len:  # pragma: no cover - RSA output is fixed-size
+            raise SigningError("unexpected signature length")
+        blob[t.signature_at : t.signature_at + t.signature_len] = signature
+        return cms.ContentInfo.load(bytes(blob))
+
+
+def signer_from(cert, key, chain=()) -> FastSigner:
+    """A signer over asn1crypto objects (the certificate, its PKCS#8 key, the issuers).
+
+    Intermediate CAs are embedded in the signature, the root is not (``embed_roots=False``): a
+    validator must hold the root as its own trust anchor anyway, and the smaller ``/Contents``
+    is quicker to validate."""
+    return FastSigner(
+        signing_cert=cert,
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs(list(chain)),
+        embed_roots=False,
+    )
+
+
+def _bytes_reserved(signer, level: Level) -> int | None:
+    """Room for the CMS blob (in hex digits), so that pyHanko need not sign a dummy first to
+    measure it. B-LT is left to pyHanko's estimate (its revocation data varies)."""
+    if level == Level.B_LT or getattr(signer, "signing_cert", None) is None:
+        return None
+    template = getattr(signer, "_template", None)
+    if level == Level.B_B and template is not None:
+        # the exact size: validators parse this hex string character by character
+        return 2 * len(template.blob) + 64
+    certs = [signer.signing_cert, *getattr(signer, "cert_registry", [])]
+    size = sum(len(c.dump()) for c in certs) + 3072
+    if level == Level.B_T:
+        size += 12288  # the TSA's token with its certificates
+    return 2 * size
+
+
+class _PdfBytesPage(PdfContent):
+    """A page of an in-memory PDF as a form XObject (pyHanko's ImportedPdfPage reads a file)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        super().__init__()
+
+    def render(self) -> bytes:
+        w = self._ensure_writer
+        xobj = w.import_page_as_xobject(PdfFileReader(io.BytesIO(self.data)), page_ix=0)
+        self.resources.xobject["/Stamp0"] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return b"/Stamp0 Do"
+
+
+_FILL = layout.SimpleBoxLayoutRule(
+    x_align=layout.AxisAlignment.ALIGN_MID,
+    y_align=layout.AxisAlignment.ALIGN_MID,
+    margins=layout.Margins.uniform(0),
+    inner_content_scaling=layout.InnerScaling.STRETCH_FILL,
+)
+
+
+def _image_style(content: PdfContent) -> StaticStampStyle:
+    return StaticStampStyle(
+        background=content, background_layout=_FILL, border_width=0, background_opacity=1.0
+    )
+
+
+# --- reading an existing document ---------------------------------------------------------------
+
+
+def open_reader(data: bytes) -> PdfFileReader:
+    """A pyHanko reader, or a ValidationFailed on the field ``file`` for anything unreadable."""
+    if not data or not data.lstrip()[:5].startswith(b"%PDF"):
+        raise ValidationFailed(
+            "Tệp không phải PDF.", code="not_pdf", fields={"file": ["Hãy chọn một tệp PDF."]}
+        )
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader.root  # noqa: B018 - force the trailer and catalogue to be parsed
+        return reader
+    except (PdfError, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
+        raise ValidationFailed(
+            "Tệp PDF bị hỏng, không đọc được.",
+            code="pdf_unreadable",
+            fields={"file": ["Không đọc được cấu trúc PDF của tệp."]},
+        ) from exc
+
+
+def page_count(reader: PdfFileReader) -> int:
+    return int(reader.root["/Pages"]["/Count"])
+
+
+def page_box(reader: PdfFileReader, page_ix: int) -> Box:
+    page_ref, _ = reader.find_page_for_modification(page_ix)
+    page = page_ref.get_object()
+    node = page
+    while "/MediaBox" not in node and "/Parent" in node:
+        node = node["/Parent"]
+    return Box.of(node["/MediaBox"])
+
+
+@dataclass(frozen=True)
+class Widget:
+    field_name: str
+    page_ix: int
+    rect: Box
+    has_image: bool
+
+
+def _has_image(xobj, depth: int = 0) -> bool:
+    """Whether an appearance stream draws an image (directly or through nested forms)."""
+    if depth > 4:
+        return False
+    try:
+        resources = xobj.get_object().get("/Resources")
+        if resources is None:
+            return False
+        xobjects = resources.get_object().get("/XObject")
+        if xobjects is None:
+            return False
+        for ref in xobjects.get_object().values():
+            obj = ref.get_object()
+            subtype = obj.get("/Subtype")
+            if subtype == "/Image":
+                return True
+            if subtype == "/Form" and _has_image(obj, depth + 1):
+                return True
+    except (KeyError, AttributeError, TypeError, PdfError):
+        return False
+    return False
+
+
+def signature_widgets(reader: PdfFileReader) -> dict[str, Widget]:
+    """Signature field name → its widget (page, rectangle, whether its appearance is an image)."""
+    found: dict[str, Widget] = {}
+    for page_ix in range(page_count(reader)):
+        page_ref, _ = reader.find_page_for_modification(page_ix)
+        annots = page_ref.get_object().get("/Annots")
+        if annots is None:
+            continue
+        for annot_ref in annots.get_object():
+            annot = annot_ref.get_object()
+            if annot.get("/Subtype") != "/Widget":
+                continue
+            field = annot if "/FT" in annot else annot.get("/Parent")
+            if field is None:
+                continue
+            field = field.get_object()
+            if field.get("/FT") != "/Sig" or "/T" not in field:
+                continue
+            rect = Box.of(annot.get("/Rect", [0, 0, 0, 0]))
+            ap = annot.get("/AP")
+            normal = ap.get_object().get("/N") if ap is not None else None
+            has_image = normal is not None and _has_image(normal)
+            found[str(field["/T"])] = Widget(str(field["/T"]), page_ix, rect, has_image)
+    return found
+
+
+def _next_field_name(reader: PdfFileReader, prefix: str) -> str:
+    existing = set()
+    try:
+        for name, _, _ in fields.enumerate_sig_fields(reader, filled_status=None):
+            existing.add(name)
+    except (PdfError, KeyError):
+        pass
+    n = 1
+    while f"{prefix}{n}" in existing:
+        n += 1
+    return f"{prefix}{n}"
+
+
+# --- signing -------------------------------------------------------------------------------------
+
+
+def _meta(field_name: str, opts: SignOptions, *, name: str | None = None):
+    lt = opts.level == Level.B_LT
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=opts.reason or None,
+        location=opts.location or None,
+        name=name,
+        embed_validation_info=lt,
+        validation_context=opts.validation_context if lt else None,
+        use_pades_lta=False,
+    )
+
+
+def _timestamper(opts: SignOptions):
+    if opts.level == Level.B_B:
+        return None
+    if not opts.tsa_url:
+        raise ValidationFailed(
+            "Chưa cấu hình dịch vụ cấp dấu thời gian.",
+            code="tsa_missing",
+            fields={"level": ["Mức B-T và B-LT cần máy chủ dấu thời gian (SIGNATURES_TSA_URL)."]},
+        )
+    return timestamps.HTTPTimeStamper(opts.tsa_url, timeout=10)
+
+
+def _sign(
+    data: bytes,
+    *,
+    signer,
+    opts: SignOptions,
+    field_name: str,
+    page_ix: int,
+    box: Box | None,
+    style: StaticStampStyle | None,
+    text_params: dict | None = None,
+    reader: PdfFileReader | None = None,
+) -> bytes:
+    if opts.level == Level.B_LT and opts.validation_context is None:
+        raise ValidationFailed(
+            "Thiếu ngữ cảnh kiểm tra chứng thư cho mức B-LT.", fields={"level": ["B-LT"]}
+        )
+    writer = (
+        IncrementalPdfFileWriter.from_reader(reader)
+        if reader is not None
+        else IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    )
+    spec = fields.SigFieldSpec(
+        sig_field_name=field_name,
+        on_page=page_ix,
+        box=box.as_tuple() if box else None,
+    )
+    pdf_signer = signers.PdfSigner(
+        _meta(field_name, opts),
+        signer=signer,
+        timestamper=_timestamper(opts),
+        stamp_style=style,
+        new_field_spec=spec,
+    )
+    out = io.BytesIO()
+    try:
+        pdf_signer.sign_pdf(
+            writer,
+            bytes_reserved=_bytes_reserved(signer, opts.level),
+            output=out,
+            appearance_text_params=text_params,
+        )
+    except SigningError as exc:
+        raise Conflict(f"Không ký được tài liệu: {exc}", code="signing_failed") from exc
+    return out.getvalue()
+
+
+def fit_image(box: Box, info: images.ImageInfo) -> Box:
+    """The largest rectangle with the image's proportions, centred in ``box``."""
+    if box.width <= 0 or box.height <= 0:
+        raise ValidationFailed("Vùng ký không hợp lệ.", fields={"box": ["Vùng ký rỗng."]})
+    scale = min(box.width / info.width_px, box.height / info.height_px)
+    w, h = info.width_px * scale, info.height_px * scale
+    cx, cy = (box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2
+    return Box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+class _PackedImage(PdfImage):
+    """A PNG compressed once per process: pyHanko's ``PdfImage`` deflates the pixels again for
+    every document it is written into, which was a good part of the cost of bulk signing."""
+
+    def __init__(self, img):
+        import zlib
+
+        from PIL import Image
+
+        if img.mode not in ("RGB", "RGBA"):
+            img = img.convert("RGBA")
+        super().__init__(img)
+        alpha = img.split()[-1] if img.mode == "RGBA" else None
+        rgb = img.convert("RGB") if alpha is not None else img
+        self._rgb = zlib.compress(rgb.tobytes(), 6)
+        self._alpha = zlib.compress(alpha.tobytes(), 6) if alpha is not None else None
+        assert isinstance(img, Image.Image)
+
+    def _stream(self, data: bytes, colour_space: str, smask=None):
+        d = generic.DictionaryObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+                generic.pdf_name("/Subtype"): generic.pdf_name("/Image"),
+                generic.pdf_name("/Width"): generic.NumberObject(self.image.width),
+                generic.pdf_name("/Height"): generic.NumberObject(self.image.height),
+                generic.pdf_name("/ColorSpace"): generic.pdf_name(colour_space),
+                generic.pdf_name("/BitsPerComponent"): generic.NumberObject(8),
+                generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode"),
+            }
+        )
+        if smask is not None:
+            d[generic.pdf_name("/SMask")] = smask
+        return self.writer.add_object(generic.StreamObject(d, encoded_data=data))
+
+    @property
+    def image_ref(self):
+        ref = self._image_ref
+        if ref is None or ref.get_pdf_handler() is not self.writer:
+            smask = self._stream(self._alpha, "/DeviceGray") if self._alpha else None
+            self._image_ref = ref = self._stream(self._rgb, "/DeviceRGB", smask)
+        return ref
+
+
+@cache
+def _pdf_image(png: bytes) -> PdfImage:
+    """pyHanko image objects are reusable across writers: build each PNG's once per process."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    return _PackedImage(img)
+
+
+def sign_personal(
+    data: bytes,
+    *,
+    signer,
+    image_png: bytes,
+    page_ix: int,
+    box,
+    opts: SignOptions = SignOptions(),  # noqa: B008 - frozen dataclass
+) -> bytes:
+    """The competent person's signature, their blue image centred in ``box`` on ``page_ix``."""
+    reader = open_reader(data)
+    if not (0 <= page_ix < page_count(reader)):
+        raise ValidationFailed("Trang không tồn tại.", fields={"page": ["Số trang ngoài phạm vi."]})
+    rect = fit_image(Box.of(box), images.image_info(image_png))
+    return _sign(
+        data,
+        signer=signer,
+        opts=opts,
+        field_name=_next_field_name(reader, PERSONAL_FIELD),
+        page_ix=page_ix,
+        box=rect,
+        style=_image_style(_pdf_image(image_png)),
+        reader=reader,
+    )
+
+
+def seal_box(personal: Box, seal_size: tuple[float, float]) -> Box:
+    """The seal's rectangle: its right part covers the left third of the person's image."""
+    width, height = seal_size
+    right = personal.x1 + personal.width / 3
+    cy = (personal.y1 + personal.y2) / 2
+    return Box(right - width, cy - height / 2, right, cy + height / 2)
+
+
+def sign_agency(
+    data: bytes,
+    *,
+    signer,
+    seal_png: bytes,
+    personal_field: str,
+    opts: SignOptions = SignOptions(),  # noqa: B008
+) -> bytes:
+    """The agency's seal next to the person's signature ``personal_field`` (already validated
+    by the caller: see ``services.document_sign``)."""
+    reader = open_reader(data)
+    widget = signature_widgets(reader).get(personal_field)
+    if widget is None or widget.rect.width <= 0:
+        raise Conflict(
+            "Không tìm thấy vị trí chữ ký của người có thẩm quyền.",
+            code="personal_signature_missing",
+        )
+    rect = seal_box(widget.rect, images.seal_size_pt(images.image_info(seal_png)))
+    return _sign(
+        data,
+        signer=signer,
+        opts=opts,
+        field_name=_next_field_name(reader, AGENCY_FIELD),
+        page_ix=widget.page_ix,
+        box=rect,
+        style=_image_style(_pdf_image(seal_png)),
+        reader=reader,
+    )
+
+
+def _font_register() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if STAMP_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(STAMP_FONT, str(FONT_FILE)))
+    return STAMP_FONT
+
+
+def stamp_pdf(lines: list[str]) -> bytes:
+    """The copy stamp as a one-page PDF exactly the size of its text (right-aligned lines).
+
+    Drawn with reportlab and the embedded Liberation Serif, the same way as the forms, so the
+    Vietnamese text is real, searchable text; pyHanko imports the page as the appearance.
+    """
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    font = _font_register()
+    lines = [unicodedata.normalize("NFC", line) for line in lines if line]
+    leading = STAMP_SIZE * 1.2
+    pad = 2
+    width = max(pdfmetrics.stringWidth(line, font, STAMP_SIZE) for line in lines) + 2 * pad
+    height = leading * len(lines) + 2 * pad
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(width, height), pageCompression=1)
+    c.setFont(font, STAMP_SIZE)
+    c.setFillColorRGB(0, 0, 0)
+    y = height - pad - STAMP_SIZE
+    for line in lines:
+        c.drawRightString(width - pad, y, line)
+        y -= leading
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def iso_vn(when: datetime) -> str:
+    """ISO 8601 in Vietnam time with its offset: 2026-03-02T09:15:00+07:00."""
+    return when.astimezone(VN_TZ).isoformat(timespec="seconds")
+
+
+def sign_copy(
+    data: bytes,
+    *,
+    signer,
+    first_line: str,
+    agency_name: str,
+    when: datetime,
+    opts: SignOptions = SignOptions(),  # noqa: B008
+) -> bytes:
+    """Agency signature without image for an attachment or an electronic copy.
+
+    ``first_line``: the number/notation ("Số: 12/QĐ-UBND") or the copy type ("BẢN SAO ĐIỆN TỬ").
+    """
+    reader = open_reader(data)
+    stamp = stamp_pdf([first_line, agency_name, iso_vn(when)])
+    sreader = PdfFileReader(io.BytesIO(stamp))
+    stamp_box = page_box(sreader, 0)
+    sw, sh = stamp_box.width, stamp_box.height
+    page = page_box(reader, 0)
+    margin = 5 * MM
+    rect = Box(page.x2 - margin - sw, page.y2 - margin - sh, page.x2 - margin, page.y2 - margin)
+    return _sign(
+        data,
+        signer=signer,
+        opts=opts,
+        field_name=_next_field_name(reader, COPY_FIELD),
+        page_ix=0,
+        box=rect,
+        style=_image_style(_PdfBytesPage(stamp)),
+        reader=reader,
+    )

@@ -1,0 +1,124 @@
+"""Keys on a PKCS#11 token: a SoftHSM2 token in a temporary directory. Fails (never skips) when
+SoftHSM2 is missing: it is a Debian package the project depends on for this test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from chinhquyen.core.errors import Conflict
+from chinhquyen.signatures import services
+from chinhquyen.signatures.testing import samples
+from chinhquyen.signatures.validation import validate_pdf
+
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+TOKEN = "cq-test-token"
+PIN = "123456"
+
+
+@pytest.fixture(scope="module")
+def softhsm_token(tmp_path_factory, loopback_pki):
+    util = shutil.which("softhsm2-util")
+    assert util and os.path.exists(MODULE), "SoftHSM2 (Debian package softhsm2) is required"
+    base = tmp_path_factory.mktemp("softhsm")
+    (base / "tokens").mkdir()
+    conf = base / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\n")
+    key = base / "seal.key.pem"
+    key.write_bytes(loopback_pki.identity("agency").key_pem)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOFTHSM2_CONF", str(conf))
+        env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
+        run = {"env": env, "check": True, "capture_output": True, "timeout": 60}
+        subprocess.run(  # noqa: S603
+            [util, "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "654321"],
+            **run,
+        )
+        subprocess.run(  # noqa: S603
+            [
+                util,
+                "--import",
+                str(key),
+                "--token",
+                TOKEN,
+                "--label",
+                "seal-a",
+                "--id",
+                "01",
+                "--pin",
+                PIN,
+            ],
+            **run,
+        )
+        _store_certificate(loopback_pki.identity("agency").cert)
+        yield conf
+
+
+def _store_certificate(cert) -> None:
+    """Put the certificate on the token beside its key, as a CA's token would have it."""
+    import pkcs11
+    from pyhanko.sign.pkcs11 import p11_lib
+
+    session = p11_lib(MODULE).get_token(token_label=TOKEN).open(rw=True, user_pin=PIN)
+    try:
+        session.create_object(
+            {
+                pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE,
+                pkcs11.Attribute.CERTIFICATE_TYPE: pkcs11.CertificateType.X_509,
+                pkcs11.Attribute.TOKEN: True,
+                pkcs11.Attribute.LABEL: "seal-a",
+                pkcs11.Attribute.ID: b"\x01",
+                pkcs11.Attribute.SUBJECT: cert.subject.dump(),
+                pkcs11.Attribute.ISSUER: cert.issuer.dump(),
+                pkcs11.Attribute.SERIAL_NUMBER: cert["tbs_certificate"]["serial_number"].dump(),
+                pkcs11.Attribute.VALUE: cert.dump(),
+            }
+        )
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def token_identity(world, softhsm_token, sig_settings, trusted_loopback, loopback_pki):
+    sig_settings.SIGNATURES_PKCS11_PIN = PIN
+    return services.identity_register_pkcs11(
+        module=MODULE,
+        token=TOKEN,
+        key_label="seal-a",
+        chain_pem=loopback_pki.root_cert_pem.decode(),
+        label="seal-a-token",
+        kind="agency",
+        agency=world.agency_a,
+        image_png=samples.red_seal_png(),
+    )
+
+
+def test_agency_seals_with_a_key_on_a_softhsm_token(
+    world, identities, token_identity, decision, box
+):
+    assert token_identity.storage == "pkcs11"
+    assert "MST:0100000001" in token_identity.subject  # read from the token
+    personal = services.document_sign(
+        user=world.leader_a, data=decision, mode="personal", box=box
+    ).content
+
+    sealed = services.document_sign(
+        user=world.counter_a, data=personal, mode="agency", identity=token_identity, level="B-T"
+    ).content
+
+    report = validate_pdf(sealed)
+    assert report.decree30_ok, report.as_dict()
+    assert report.signatures[1].kind == "agency" and report.signatures[1].passed
+    assert report.signatures[1].level == "B-T"
+
+
+def test_a_wrong_pin_is_a_clear_error(world, identities, token_identity, sig_settings, decision):
+    sig_settings.SIGNATURES_PKCS11_PIN = "000000"
+    with pytest.raises(Conflict) as exc:
+        services.document_sign(
+            user=world.counter_a, data=decision, mode="copy", identity=token_identity
+        )
+    assert exc.value.code == "token_unavailable"

@@ -1,0 +1,504 @@
+"""Validate the signatures of any PDF and judge the Decree 30/2020 format.
+
+The public entry point is :func:`validate_pdf`::
+
+    report = validate_pdf(data)            # bytes of any file
+    report.personal_valid                  # a valid personal signature is present
+    report.agency_valid                    # a valid agency signature is present
+    report.decree30_ok                     # the document has the Decree 30 format (see below)
+    report.signatures[i].indication        # TOTAL_PASSED / TOTAL_FAILED / INDETERMINATE
+    report.as_dict()                       # the JSON report of the API and ``verify --json``
+
+It raises ``ValidationFailed`` (field ``file``) for a file that is not a readable PDF, never
+anything else for bad input.
+
+Indications follow ETSI EN 319 102-1: pyHanko's AdES status and sub-indication are used as they
+are, with these additions of ours:
+
+* the signed bytes do not match (``intact`` false) → TOTAL_FAILED / HASH_FAILURE;
+* the CMS signature does not verify → TOTAL_FAILED / SIG_CRYPTO_FAILURE;
+* the document was changed after signing in a way signatures do not allow (anything beyond
+  adding signatures, form filling, and validation data) → TOTAL_FAILED /
+  SIG_CONSTRAINTS_FAILURE, ``modified_after_signing`` true;
+* an expired signing certificate is reported as EXPIRED: TOTAL_FAILED when a trusted timestamp
+  proves the signature was made after expiry, INDETERMINATE otherwise (claimed time only).
+
+Decree 30 verdict: an *original* needs a valid personal signature with an image and, signed later,
+a valid agency signature whose seal image overlaps the left part (10–60 % of the width) of the
+person's image and their vertical span; an *electronic copy / attachment* needs a valid agency
+signature without image at the top right of page 1. ``decree30_ok`` is true when either holds.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from chinhquyen.core.errors import ValidationFailed
+
+from . import pki, signing
+
+TOTAL_PASSED = "TOTAL_PASSED"
+TOTAL_FAILED = "TOTAL_FAILED"
+INDETERMINATE = "INDETERMINATE"
+
+# Vietnamese signing certificates carry non-repudiation, digital signature or both.
+KEY_USAGE = KeyUsageConstraints(
+    key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False
+)
+
+INDICATION_VI = {
+    TOTAL_PASSED: "Hợp lệ",
+    TOTAL_FAILED: "Không hợp lệ",
+    INDETERMINATE: "Chưa xác định được",
+}
+SUB_INDICATION_VI = {
+    "HASH_FAILURE": "Nội dung tài liệu đã bị thay đổi sau khi ký.",
+    "SIG_CRYPTO_FAILURE": "Giá trị chữ ký số không đúng.",
+    "REVOKED": "Chứng thư số của người ký đã bị thu hồi.",
+    "REVOKED_NO_POE": "Chứng thư số đã bị thu hồi; không chứng minh được đã ký trước thời điểm đó.",
+    "REVOKED_CA_NO_POE": "Chứng thư số của tổ chức cấp đã bị thu hồi.",
+    "EXPIRED": "Chứng thư số của người ký đã hết hạn khi ký.",
+    "OUT_OF_BOUNDS_NO_POE": "Chứng thư số ngoài thời hạn hiệu lực.",
+    "NOT_YET_VALID": "Chứng thư số chưa có hiệu lực khi ký.",
+    "NO_CERTIFICATE_CHAIN_FOUND": "Chứng thư số không thuộc tổ chức cung cấp dịch vụ tin cậy nào.",
+    "CHAIN_CONSTRAINTS_FAILURE": "Chuỗi chứng thư số không đáp ứng ràng buộc.",
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "Không kiểm tra được chuỗi chứng thư số.",
+    "SIG_CONSTRAINTS_FAILURE": "Tài liệu đã bị thêm hoặc sửa nội dung sau khi ký.",
+    "TRY_LATER": "Chưa lấy được thông tin thu hồi chứng thư; hãy thử lại sau.",
+    "FORMAT_FAILURE": "Chữ ký không đúng định dạng.",
+}
+KIND_VI = {pki.PERSONAL: "Chữ ký cá nhân", pki.AGENCY: "Chữ ký cơ quan", pki.UNKNOWN: "Không rõ"}
+
+
+@dataclass
+class CertInfo:
+    subject: str
+    common_name: str
+    organisation: str
+    identifier: str
+    issuer: str
+    serial: str
+    not_before: str
+    not_after: str
+
+
+@dataclass
+class SignatureReport:
+    field: str
+    indication: str
+    sub_indication: str | None
+    kind: str  # personal / agency / unknown (pki.classify_*)
+    signer: CertInfo
+    chain: list[str]  # subjects from the signer to the root; empty when no trusted path
+    signing_time: str | None  # claimed by the signer (ISO 8601, +07:00)
+    timestamp: str | None  # time of a valid RFC 3161 signature timestamp
+    timestamp_valid: bool | None
+    level: str  # B-B / B-T / B-LT / B-LTA
+    coverage: str  # ENTIRE_FILE / ENTIRE_REVISION / …
+    covers_whole_file: bool
+    modification_level: str | None
+    modified_after_signing: bool
+    revision: int
+    page: int | None  # 1-based
+    rect: list[float] | None
+    has_image: bool
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.indication == TOTAL_PASSED
+
+
+@dataclass
+class Decree30Verdict:
+    ok: bool
+    form: str | None  # "original" / "copy" / None
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class DocumentReport:
+    signatures: list[SignatureReport]
+    personal_valid: bool
+    agency_valid: bool
+    decree30_ok: bool
+    decree30: Decree30Verdict
+    indication: str  # the worst of the signatures; INDETERMINATE when there are none
+    message: str
+    size: int
+    pages: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return signing.iso_vn(value) if value else None
+
+
+def _attr(name, key: str) -> str:
+    try:
+        values = [
+            str(atv["value"].native)
+            for rdn in name.chosen
+            for atv in rdn
+            if atv["type"].native == key
+        ]
+    except Exception:  # noqa: BLE001 - exotic encodings in foreign certificates
+        return ""
+    return values[0] if values else ""
+
+
+def _cert_info(cert) -> CertInfo:
+    return CertInfo(
+        subject=cert.subject.human_friendly,
+        common_name=_attr(cert.subject, "common_name"),
+        organisation=_attr(cert.subject, "organization_name"),
+        identifier=_attr(cert.subject, "user_id"),
+        issuer=cert.issuer.human_friendly,
+        serial=format(cert.serial_number, "x"),
+        not_before=_iso(cert.not_valid_before) or "",
+        not_after=_iso(cert.not_valid_after) or "",
+    )
+
+
+def _indication(status, cert) -> tuple[str, str | None]:
+    if not status.intact:
+        return TOTAL_FAILED, "HASH_FAILURE"
+    if not status.valid:
+        return TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+    sub = status.trust_problem_indic
+    if sub is not None and sub != AdESPassed.OK:
+        name = sub.name
+        ts = status.timestamp_validity
+        ts_ok = ts is not None and ts.intact and ts.valid and ts.trusted
+        if name in ("OUT_OF_BOUNDS_NO_POE", "EXPIRED"):
+            when = ts.timestamp if ts_ok else status.signer_reported_dt
+            if when is not None and when > cert.not_valid_after:
+                return (TOTAL_FAILED if ts_ok else INDETERMINATE), "EXPIRED"
+        if status.revoked and name.startswith("REVOKED"):
+            revoked_at = status.revocation_details.revocation_date
+            if isinstance(sub, AdESFailure) or (ts_ok and revoked_at and ts.timestamp > revoked_at):
+                # a trusted timestamp proves the signature was made after the revocation
+                return TOTAL_FAILED, "REVOKED"
+            return INDETERMINATE, name
+        if isinstance(sub, AdESFailure):
+            return TOTAL_FAILED, name
+        if isinstance(sub, AdESIndeterminate):
+            return INDETERMINATE, name
+        return INDETERMINATE, name
+    if not status.trusted:
+        return INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"
+    if status.docmdp_ok is False:
+        return TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
+    if status.seed_value_constraint_error is not None:
+        return INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"
+    ts = status.timestamp_validity
+    if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+        return INDETERMINATE, "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    return TOTAL_PASSED, None
+
+
+def _level(embedded, status, reader) -> str:
+    if status.timestamp_validity is None:
+        return "B-B"
+    level = "B-T"
+    try:
+        if "/DSS" in reader.root:
+            level = "B-LT"
+        if reader.embedded_timestamp_signatures:
+            level = "B-LTA"
+    except (PdfError, KeyError):
+        pass
+    return level
+
+
+def default_validation_context() -> ValidationContext:
+    """Trust roots from settings and the database (``selectors.trust_roots``)."""
+    from django.conf import settings
+
+    from .selectors import trust_roots
+
+    return ValidationContext(
+        trust_roots=trust_roots(),
+        allow_fetching=getattr(settings, "SIGNATURES_ALLOW_FETCHING", True),
+        revocation_mode=getattr(settings, "SIGNATURES_REVOCATION_MODE", "soft-fail"),
+    )
+
+
+# --- the validator -------------------------------------------------------------------------------
+
+
+def validate_pdf(
+    data: bytes, *, validation_context: ValidationContext | None = None
+) -> DocumentReport:
+    """The validation report of every signature in ``data`` and the Decree 30 verdict."""
+    reader = signing.open_reader(data)
+    vc = validation_context or default_validation_context()
+    try:
+        embedded = list(reader.embedded_regular_signatures)
+        widgets = signing.signature_widgets(reader)
+        pages = signing.page_count(reader)
+    except (PdfError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationFailed(
+            "Tệp PDF bị hỏng, không đọc được chữ ký.",
+            code="pdf_unreadable",
+            fields={"file": ["Không đọc được cấu trúc chữ ký của tệp PDF."]},
+        ) from exc
+    reports = []
+    for sig in embedded:
+        reports.append(_validate_one(sig, reader, vc, widgets, data))
+    verdict = decree30_verdict(reports, reader)
+    personal_valid = any(r.passed and r.kind == pki.PERSONAL for r in reports)
+    agency_valid = any(r.passed and r.kind == pki.AGENCY for r in reports)
+    if not reports:
+        overall, message = INDETERMINATE, "Tài liệu không có chữ ký số."
+    elif any(r.indication == TOTAL_FAILED for r in reports):
+        overall, message = TOTAL_FAILED, "Có chữ ký số không hợp lệ."
+    elif any(r.indication == INDETERMINATE for r in reports):
+        overall, message = INDETERMINATE, "Có chữ ký số chưa xác định được tính hợp lệ."
+    else:
+        overall, message = TOTAL_PASSED, "Tất cả chữ ký số hợp lệ."
+    return DocumentReport(
+        signatures=reports,
+        personal_valid=personal_valid,
+        agency_valid=agency_valid,
+        decree30_ok=verdict.ok,
+        decree30=verdict,
+        indication=overall,
+        message=message,
+        size=len(data),
+        pages=pages,
+    )
+
+
+def _unsigned_tail(sig, reader, data: bytes) -> bool:
+    """Bytes after the last signed revision that are not a revision of their own (something
+    glued to the end of the file): pyHanko sees no later revision, so no difference to analyse."""
+    try:
+        if sig.signed_revision != reader.xrefs.total_revisions - 1:
+            return False
+        _, _, start2, len2 = (int(v) for v in sig.byte_range)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    tail = data[start2 + len2 :].strip(b" \t\r\n\x00")
+    return bool(tail) and tail != b"%%EOF"
+
+
+def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
+    try:
+        status = validate_pdf_signature(
+            sig,
+            signer_validation_context=vc,
+            ts_validation_context=vc,
+            key_usage_settings=KEY_USAGE,
+        )
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        return _broken_report(sig, widgets, str(exc))
+    cert = status.signing_cert
+    indication, sub = _indication(status, cert)
+    tail = _unsigned_tail(sig, reader, data)
+    if tail and indication == TOTAL_PASSED:
+        indication, sub = TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
+    chain = []
+    if status.validation_path is not None:
+        chain = [c.subject.human_friendly for c in reversed(list(status.validation_path))]
+    ts = status.timestamp_validity
+    ts_ok = ts is not None and ts.intact and ts.valid and ts.trusted
+    coverage = status.coverage.name if status.coverage else "UNCLEAR"
+    mod = status.modification_level
+    modified = (
+        tail
+        or status.docmdp_ok is False
+        or status.coverage
+        not in (
+            SignatureCoverageLevel.ENTIRE_FILE,
+            SignatureCoverageLevel.ENTIRE_REVISION,
+        )
+    )
+    widget = widgets.get(sig.field_name)
+    kind = pki.classify_asn1_cert(cert)
+    message = INDICATION_VI[indication]
+    if sub:
+        message += ": " + SUB_INDICATION_VI.get(sub, sub)
+    return SignatureReport(
+        field=sig.field_name,
+        indication=indication,
+        sub_indication=sub,
+        kind=kind,
+        signer=_cert_info(cert),
+        chain=chain,
+        signing_time=_iso(status.signer_reported_dt),
+        timestamp=_iso(ts.timestamp) if ts is not None else None,
+        timestamp_valid=ts_ok if ts is not None else None,
+        level=_level(sig, status, reader),
+        coverage=coverage,
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modification_level=mod.name if mod is not None else None,
+        modified_after_signing=modified,
+        revision=sig.signed_revision,
+        page=widget.page_ix + 1 if widget else None,
+        rect=[round(v, 1) for v in (widget.rect.x1, widget.rect.y1, widget.rect.x2, widget.rect.y2)]
+        if widget
+        else None,
+        has_image=bool(widget and widget.has_image),
+        message=message,
+    )
+
+
+def _broken_report(sig, widgets, detail: str) -> SignatureReport:
+    widget = widgets.get(sig.field_name)
+    try:
+        cert = sig.signer_cert
+        info = _cert_info(cert)
+        kind = pki.classify_asn1_cert(cert)
+    except Exception:  # noqa: BLE001 - a signature too broken to name its signer
+        info = CertInfo("", "", "", "", "", "", "", "")
+        kind = pki.UNKNOWN
+    return SignatureReport(
+        field=sig.field_name,
+        indication=TOTAL_FAILED,
+        sub_indication="FORMAT_FAILURE",
+        kind=kind,
+        signer=info,
+        chain=[],
+        signing_time=None,
+        timestamp=None,
+        timestamp_valid=None,
+        level="",
+        coverage="UNCLEAR",
+        covers_whole_file=False,
+        modification_level=None,
+        modified_after_signing=True,
+        revision=-1,
+        page=widget.page_ix + 1 if widget else None,
+        rect=None,
+        has_image=bool(widget and widget.has_image),
+        message=f"{INDICATION_VI[TOTAL_FAILED]}: {SUB_INDICATION_VI['FORMAT_FAILURE']} ({detail})",
+    )
+
+
+# --- Decree 30 -----------------------------------------------------------------------------------
+
+
+def _check(checks: list, code: str, ok: bool, message: str) -> bool:
+    checks.append({"code": code, "ok": ok, "message": message})
+    return ok
+
+
+def _seal_overlap_ok(seal: SignatureReport, person: SignatureReport) -> bool:
+    if seal.page != person.page or not seal.rect or not person.rect:
+        return False
+    sx1, sy1, sx2, sy2 = seal.rect
+    px1, py1, px2, py2 = person.rect
+    pw = px2 - px1
+    if pw <= 0:
+        return False
+    overlap = min(sx2, px2) - max(sx1, px1)
+    share = overlap / pw
+    vertical = min(sy2, py2) - max(sy1, py1)
+    return sx1 < px1 and 0.10 <= share <= 0.60 and vertical > 0
+
+
+def _top_right_of_first_page(report: SignatureReport, reader) -> bool:
+    if report.page != 1 or not report.rect:
+        return False
+    page = signing.page_box(reader, 0)
+    x1, y1, x2, y2 = report.rect
+    return x1 >= page.x1 + page.width / 2 and y1 >= page.y1 + page.height * 2 / 3
+
+
+def decree30_verdict(reports: list[SignatureReport], reader) -> Decree30Verdict:
+    personal = [r for r in reports if r.kind == pki.PERSONAL and r.passed]
+    agency = [r for r in reports if r.kind == pki.AGENCY and r.passed]
+    copies = [r for r in agency if not r.has_image]
+    if copies and not personal:
+        checks: list[dict[str, Any]] = []
+        stamp = copies[-1]
+        ok = _check(checks, "agency_signature", True, "Có chữ ký số hợp lệ của cơ quan.")
+        ok &= _check(
+            checks,
+            "copy_stamp_position",
+            _top_right_of_first_page(stamp, reader),
+            "Chữ ký cơ quan (không hình ảnh) ở góc trên bên phải trang đầu.",
+        )
+        message = (
+            "Đúng thể thức bản sao điện tử/phụ lục theo Nghị định 30/2020."
+            if ok
+            else "Chưa đúng thể thức bản sao điện tử/phụ lục theo Nghị định 30/2020."
+        )
+        return Decree30Verdict(ok=ok, form="copy", checks=checks, message=message)
+
+    checks = []
+    ok = _check(
+        checks,
+        "personal_signature",
+        bool(personal),
+        "Có chữ ký số hợp lệ của người có thẩm quyền.",
+    )
+    ok &= _check(checks, "agency_signature", bool(agency), "Có chữ ký số hợp lệ của cơ quan.")
+    if personal and agency:
+        person, seal = personal[0], agency[-1]
+        ok &= _check(
+            checks,
+            "order",
+            seal.revision > person.revision,
+            "Cơ quan ký sau người có thẩm quyền.",
+        )
+        ok &= _check(
+            checks, "personal_image", person.has_image, "Chữ ký cá nhân có hình ảnh chữ ký."
+        )
+        ok &= _check(checks, "seal_image", seal.has_image, "Chữ ký cơ quan có hình ảnh con dấu.")
+        ok &= _check(
+            checks,
+            "seal_placement",
+            _seal_overlap_ok(seal, person),
+            "Hình con dấu trùm khoảng 1/3 hình chữ ký về phía bên trái.",
+        )
+    message = (
+        "Đúng thể thức chữ ký số theo Nghị định 30/2020."
+        if ok
+        else "Chưa đúng thể thức chữ ký số theo Nghị định 30/2020."
+    )
+    return Decree30Verdict(ok=ok, form="original" if ok else None, checks=checks, message=message)
+
+
+def report_text(report: DocumentReport) -> str:
+    """The report as plain Vietnamese text (the ``verify`` command)."""
+    out = io.StringIO()
+    out.write(f"Kết luận: {INDICATION_VI[report.indication]} ({report.indication}). ")
+    out.write(report.message + "\n")
+    out.write(f"Thể thức Nghị định 30: {'ĐẠT' if report.decree30_ok else 'KHÔNG ĐẠT'}. ")
+    out.write(report.decree30.message + "\n")
+    for check in report.decree30.checks:
+        out.write(f"  [{'x' if check['ok'] else ' '}] {check['message']}\n")
+    for i, sig in enumerate(report.signatures, 1):
+        out.write(f"\nChữ ký {i} ({sig.field}) – {KIND_VI.get(sig.kind, sig.kind)}\n")
+        out.write(f"  Kết quả: {sig.indication}")
+        out.write(f" / {sig.sub_indication}\n" if sig.sub_indication else "\n")
+        out.write(f"  {sig.message}\n")
+        out.write(f"  Người ký: {sig.signer.subject}\n")
+        out.write(f"  Tổ chức cấp: {sig.signer.issuer}\n")
+        if sig.chain:
+            out.write("  Chuỗi chứng thư: " + " → ".join(sig.chain) + "\n")
+        out.write(f"  Thời điểm ký (khai báo): {sig.signing_time or '-'}\n")
+        out.write(f"  Dấu thời gian: {sig.timestamp or '-'}")
+        if sig.timestamp_valid is not None:
+            out.write(" (hợp lệ)" if sig.timestamp_valid else " (không hợp lệ)")
+        out.write(f"\n  Mức: PAdES {sig.level}; phạm vi: {sig.coverage}")
+        out.write("; có nội dung thêm sau khi ký\n" if sig.modified_after_signing else "\n")
+    return out.getvalue()
