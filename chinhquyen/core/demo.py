@@ -75,6 +75,7 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
     say(f"demo dossiers: {len(dossiers)} created")
     consultation = demo_consultation()
     say(f"demo consultation: {consultation}")
+    say(f"demo signing: {demo_signing(agencies['commune_a'])}")
     return {"agencies": agencies, "users_created": created, "dossiers": dossiers}
 
 
@@ -174,3 +175,41 @@ def demo_dossiers(agency) -> list[str]:
                 )
         codes.append(dossier.code)
     return codes
+
+
+def demo_signing(agency) -> str:
+    """A development CA, the demo leader's personal certificate (with a blue signature image) and
+    the agency's certificate (with a red seal), so that results can be signed in the Decree 30
+    format in the demo. Only where a key passphrase is configured (the developer profile); once."""
+    from django.conf import settings
+
+    from chinhquyen.signatures.models import CertificateAuthority
+    from chinhquyen.signatures.services import ca_init, identity_issue
+    from chinhquyen.signatures.testing.samples import blue_signature_png, red_seal_png
+
+    if not getattr(settings, "SIGNATURES_KEY_PASSPHRASE", ""):
+        return "skipped (no SIGNATURES_KEY_PASSPHRASE)"
+    if CertificateAuthority.objects.exists():
+        return "already there"
+    ca = ca_init(name="CA thử nghiệm chinhquyen", organisation="chinhquyen (demo)")
+    leader = get_user_model().objects.get(username="lanhdao")
+    identity_issue(
+        ca=ca,
+        label="demo-lanhdao",
+        kind="personal",
+        agency=agency,
+        user=leader,
+        common_name=leader.profile.full_name,
+        identifier="031080001111",
+        title="Chủ tịch",
+        image_png=blue_signature_png(),
+    )
+    identity_issue(
+        ca=ca,
+        label="demo-seal",
+        kind="agency",
+        agency=agency,
+        common_name=agency.name,
+        image_png=red_seal_png(),
+    )
+    return "development CA, the leader's signature and the agency's seal"

@@ -1,6 +1,6 @@
 """Developer profile: `make run`. Debug on, SQLite under var/ unless DATABASE_URL says otherwise."""
 
-from config.env import env_bool
+from config.env import env_bool, env_str
 
 from .base import *  # noqa: F403
 
@@ -17,3 +17,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise expects it)
+
+# The demo's signing keys (development CA, the leader's and the agency's certificates) are stored
+# encrypted under var/keys with this passphrase. Never used by the production profile.
+SIGNATURES_KEY_PASSPHRASE = env_str("SIGNATURES_KEY_PASSPHRASE", "chinhquyen-demo-keys")
