@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import urllib.request
 
@@ -10,6 +9,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from pyhanko.sign import timestamps
 
+from chinhquyen.core.aio import run_sync
 from chinhquyen.signatures.testing.loopback import LoopbackPKI
 
 
@@ -60,7 +60,7 @@ def test_ocsp_answers_good_and_revoked(loopback_pki):
 
 def test_the_tsa_issues_timestamp_tokens(loopback_pki):
     stamper = timestamps.HTTPTimeStamper(loopback_pki.tsa_url)
-    token = asyncio.run(stamper.async_timestamp(b"\x00" * 32, "sha256"))
+    token = run_sync(stamper.async_timestamp(b"\x00" * 32, "sha256"))
     assert token["content_type"].native == "signed_data"
 
 
