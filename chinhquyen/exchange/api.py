@@ -1,3 +1,210 @@
-from ninja import Router
+"""The exchange API. Two audiences:
+
+- the hub's peer API (``/hub/...``), spoken by agency nodes: register, post a message, read the
+  inbox, acknowledge. Nodes authenticate with the token the hub issued at registration
+  (``Authorization: Bearer``); registration itself needs the hub's enrolment secret.
+- a node's officer API: the incoming/outgoing registers, status answers, and the figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import threading
+import time
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
+
+from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.errors import PermissionDenied, ValidationFailed
+
+from . import conf, selectors, services
+from .figures import figures_for
+from .models import Peer, RegisterEntry
 
 router = Router(tags=["exchange"])
+
+# token hash -> (monotonic time, peer); a few seconds so a burst does not look the token up each time.
+_peer_cache: dict[str, tuple[float, Peer]] = {}
+_peer_lock = threading.Lock()
+PEER_CACHE_SECONDS = 10.0
+
+
+class PeerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        if not token:
+            return None
+        key = services.hash_token(token)
+        now = time.monotonic()
+        hit = _peer_cache.get(key)
+        if hit is not None and now - hit[0] < PEER_CACHE_SECONDS:
+            request.peer = hit[1]
+            return hit[1]
+        peer = Peer.objects.filter(token_hash=key, is_active=True).first()
+        if peer is None:
+            return None
+        with _peer_lock:
+            if len(_peer_cache) > 10_000:
+                _peer_cache.clear()
+            _peer_cache[key] = (now, peer)
+        request.peer = peer
+        return peer
+
+
+peer_auth = PeerToken()
+
+
+def _hub_only() -> None:
+    if conf.role() != "hub":
+        raise PermissionDenied("Máy chủ này không phải trục liên thông.", code="not_a_hub")
+
+
+class RegisterIn(Schema):
+    agency_id: str
+    name: str = ""
+    certificate_pem: str
+
+
+@router.post("/hub/register", auth=None, response={201: dict}, summary="Đăng ký cơ quan với trục")
+def hub_register(request: HttpRequest, payload: RegisterIn):
+    _hub_only()
+    secret = str(conf.get("EXCHANGE_HUB_ENROL_SECRET"))
+    given = request.headers.get("X-Enrol-Secret", "")
+    if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+        raise PermissionDenied("Sai hoặc thiếu mã đăng ký (X-Enrol-Secret).", code="enrol_denied")
+    peer, token = services.peer_register(
+        agency_id=payload.agency_id, name=payload.name, certificate_pem=payload.certificate_pem
+    )
+    return Status(201, {"agency_id": peer.agency_id, "token": token})
+
+
+@router.post(
+    "/hub/messages",
+    auth=peer_auth,
+    response={200: dict, 201: dict},
+    summary="Gửi thông điệp edXML lên trục",
+)
+def hub_messages(request: HttpRequest):
+    _hub_only()
+    answer = services.hub_accept(
+        peer=request.auth, message_id=request.headers.get("X-Message-Id", ""), payload=request.body
+    )
+    return Status(200 if answer.duplicate else 201, answer.as_dict())
+
+
+@router.post(
+    "/hub/batch", auth=peer_auth, response=dict, summary="Gửi nhiều thông điệp edXML một lần"
+)
+def hub_batch(request: HttpRequest):
+    """Body: ``{"messages": [{"message_id": "...", "payload": "<edXML …>"}, …]}`` (≤ 200). Each
+    message is answered on its own (``results``), exactly as ``POST /hub/messages`` would."""
+    _hub_only()
+    try:
+        body = json.loads(request.body)
+        items = [
+            (str(m["message_id"]).strip(), m["payload"].encode("utf-8")) for m in body["messages"]
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValidationFailed(
+            "Lô thông điệp không đúng định dạng.", code="malformed_batch"
+        ) from exc
+    if len(items) > 200:
+        raise ValidationFailed("Tối đa 200 thông điệp mỗi lô.", code="batch_too_large")
+    return {"results": services.hub_accept_batch(peer=request.auth, items=items)}
+
+
+@router.get("/hub/inbox", auth=peer_auth, response=dict, summary="Thông điệp chờ nhận")
+def hub_inbox(request: HttpRequest, limit: int = 50):
+    _hub_only()
+    return {"messages": services.hub_inbox(peer=request.auth, limit=limit)}
+
+
+class AckIn(Schema):
+    message_ids: list[str]
+
+
+@router.post("/hub/ack", auth=peer_auth, response=dict, summary="Xác nhận đã nhận")
+def hub_ack(request: HttpRequest, payload: AckIn):
+    _hub_only()
+    return {"acknowledged": services.hub_ack(peer=request.auth, message_ids=payload.message_ids)}
+
+
+def _entry_out(e: RegisterEntry) -> dict:
+    return {
+        "id": e.id,
+        "agency_id": e.agency_id,
+        "direction": e.direction,
+        "document_id": e.document_id,
+        "number_notation": e.number_notation,
+        "promulgation_date": e.promulgation_date,
+        "subject": e.subject,
+        "document_type": e.document_type,
+        "counterpart_id": e.counterpart_id,
+        "counterpart_name": e.counterpart_name,
+        "handler": e.handler,
+        "status": e.status,
+        "status_label": e.get_status_display(),
+        "request_status": e.request_status,
+        "business_type": e.business_type,
+        "replaced_by": e.replaced_by,
+        "sent_at": e.sent_at,
+        "received_at": e.received_at,
+        "personal_signature_valid": e.personal_signature_valid,
+        "agency_signature_valid": e.agency_signature_valid,
+        "decree30_ok": e.decree30_ok,
+    }
+
+
+@router.get("/registers", auth=bearer_or_session, response=dict, summary="Sổ văn bản đến/đi")
+def registers(
+    request: HttpRequest,
+    direction: str | None = None,
+    agency_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    if direction not in (None, "in", "out"):
+        raise ValidationFailed("direction phải là in hoặc out.", fields={"direction": ["in | out"]})
+    qs = selectors.register_list(user=request.user, agency_id=agency_id, direction=direction)
+    limit = max(1, min(limit, 500))
+    rows = list(qs[offset : offset + limit])
+    return {"count": qs.count(), "results": [_entry_out(e) for e in rows]}
+
+
+class StatusIn(Schema):
+    code: str
+    description: str = ""
+    staff: str = ""
+
+
+@router.post(
+    "/registers/{entry_id}/status",
+    auth=bearer_or_session,
+    response=dict,
+    summary="Gửi trạng thái xử lý",
+)
+def register_status(request: HttpRequest, entry_id: int, payload: StatusIn):
+    entry = selectors.register_entry_get_for_user(user=request.user, pk=entry_id)
+    msg = services.status_send(
+        entry=entry, code=payload.code, description=payload.description, staff=payload.staff
+    )
+    entry.refresh_from_db()
+    return {"message_id": msg.message_id, "entry": _entry_out(entry)}
+
+
+@router.get(
+    "/figures",
+    auth=bearer_or_session,
+    response=dict,
+    summary="Số liệu liên thông theo cơ quan và kỳ",
+)
+def figures(request: HttpRequest, agency_id: str, date_from: dt.date, date_to: dt.date):
+    if date_to < date_from:
+        raise ValidationFailed(
+            "Kỳ báo cáo không hợp lệ.", fields={"date_to": ["phải sau date_from"]}
+        )
+    selectors.agency_check_access(user=request.user, agency_id=agency_id)
+    return figures_for(agency_id=agency_id, date_from=date_from, date_to=date_to).as_dict()

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "exchange"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.registers, name="registers"),
+    path("so/<int:entry_id>/tra-loi/", views.answer, name="answer"),
+]

@@ -200,3 +200,17 @@ SIGNATURES_REVOCATION_MODE = env_str("SIGNATURES_REVOCATION_MODE", "soft-fail")
 SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # A faster reader of a signature's hex /Contents for pyHanko (signatures/speedups.py).
 SIGNATURES_PYHANKO_SPEEDUPS = env_bool("SIGNATURES_PYHANKO_SPEEDUPS", True)
+
+# --- Document exchange (docs/exchange.md) ---------------------------------------------------------
+EXCHANGE_ROLE = env_str("EXCHANGE_ROLE", "node")  # "hub" or "node"
+EXCHANGE_HUB_URL = env_str("EXCHANGE_HUB_URL", "")  # node: default for `exchange register`
+EXCHANGE_AGENCY_ID = env_str("EXCHANGE_AGENCY_ID", "")
+EXCHANGE_AGENCY_NAME = env_str("EXCHANGE_AGENCY_NAME", "")
+EXCHANGE_KEY_FILE = env_str("EXCHANGE_KEY_FILE", "")  # node: PEM key that signs edXML
+EXCHANGE_CERT_FILE = env_str("EXCHANGE_CERT_FILE", "")  # node: PEM cert registered at the hub
+EXCHANGE_HUB_ENROL_SECRET = env_str("EXCHANGE_HUB_ENROL_SECRET", "")  # hub: "" = closed
+EXCHANGE_HUB_VERIFY_SIGNATURES = env_bool("EXCHANGE_HUB_VERIFY_SIGNATURES", True)
+EXCHANGE_TSA_URL = env_str("EXCHANGE_TSA_URL", "")  # RFC 3161 TSA for the message log
+EXCHANGE_TSA_ROOT_FILE = env_str("EXCHANGE_TSA_ROOT_FILE", "")
+EXCHANGE_TIMESTAMP_SECONDS = env_int("EXCHANGE_TIMESTAMP_SECONDS", 60)
+EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)
