@@ -188,3 +188,70 @@ def figures_for(*, agency_id: str, date_from: dt.date, date_to: dt.date) -> Figu
         agency_share=_share(a, ak),
         decree30_share=_share(d, dk),
     )
+
+
+EDOC_FACTS = (
+    "edoc_sent",
+    "edoc_received",
+    "edoc_signed",
+    "edoc_assessed",
+    "edoc_personal",
+    "edoc_personal_known",
+    "edoc_agency",
+    "edoc_agency_known",
+    "edoc_decree30",
+    "edoc_decree30_known",
+)
+
+
+def edoc_facts_by_agency(
+    *, agency_ids: list[str] | None, date_from: dt.date, date_to: dt.date
+) -> dict[str, dict[str, int]]:
+    """The reporting centre's facts from the registers, per agency (QCVN 102 id): documents sent
+    and received between the dates (inclusive, Vietnam time) and, over the sent documents whose
+    signatures were assessed, how many carry a valid personal signature, a valid agency
+    signature, any valid signature, and the Decree 30 format. An agency with no register entry at
+    all is absent: it is not on the axis, so it has no data rather than zero. Two grouped
+    queries whatever the number of agencies."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    entries = RegisterEntry.objects.all()
+    if agency_ids is not None:
+        entries = entries.filter(agency_id__in=agency_ids)
+    on_axis = set(entries.values_list("agency_id", flat=True).distinct())
+    out: dict[str, dict[str, int]] = {a: dict.fromkeys(EDOC_FACTS, 0) for a in on_axis}
+    received = (
+        entries.filter(direction=RegisterDirection.IN, received_at__gte=start, received_at__lt=end)
+        .values("agency_id")
+        .annotate(n=Count("document_id", distinct=True))
+    )
+    for row in received:
+        out[row["agency_id"]]["edoc_received"] = row["n"]
+    # One document sent to several agencies is one document: its lines agree on the assessment.
+    sent = (
+        entries.filter(direction=RegisterDirection.OUT, sent_at__gte=start, sent_at__lt=end)
+        .values("agency_id", "document_id")
+        .annotate(
+            p=Count("id", filter=Q(personal_signature_valid=True)),
+            pk=Count("id", filter=Q(personal_signature_valid__isnull=False)),
+            a=Count("id", filter=Q(agency_signature_valid=True)),
+            ak=Count("id", filter=Q(agency_signature_valid__isnull=False)),
+            d=Count("id", filter=Q(decree30_ok=True)),
+            dk=Count("id", filter=Q(decree30_ok__isnull=False)),
+        )
+    )
+    for row in sent:
+        facts = out[row["agency_id"]]
+        facts["edoc_sent"] += 1
+        facts["edoc_personal"] += bool(row["p"])
+        facts["edoc_personal_known"] += bool(row["pk"])
+        facts["edoc_agency"] += bool(row["a"])
+        facts["edoc_agency_known"] += bool(row["ak"])
+        facts["edoc_decree30"] += bool(row["d"])
+        facts["edoc_decree30_known"] += bool(row["dk"])
+        facts["edoc_signed"] += bool(row["p"] or row["a"])
+        facts["edoc_assessed"] += bool(row["pk"] or row["ak"])
+    return out

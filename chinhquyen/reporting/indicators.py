@@ -100,6 +100,11 @@ def evaluate(formula: dict, facts: dict[str, int | None]) -> Outcome:
     op = formula["op"]
     if op == "no_source":
         return Outcome(None, formula.get("source", "unknown"))
+    # A fact absent from ``facts`` (not merely zero) means its source has no data for the unit:
+    # the formula's ``source`` names it (e.g. an agency that is not on the document axis).
+    needed = [formula[k] for k in ("fact", "num", "den") if k in formula]
+    if formula.get("source") and any(name not in facts for name in needed):
+        return Outcome(None, formula["source"])
     if op == "sum":
         value = facts.get(formula["fact"])
         return Outcome(None if value is None else Decimal(value))

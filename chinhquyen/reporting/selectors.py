@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import NotFound, PermissionDenied, ValidationFailed
 from chinhquyen.dossiers.selectors import dossiers_visible_to
+from chinhquyen.exchange.figures import EDOC_FACTS, edoc_facts_by_agency
 from chinhquyen.units.models import AdministrativeUnit, Generation, UnitLevel
 
 from . import indicators as ind
@@ -61,9 +62,12 @@ def facts_for_groups(
         offered[agency_id].add(procedure_id)
         modes[procedure_id] = mode
 
+    edoc = _edoc_facts(None if everyone else wanted, period)
+
     result = {}
     for key, ids in groups.items():
         members = per_agency.keys() | offered.keys() | used.keys() if ids is None else ids
+        on_axis = list(edoc) if ids is None else [pk for pk in ids if pk in edoc]
         facts = dict.fromkeys(COUNTER_FIELDS, 0)
         procedures, with_online = set(), set()
         for agency_id in members:
@@ -85,8 +89,25 @@ def facts_for_groups(
             procedures_online=len(online),
             procedures_online_used=len(online & with_online),
         )
+        if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
+            for name in EDOC_FACTS:
+                facts[name] = sum(edoc[pk][name] for pk in on_axis)
         result[key] = facts
     return result
+
+
+def _edoc_facts(wanted: set[int] | None, period: Period) -> dict[int, dict[str, int]]:
+    """The document axis's registers (exchange app) per agency pk, for agencies on the axis."""
+    from chinhquyen.units.models import Agency
+
+    agencies = Agency.objects.all() if wanted is None else Agency.objects.filter(pk__in=wanted)
+    pk_of = dict(agencies.values_list("agency_id", "pk"))
+    by_id = edoc_facts_by_agency(
+        agency_ids=None if wanted is None else list(pk_of),
+        date_from=period.start,
+        date_to=period.end,
+    )
+    return {pk_of[a]: facts for a, facts in by_id.items() if a in pk_of}
 
 
 SOURCES = ("computed", "reported")

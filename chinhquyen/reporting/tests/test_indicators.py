@@ -157,6 +157,52 @@ def test_the_exchange_figures_show_no_data_never_zero(world, scenario):
     )
 
 
+def test_the_exchange_figures_come_from_the_registers_of_agencies_on_the_axis(world, scenario):
+    """The inspectors' figures (DOMAIN §0) from the document axis's registers: documents sent
+    (one per document, whatever the number of recipients), received, and the signature shares
+    over the assessed ones; an agency that is not on the axis still has no data."""
+    from chinhquyen.exchange.models import RegisterEntry
+
+    a, b = world.agency_a.agency_id, world.agency_b.agency_id
+    when = dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    outside = dt.datetime(2026, 3, 20, 9, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+    def line(doc, to, *, personal, agency, decree30, at=when, direction="out"):
+        RegisterEntry.objects.create(
+            agency_id=a,
+            direction=direction,
+            document_id=doc,
+            message_id=f"m-{doc}-{to}",
+            counterpart_id=to,
+            status="sent",
+            sent_at=at if direction == "out" else None,
+            received_at=at if direction == "in" else None,
+            personal_signature_valid=personal,
+            agency_signature_valid=agency,
+            decree30_ok=decree30,
+        )
+
+    line("d1", b, personal=True, agency=True, decree30=True)
+    line("d1", "000.03.31.H26", personal=True, agency=True, decree30=True)  # same document
+    line("d2", b, personal=True, agency=False, decree30=False)
+    line("d3", b, personal=False, agency=False, decree30=False)
+    line("d4", b, personal=None, agency=None, decree30=None)  # not assessed yet
+    line("d5", b, personal=True, agency=True, decree30=True, at=outside)  # next period
+    line("r1", b, personal=None, agency=None, decree30=None, direction="in")
+    api = Api(world.sysadmin)
+    v = values(api.get(f"/api/v1/indicators?unit=agency:{a}&period={PERIOD}"))
+    assert v["edoc.sent"]["value"] == 4 and v["edoc.received"]["value"] == 1
+    assert v["edoc.signed"]["value"] == 2
+    assert Decimal(str(v["edoc.signed_share"]["value"])) == Decimal("66.7")  # 2 of 3 assessed
+    assert Decimal(str(v["edoc.signed_personal_share"]["value"])) == Decimal("66.7")
+    assert Decimal(str(v["edoc.signed_agency_share"]["value"])) == Decimal("33.3")
+    assert Decimal(str(v["edoc.signature_format_share"]["value"])) == Decimal("33.3")
+    other = values(api.get(f"/api/v1/indicators?unit=agency:{b}&period={PERIOD}"))
+    assert (
+        other["edoc.sent"]["value"] is None and "exchange" in other["edoc.sent"]["no_data_reason"]
+    )
+
+
 def test_a_province_meets_the_60_percent_criterion(world, scenario):
     v = values(
         Api(world.sysadmin).get(
