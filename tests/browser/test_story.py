@@ -47,8 +47,12 @@ def test_apply_online_process_return_the_result_and_evaluate(
     result_file = tmp_path / "giay-khai-sinh.pdf"
     result_file.write_bytes(RESULT)
 
-    # 1. The citizen applies online, on a phone.
-    citizen = sign_in(world.citizen, "/thu-tuc/1.000001/")
+    # 1. The citizen finds the procedure typing without diacritics, and applies online, on a phone.
+    citizen = sign_in(world.citizen, "/")
+    citizen.get_by_label("Tên hoặc mã thủ tục").fill("dang ky khai sinh")
+    citizen.get_by_role("button", name="Tìm kiếm").click()
+    citizen.get_by_role("link", name="Thủ tục thử nghiệm đăng ký khai sinh").click()
+    expect(citizen).to_have_url(f"{live_server.url}/thu-tuc/1.000001/")
     citizen.get_by_label("Nơi nộp hồ sơ").select_option(label=world.agency_a.name)
     citizen.get_by_role("button", name="Nộp trực tuyến").click()
     expect(citizen.get_by_role("heading", level=1)).to_have_text("Nộp hồ sơ trực tuyến")
