@@ -11,7 +11,8 @@ import pytest
 from chinhquyen.exchange import edxml
 from chinhquyen.exchange.edxml import EdxmlError
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "interop" / "edxml"
+# Copies of ../shared/interop/edxml (the Government Office SDK samples), byte for byte.
+SAMPLES = Path(__file__).resolve().parent / "samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.edxml"))
 EDOC = (SAMPLES / "edoc_new.edxml").read_bytes() if SAMPLES.exists() else b""
 STATUS = (SAMPLES / "status_inbox_01.edxml").read_bytes() if SAMPLES.exists() else b""
