@@ -211,11 +211,18 @@ def api():
 def _fresh_process_caches():
     """In-process caches outlive a test's rolled-back transaction: start every test without them."""
     from chinhquyen.accounts.auth import token_cache_clear
+    from chinhquyen.dossiers.selectors import public_names_cache_clear
     from chinhquyen.dossiers.services import version_cache_clear
     from chinhquyen.dossiers.workflow import workflow_cache_clear
     from chinhquyen.workdays.calendar import calendar_cache_clear
 
-    clears = (calendar_cache_clear, workflow_cache_clear, token_cache_clear, version_cache_clear)
+    clears = (
+        calendar_cache_clear,
+        workflow_cache_clear,
+        token_cache_clear,
+        version_cache_clear,
+        public_names_cache_clear,
+    )
     for clear in clears:
         clear()
     yield

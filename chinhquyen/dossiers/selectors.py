@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 from django.db.models import Q, QuerySet
@@ -65,30 +66,69 @@ _PUBLIC_FIELDS = (
     "finished_at",
     "paused_at",
     "workflow_id",
-    "procedure__code",
-    "procedure_version__name",
-    "agency__agency_id",
-    "agency__name",
+    "procedure_version_id",
+    "agency_id",
 )
 
-
+# One table, one row by its unique code: the lookup reads only the dossier. The names it shows
+# come from process caches: a procedure version never changes once written; an agency's name may
+# be renamed, and the lookup shows the new one within a minute.
 _public_row = CompiledQuery(
     lambda code: Dossier.objects.filter(code=code).values(*_PUBLIC_FIELDS)[:1]
 )
+_version_names: dict[int, tuple[str, str]] = {}
+_agency_names: dict[int, tuple[float, str, str]] = {}
+AGENCY_NAMES_TTL = 60.0
+
+
+def public_names_cache_clear() -> None:
+    _version_names.clear()
+    _agency_names.clear()
+
+
+def _version_name(version_id: int) -> tuple[str, str]:
+    """(procedure code, version name) of an immutable procedure version."""
+    found = _version_names.get(version_id)
+    if found is None:
+        from chinhquyen.catalogue.models import ProcedureVersion
+
+        code, name = ProcedureVersion.objects.values_list("procedure__code", "name").get(
+            pk=version_id
+        )
+        if len(_version_names) > 8192:
+            _version_names.clear()
+        found = _version_names[version_id] = (code, name)
+    return found
+
+
+def _agency_name(agency_pk: int) -> tuple[str, str]:
+    """(QCVN 102 id, name) of an agency, remembered for a minute."""
+    now = time.monotonic()
+    found = _agency_names.get(agency_pk)
+    if found is None or now - found[0] > AGENCY_NAMES_TTL:
+        from chinhquyen.units.models import Agency
+
+        agency_id, name = Agency.objects.values_list("agency_id", "name").get(pk=agency_pk)
+        if len(_agency_names) > 8192:
+            _agency_names.clear()
+        found = _agency_names[agency_pk] = (now, agency_id, name)
+    return found[1], found[2]
 
 
 def dossier_get_public(*, code: str) -> SimpleNamespace:
     """For the public lookup: no access check, so it returns only what may be shown — progress,
-    never personal data — as a plain read-only record shaped like a dossier (one query, no model
-    instances: this is the most frequent request of the portal)."""
+    never personal data — as a plain read-only record shaped like a dossier (one query once the
+    names are cached, no model instances: this is the most frequent request of the portal)."""
     row = _public_row.first(code, model=Dossier)
     if row is None:
         raise _not_found(code)
+    procedure_code, procedure_name = _version_name(row["procedure_version_id"])
+    agency_id, agency_name = _agency_name(row["agency_id"])
     return SimpleNamespace(
-        **{k: v for k, v in row.items() if "__" not in k},
-        procedure=SimpleNamespace(code=row["procedure__code"]),
-        procedure_version=SimpleNamespace(name=row["procedure_version__name"]),
-        agency=SimpleNamespace(agency_id=row["agency__agency_id"], name=row["agency__name"]),
+        **row,
+        procedure=SimpleNamespace(code=procedure_code),
+        procedure_version=SimpleNamespace(name=procedure_name),
+        agency=SimpleNamespace(agency_id=agency_id, name=agency_name),
     )
 
 

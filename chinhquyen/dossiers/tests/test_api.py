@@ -279,7 +279,9 @@ def test_public_status_lookup_is_a_single_query(world, django_assert_num_queries
         form_data=VALID_FORM,
     )
     workflow_spec(d.workflow_id)  # warm the in-process workflow snapshot
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # the dossier, then its version's and agency's names
+        assert Api().get(f"/api/v1/dossiers/{d.code}/status").status_code == 200
+    with django_assert_num_queries(1):  # the names are cached: only the dossier is read
         assert Api().get(f"/api/v1/dossiers/{d.code}/status").status_code == 200
 
 
@@ -379,7 +381,27 @@ def test_public_lookup_statement_reads_what_the_orm_reads(world):
         assert {k: getattr(got, k) for k in want if "__" not in k} == {
             k: v for k, v in want.items() if "__" not in k
         }
-        assert got.agency.agency_id == want["agency__agency_id"]
-        assert got.procedure_version.name == want["procedure_version__name"]
+        assert got.agency.agency_id == d.agency.agency_id and got.agency.name == d.agency.name
+        assert got.procedure_version.name == d.procedure_version.name
+        assert got.procedure.code == d.procedure.code
     assert dossier_get_public(code=second.code).received_at.tzinfo is not None
     assert dossier_get_public(code=first.code).received_at is None
+
+
+def test_a_renamed_agency_shows_in_the_public_lookup_within_a_minute(world, monkeypatch):
+    from chinhquyen.dossiers import selectors
+    from chinhquyen.dossiers.services import dossier_submit
+    from chinhquyen.units.models import Agency
+
+    d = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
+    assert Api().get(f"/api/v1/dossiers/{d.code}/status").json()["agency_name"] == d.agency.name
+    Agency.objects.filter(pk=d.agency_id).update(name="UBND phường Mới")
+    clock = [selectors.time.monotonic()]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    clock[0] += selectors.AGENCY_NAMES_TTL + 1
+    assert Api().get(f"/api/v1/dossiers/{d.code}/status").json()["agency_name"] == "UBND phường Mới"
