@@ -10,6 +10,8 @@
 #   BENCH_HUB_WORKERS=4 BENCH_PUSH_CONCURRENCY=8
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432   BENCH_KEEP_DB=1 (keep the databases)
 #   BENCH_WORKDIR=...   (keys, SQLite-free logs of each process; default a fresh temp dir)
+#   DATABASE_SERVER_SIDE_BINDING=true   the recommended setting for axis hubs and nodes (binary
+#                                       parameters for the 100 KB payloads); false to compare
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +21,6 @@ command -v psql >/dev/null 2>&1 || { echo "bench-exchange: psql is needed" >&2; 
 psql "$PG/postgres" -qtc 'select 1' >/dev/null || { echo "bench-exchange: PostgreSQL not reachable at $PG" >&2; exit 1; }
 
 export BENCH_PG=$PG
+export DATABASE_SERVER_SIDE_BINDING=${DATABASE_SERVER_SIDE_BINDING:-true}
+echo "bench-exchange: DATABASE_SERVER_SIDE_BINDING=$DATABASE_SERVER_SIDE_BINDING"
 exec "$PY" -m chinhquyen.exchange.bench

@@ -67,3 +67,28 @@ def test_production_passes_djangos_deployment_checks():
         {"SECRET_KEY": "x" * 20 + "-prod-" + "y" * 30, "ALLOWED_HOSTS": "dichvucong.example.vn"}
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("flag", "expected"), [("true", "True"), ("", "None")])
+def test_server_side_binding_is_a_postgresql_opt_in(flag, expected):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
+    }
+    if flag:
+        env["DATABASE_SERVER_SIDE_BINDING"] = flag
+    code = (
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", f"import django;django.setup();{code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
