@@ -41,10 +41,11 @@ migrate: setup  ## Apply migrations to DATABASE_URL (default: SQLite under var/)
 demo: migrate  ## Load the demo (units, agencies, calendar, catalogue, accounts); idempotent
 	$(PY) manage.py demo_load
 
-run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker
+run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker and the periodic jobs
 	@echo "chinhquyen: http://$(HOST):$(PORT)/  (API: /api/v1/docs, admin: /admin/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py periodic & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup  ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
