@@ -20,10 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool = False, tick: float = 30.0, **options):
         last_run: dict[str, float] = {}
         while True:
-            close_old_connections()
             results = run_due(last_run, time.monotonic())
             for name, result in results.items():
                 self.stdout.write(f"{name}: {result}")
             if once:
                 return
             time.sleep(tick)
+            # A long-running loop, like a request cycle: drop connections that are broken or
+            # past their CONN_MAX_AGE before the next round (never inside --once: a caller's
+            # transaction, e.g. a test's, would lose its connection).
+            close_old_connections()
