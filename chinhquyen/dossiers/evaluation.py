@@ -77,25 +77,6 @@ STAFF_CLASSES = (
 STAFF_ROLES = ("counter", "handler")
 
 
-def period_bounds(code: str):
-    """``2026`` or ``2026-Q1`` … ``2026-Q4`` → (label, first day, day after the last), or None."""
-    import datetime as dt
-    import re
-
-    match = re.fullmatch(r"(\d{4})(?:-Q([1-4]))?", (code or "").strip())
-    if not match:
-        return None
-    year = int(match.group(1))
-    if not 2000 <= year <= 2100:
-        return None
-    if match.group(2) is None:
-        return f"Năm {year}", dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    quarter = int(match.group(2))
-    start = dt.date(year, 3 * quarter - 2, 1)
-    end = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
-    return f"Quý {quarter}/{year}", start, end
-
-
 def staff_class(score: float | None) -> tuple[str, str] | None:
     if score is None:
         return None

@@ -71,34 +71,26 @@ _PUBLIC_FIELDS = (
 )
 
 # One table, one row by its unique code: the lookup reads only the dossier. The names it shows
-# come from process caches: a procedure version never changes once written; an agency's name may
-# be renamed, and the lookup shows the new one within a minute.
+# come from process caches: a procedure version never changes once written (the services' cache
+# of versions); an agency may be renamed, and the lookup shows the new name within a minute.
 _public_row = CompiledQuery(
     lambda code: Dossier.objects.filter(code=code).values(*_PUBLIC_FIELDS)[:1]
 )
-_version_names: dict[int, tuple[str, str]] = {}
 _agency_names: dict[int, tuple[float, str, str]] = {}
 AGENCY_NAMES_TTL = 60.0
 
 
 def public_names_cache_clear() -> None:
-    _version_names.clear()
     _agency_names.clear()
 
 
 def _version_name(version_id: int) -> tuple[str, str]:
-    """(procedure code, version name) of an immutable procedure version."""
-    found = _version_names.get(version_id)
-    if found is None:
-        from chinhquyen.catalogue.models import ProcedureVersion
+    """(procedure code, version name) of an immutable procedure version, from the services'
+    process-wide cache of versions (the one submissions use)."""
+    from .services import _version
 
-        code, name = ProcedureVersion.objects.values_list("procedure__code", "name").get(
-            pk=version_id
-        )
-        if len(_version_names) > 8192:
-            _version_names.clear()
-        found = _version_names[version_id] = (code, name)
-    return found
+    version = _version(version_id)
+    return version.procedure.code, version.name
 
 
 def _agency_name(agency_pk: int) -> tuple[str, str]:

@@ -210,7 +210,7 @@ def version_cache_clear() -> None:
 def _version(version_id: int) -> ProcedureVersion:
     version = _versions.get(version_id)
     if version is None:
-        version = ProcedureVersion.objects.select_related("field").get(pk=version_id)
+        version = ProcedureVersion.objects.select_related("field", "procedure").get(pk=version_id)
         if len(_versions) > 4096:
             _versions.clear()
         _versions[version_id] = version

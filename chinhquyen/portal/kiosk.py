@@ -27,6 +27,7 @@ from chinhquyen.units.models import Agency
 COOKIE = "cq_kiosk"
 SALT = "chinhquyen.kiosk"
 MAX_AGE = 16 * 3600  # one working day and its evening
+KIOSK_RESET_SECONDS = getattr(settings, "KIOSK_RESET_SECONDS", 10)  # the thanks screen, then back
 _CODE = re.compile(r"[0-9A-Za-z.\-]{6,40}")
 
 
@@ -135,5 +136,3 @@ def kiosk_thanks(request: HttpRequest) -> HttpResponse:
         return _not_enabled(request)
     return _render(request, "portal/kiosk_thanks.html", agency, seconds=KIOSK_RESET_SECONDS)
 
-
-KIOSK_RESET_SECONDS = getattr(settings, "KIOSK_RESET_SECONDS", 10)

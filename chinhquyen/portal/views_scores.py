@@ -4,12 +4,16 @@ the staff scores are for the agency's leaders (workspace)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from chinhquyen.dossiers.evaluation import evaluation_scores, period_bounds
+from chinhquyen.core.errors import DomainError
+from chinhquyen.dossiers.evaluation import evaluation_scores
+from chinhquyen.reporting.periods import Period, period_parse
 from chinhquyen.units.models import Agency
 
 
@@ -18,15 +22,19 @@ def current_quarter() -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
+def scores_period(code: str) -> tuple[Period, str]:
+    """The period asked for (the reporting centre's codes: 2026, 2026-Q1, 2026-03 …), or the
+    current quarter with the error message when the code is malformed."""
+    try:
+        return period_parse(code or current_quarter()), ""
+    except DomainError as exc:
+        return period_parse(current_quarter()), exc.message
+
+
 @require_safe
 def scores_public(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("ky", "") or current_quarter()
-    bounds = period_bounds(code)
-    error = "" if bounds else "Kỳ phải có dạng 2026 hoặc 2026-Q1 … 2026-Q4."
-    if bounds is None:
-        code = current_quarter()
-        bounds = period_bounds(code)
-    label, start, end = bounds
+    period, error = scores_period(request.GET.get("ky", ""))
+    start, end = period.start, period.end + timedelta(days=1)
     agencies = {a.pk: a for a in Agency.objects.filter(is_active=True)}
     scores = evaluation_scores(agency_ids=agencies, start=start, end=end)["agencies"]
     rows = sorted(
@@ -36,6 +44,6 @@ def scores_public(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/scores.html",
-        {"rows": rows, "label": label, "code": code, "error": error},
+        {"rows": rows, "label": period.label, "code": period.code, "error": error},
         status=422 if error else 200,
     )

@@ -227,9 +227,6 @@ def pkcs12_load(data: bytes, password: str | None) -> KeyAndCert:
         raise ValueError("Tệp PKCS#12 không đọc được hoặc sai mật khẩu.") from exc
     if key is None or cert is None:
         raise ValueError("Tệp PKCS#12 không có khóa bí mật và chứng thư số của người ký.")
-    if not isinstance(key, rsa.RSAPrivateKey):
-        # The signing code is algorithm-agnostic, but our tested path is RSA (what VN CAs issue).
-        pass
     return KeyAndCert(key=key, cert=cert, chain=tuple(extra or ()))
 
 

@@ -698,27 +698,22 @@ SCORE_ROLES = frozenset({Role.LEADER, Role.AGENCY_ADMIN})
 def staff_scores(request: HttpRequest) -> HttpResponse:
     """The agency's staff scored by the citizens' evaluations of the period, with the
     classification; for the agency's leaders and administrators."""
-    from chinhquyen.dossiers.evaluation import evaluation_scores, period_bounds
-    from chinhquyen.portal.views_scores import current_quarter
+    from chinhquyen.dossiers.evaluation import evaluation_scores
+    from chinhquyen.portal.views_scores import scores_period
 
     if not SCORE_ROLES.intersection(user_roles(request.user)):
         return render(request, "workspace/forbidden.html", status=403)
     agency = profile_of(request.user).agency
-    code = request.GET.get("ky", "") or current_quarter()
-    bounds = period_bounds(code)
-    error = "" if bounds else _("Kỳ phải có dạng 2026 hoặc 2026-Q1 … 2026-Q4.")
-    if bounds is None:
-        code = current_quarter()
-        bounds = period_bounds(code)
-    label, start, end = bounds
+    period, error = scores_period(request.GET.get("ky", ""))
+    start, end = period.start, period.end + dt.timedelta(days=1)
     scores = evaluation_scores(agency_ids=[agency.pk], start=start, end=end)
     return render(
         request,
         "workspace/staff_scores.html",
         {
             "agency": agency,
-            "label": label,
-            "code": code,
+            "label": period.label,
+            "code": period.code,
             "error": error,
             "unit": scores["agencies"].get(agency.pk),
             "staff": [s for s in scores["staff"] if s["agency_id"] == agency.pk],

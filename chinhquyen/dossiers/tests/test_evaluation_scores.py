@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from chinhquyen.dossiers.evaluation import evaluation_scores, period_bounds, staff_class
+from chinhquyen.dossiers.evaluation import evaluation_scores, staff_class
 from chinhquyen.dossiers.services import dossier_evaluate
 from chinhquyen.dossiers.tests.test_evaluation import returned
 from conftest import PASSWORD
@@ -22,18 +22,20 @@ def scores(**points):
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"),
+    ("code", "status", "label"),
     [
-        ("2026", ("Năm 2026", dt.date(2026, 1, 1), dt.date(2027, 1, 1))),
-        ("2026-Q1", ("Quý 1/2026", dt.date(2026, 1, 1), dt.date(2026, 4, 1))),
-        ("2026-Q4", ("Quý 4/2026", dt.date(2026, 10, 1), dt.date(2027, 1, 1))),
-        ("2026-Q5", None),
-        ("26", None),
-        ("", None),
+        ("2026", 200, "Năm 2026"),
+        ("2026-Q1", 200, "Quý 1/2026"),
+        ("2026-Q4", 200, "Quý 4/2026"),
+        ("2026-Q5", 422, None),
+        ("26", 422, None),
     ],
 )
-def test_periods(code, expected):
-    assert period_bounds(code) == expected
+def test_periods_are_the_reporting_centres(world, code, status, label):
+    page = Client().get("/ket-qua-danh-gia/", {"ky": code})
+    assert page.status_code == status
+    if label:
+        assert label in page.content.decode()
 
 
 @pytest.mark.parametrize(
