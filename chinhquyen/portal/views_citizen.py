@@ -16,11 +16,12 @@ import json
 import uuid
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -74,6 +75,34 @@ def citizen_required(view):
     return wrapped
 
 
+PENDING_KEY = "portal_pending_application"
+RESTORE_FLAG = "khoi_phuc"
+
+
+def keep_form_on_expired_session(view):
+    """An application form posted after the session expired: what was typed is kept in the new
+    (anonymous) session, the person signs in again, and the form comes back filled in (files
+    must be chosen again: a browser does not send them twice). Signing in keeps the session's
+    data, so nothing typed is lost."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST" and not request.user.is_authenticated:
+            request.session[PENDING_KEY] = {
+                "code": code,
+                "post": {
+                    k: request.POST.getlist(k)
+                    for k in request.POST
+                    if k not in ("csrfmiddlewaretoken", "_action", "_add", "_remove")
+                },
+            }
+            target = reverse("portal:apply", args=[code]) + f"?{RESTORE_FLAG}=1"
+            return redirect(f"{reverse('login')}?next={quote(target)}")
+        return view(request, code, *args, **kwargs)
+
+    return wrapped
+
+
 def _file_slot(code: str) -> str:
     return f"file-{code}"
 
@@ -81,6 +110,7 @@ def _file_slot(code: str) -> str:
 # --- applying online ---------------------------------------------------------------------------
 
 
+@keep_form_on_expired_session
 @citizen_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def apply(request: HttpRequest, code: str) -> HttpResponse:
@@ -98,6 +128,18 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     page = _ApplyPage(request, version, agencies, schema)
 
     if request.method != "POST":
+        pending = request.session.get(PENDING_KEY)
+        if RESTORE_FLAG in request.GET and pending and pending.get("code") == code:
+            del request.session[PENDING_KEY]
+            posted = QueryDict(mutable=True)
+            for key, values in pending["post"].items():
+                posted.setlist(key, values)
+            data = eform.parse(schema, posted)
+            return page.form(
+                data=data if isinstance(data, dict) else {},
+                agency=posted.get("agency", ""),
+                restored=True,
+            )
         draft = ApplicationDraft.objects.filter(
             user=request.user, procedure_code=procedure.code
         ).first()
@@ -167,7 +209,9 @@ class _ApplyPage:
             errors.update(exc.fields)
         return errors
 
-    def form(self, *, data, agency, errors=None, draft=None, saved=False) -> HttpResponse:
+    def form(
+        self, *, data, agency, errors=None, draft=None, saved=False, restored=False
+    ) -> HttpResponse:
         errors = errors or {}
         if not agency and len(self.agencies) == 1:
             agency = self.agencies[0].agency_id
@@ -190,6 +234,7 @@ class _ApplyPage:
                 summary=summary,
                 draft=draft,
                 saved=saved,
+                restored=restored,
             ),
             status=200,
         )

@@ -216,3 +216,25 @@ def test_a_procedure_not_offered_online_has_no_form(world):
     html = client_for(world.citizen).get("/nop-ho-so/1.000002/").content.decode()
     assert "chưa nhận hồ sơ trực tuyến" in html
     assert "Nộp trực tuyến" not in Client().get("/thu-tuc/1.000002/").content.decode()
+
+
+def test_a_form_posted_after_the_session_expired_comes_back_filled_in_after_signing_in(world):
+    client = client_for(world.citizen)
+    client.get(URL)
+    client.logout()  # the session expired while the citizen was typing
+    response = client.post(
+        URL, {"agency": "000.01.31.H26", "ho_ten": "Bé Hết Phiên", "_action": "review"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dang-nhap/?next=")
+    assert Dossier.objects.count() == 0
+    login = client.post(
+        response["Location"], {"username": world.citizen.username, "password": PASSWORD}
+    )
+    assert login["Location"] == f"{URL}?khoi_phuc=1"
+    html = client.get(login["Location"]).content.decode()
+    assert "Phiên đăng nhập đã hết hạn" in html
+    assert 'value="Bé Hết Phiên"' in html
+    assert re.search(r'<option value="000.01.31.H26"[^>]*selected', html)
+    # once restored, the page is back to normal
+    assert "Bé Hết Phiên" not in client.get(URL).content.decode()
