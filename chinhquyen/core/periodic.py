@@ -47,6 +47,12 @@ def _audit_checkpoint():
     return audit_checkpoint_create().pk
 
 
+def _reporting_seal():
+    from chinhquyen.reporting.rollups import halves_seal
+
+    return len(halves_seal())
+
+
 def _files_sweep():
     from chinhquyen.dossiers.services import dossier_files_sweep
 
@@ -58,6 +64,7 @@ JOBS: tuple[Job, ...] = (
     Job("notifications_requeue", 5 * 60, _notifications_requeue),
     Job("feedback_reminders", 30 * 60, _feedback_reminders),
     Job("audit_checkpoint", 60 * 60, _audit_checkpoint),
+    Job("reporting_seal", 60 * 60, _reporting_seal),
     Job("dossier_files_sweep", 6 * 60 * 60, _files_sweep),
 )
 

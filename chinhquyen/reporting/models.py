@@ -106,6 +106,72 @@ class DailyCounter(models.Model):
         return f"{self.agency_id}/{self.procedure_id} {self.day}"
 
 
+class SealedHalf(models.Model):
+    """A half-month (the 1st to the cut-off day, the day after it to the month's end) whose daily
+    counters have been rolled up into ``AgencyHalfCounter`` and ``OnlineUse`` (see ``rollups.py``).
+    Every reporting period, calendar or Decree 09, is a run of whole half-months."""
+
+    start = models.DateField(unique=True)
+    end = models.DateField()
+    sealed_at = models.DateTimeField()
+    agencies = models.PositiveIntegerField(default=0, help_text="Rows rolled up")
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end}"
+
+
+class AgencyHalfCounter(models.Model):
+    """The daily counters of one agency summed over one sealed half-month. Written once, when
+    the half is sealed; later only by a back-dated event (demo data, imports)."""
+
+    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    submitted = models.PositiveIntegerField(default=0)
+    submitted_online = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    finished = models.PositiveIntegerField(default=0)
+    finished_on_time = models.PositiveIntegerField(default=0)
+    finished_late = models.PositiveIntegerField(default=0)
+    finished_e_result = models.PositiveIntegerField(default=0)
+    evaluations = models.PositiveIntegerField(default=0)
+    evaluation_points = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "start"], name="reporting_half_unique")
+        ]
+        indexes = [models.Index(fields=["start"], name="reporting_half_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.start}"
+
+
+class OnlineUse(models.Model):
+    """Which sealed half-months of ``year`` an (agency, procedure) received at least one online
+    dossier in: bit i of ``halves`` is half i of the year (0 = 1–14 January). One row per pair
+    and year keeps "services with at least one online dossier" a small read for any period."""
+
+    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    halves = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "procedure", "year"], name="reporting_online_use_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "agency"], name="reporting_online_use_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.procedure_id} {self.year}: {self.halves:024b}"
+
+
 class Report(models.Model):
     """The periodic report of one province for one Decree 09/2019 period (central side)."""
 

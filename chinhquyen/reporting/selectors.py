@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,8 @@ from chinhquyen.exchange.figures import EDOC_FACTS, edoc_facts_by_agency
 from chinhquyen.units.models import AdministrativeUnit, Generation, UnitLevel
 
 from . import indicators as ind
-from .models import COUNTER_FIELDS, Completeness, DailyCounter, Report, ReportValue
+from . import rollups
+from .models import COUNTER_FIELDS, Completeness, Report, ReportValue
 from .periods import Period, period_parse
 from .scopes import Scope, agency_provinces, scope_parse, unit_tree_ids
 
@@ -30,70 +31,145 @@ READER_ROLES = frozenset({"leader", "agency_admin", "handler", "counter"})
 # --- facts ------------------------------------------------------------------------------------
 
 
-def facts_for_groups(
-    groups: dict[str, list[int] | None], period: Period
-) -> dict[str, dict[str, int]]:
-    """Facts (counter sums and catalogue counts) per group of agencies; ``None`` = every agency.
-    A handful of grouped queries whatever the number of groups or dossiers."""
-    from chinhquyen.catalogue.models import Procedure
+def formula_facts(formula: dict) -> set[str]:
+    """The facts a formula reads."""
+    names = {formula[k] for k in ("fact", "num", "den") if k in formula}
+    for term in formula.get("terms", ()):
+        names |= formula_facts(term)
+    return names
 
-    everyone = any(ids is None for ids in groups.values())
-    wanted = set() if everyone else {pk for ids in groups.values() for pk in ids}
-    counters = DailyCounter.objects.filter(day__gte=period.start, day__lte=period.end)
-    if not everyone:
-        counters = counters.filter(agency_id__in=wanted)
-    per_agency = {
-        row["agency_id"]: row
-        for row in counters.values("agency_id").annotate(**{f: Sum(f) for f in COUNTER_FIELDS})
+
+CATALOGUE_FACTS = frozenset(
+    {
+        "procedures_total",
+        "procedures_full",
+        "procedures_partial",
+        "procedures_none",
+        "procedures_online",
+        "procedures_online_used",
     }
-    used = defaultdict(set)  # agency -> procedures with ≥ 1 online dossier in the period
-    for agency_id, procedure_id in (
-        counters.filter(submitted_online__gt=0).values_list("agency_id", "procedure_id").distinct()
-    ):
-        used[agency_id].add(procedure_id)
-    links = Procedure.agencies.through.objects.filter(procedure__current__isnull=False)
-    if not everyone:
-        links = links.filter(agency_id__in=wanted)
-    offered = defaultdict(set)
-    modes: dict[int, str] = {}
-    for agency_id, procedure_id, mode in links.values_list(
-        "agency_id", "procedure_id", "procedure__current__online_mode"
-    ):
-        offered[agency_id].add(procedure_id)
-        modes[procedure_id] = mode
+)
 
-    edoc = _edoc_facts(None if everyone else wanted, period)
 
-    result = {}
-    for key, ids in groups.items():
-        members = per_agency.keys() | offered.keys() | used.keys() if ids is None else ids
-        on_axis = list(edoc) if ids is None else [pk for pk in ids if pk in edoc]
-        facts = dict.fromkeys(COUNTER_FIELDS, 0)
-        procedures, with_online = set(), set()
-        for agency_id in members:
-            row = per_agency.get(agency_id)
-            if row:
-                for name in COUNTER_FIELDS:
-                    facts[name] += row[name] or 0
-            procedures |= offered.get(agency_id, set())
-            with_online |= used.get(agency_id, set())
-        by_mode = defaultdict(int)
-        for pk in procedures:
-            by_mode[modes[pk]] += 1
-        online = {pk for pk in procedures if modes[pk] != "none"}
-        facts.update(
-            procedures_total=len(procedures),
-            procedures_full=by_mode["full"],
-            procedures_partial=by_mode["partial"],
-            procedures_none=by_mode["none"],
-            procedures_online=len(online),
-            procedures_online_used=len(online & with_online),
-        )
-        if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
-            for name in EDOC_FACTS:
-                facts[name] = sum(edoc[pk][name] for pk in on_axis)
-        result[key] = facts
+def facts_for_groups(
+    groups: dict[str, list[int] | None], period: Period, *, needed: set[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """Facts (counter sums and catalogue counts) per group of agencies; ``None`` = every agency."""
+    return facts_series(groups, [period], needed=needed)[period.code]
+
+
+def facts_series(
+    groups: dict[str, list[int] | None],
+    periods: list[Period],
+    *,
+    needed: set[str] | None = None,
+) -> dict[str, dict[str, dict[str, int]]]:
+    """period code -> group -> facts, for several periods in one pass (trends). The counters come
+    from the half-month roll-ups where sealed and from the daily rows elsewhere (``rollups``), so
+    the cost depends on the number of agencies and half-months, not on the number of dossiers.
+    ``needed`` (facts read by the formulas at hand) skips the sources nobody asked for."""
+    everyone = any(ids is None for ids in groups.values())
+    wanted = None if everyone else {pk for ids in groups.values() for pk in ids}
+    want = (lambda name: True) if needed is None else needed.__contains__  # noqa: E731
+    spans: dict[str, list[rollups.Half]] = {}
+    for period in periods:
+        halves = rollups.halves_between(period.start, period.end)
+        if halves is None:  # not a run of half-months: a cut-off setting changed, rebuild
+            raise ValueError(f"period {period.code} is not made of half-months")
+        spans[period.code] = halves
+    every_half = sorted({h for halves in spans.values() for h in halves})
+    sums = rollups.agency_half_sums(halves=every_half, agency_ids=wanted)
+    used = (
+        rollups.online_use(halves=every_half, agency_ids=wanted)
+        if want("procedures_online_used")
+        else {}
+    )
+    catalogue_needed = any(want(name) for name in CATALOGUE_FACTS)
+    edoc_needed = any(want(name) for name in EDOC_FACTS)
+
+    result: dict[str, dict[str, dict[str, int]]] = {}
+    for period in periods:
+        halves = set(spans[period.code])
+        per_agency: dict[int, list[int]] = {}
+        for agency_id, by_half in sums.items():
+            total = None
+            for half, values in by_half.items():
+                if half in halves:
+                    total = list(values) if total is None else [a + b for a, b in zip(total, values, strict=True)]
+            if total is not None:
+                per_agency[agency_id] = total
+        with_online: dict[int, set[int]] = defaultdict(set)
+        for (agency_id, procedure_id), hits in used.items():
+            if hits & halves:
+                with_online[agency_id].add(procedure_id)
+        offered, modes = _offered(period.end, wanted) if catalogue_needed else ({}, {})
+        edoc = _edoc_facts(wanted, period) if edoc_needed else {}
+        result[period.code] = {
+            key: _group_facts(
+                ids if ids is not None else list(per_agency.keys() | offered.keys()),
+                per_agency=per_agency,
+                offered=offered,
+                modes=modes,
+                with_online=with_online,
+                edoc=edoc,
+                everyone=ids is None,
+            )
+            for key, ids in groups.items()
+        }
     return result
+
+
+def _group_facts(ids, *, per_agency, offered, modes, with_online, edoc, everyone) -> dict:
+    facts = dict.fromkeys(COUNTER_FIELDS, 0)
+    procedures: set[int] = set()
+    used: set[int] = set()
+    for agency_id in ids:
+        row = per_agency.get(agency_id)
+        if row:
+            for name, value in zip(COUNTER_FIELDS, row, strict=True):
+                facts[name] += value
+        procedures |= offered.get(agency_id, set())
+        used |= with_online.get(agency_id, set())
+    by_mode: dict[str, int] = defaultdict(int)
+    for pk in procedures:
+        by_mode[modes[pk]] += 1
+    online = {pk for pk in procedures if modes[pk] != "none"}
+    facts.update(
+        procedures_total=len(procedures),
+        procedures_full=by_mode["full"],
+        procedures_partial=by_mode["partial"],
+        procedures_none=by_mode["none"],
+        procedures_online=len(online),
+        procedures_online_used=len(online & used),
+    )
+    on_axis = list(edoc) if everyone else [pk for pk in ids if pk in edoc]
+    if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
+        for name in EDOC_FACTS:
+            facts[name] = sum(edoc[pk][name] for pk in on_axis)
+    return facts
+
+
+def _offered(day: dt.date, wanted: set[int] | None) -> tuple[dict[int, set[int]], dict[int, str]]:
+    """Procedures each agency receives, and their online mode, by the version in force on ``day``
+    (a 2017 period counts the 2017 catalogue). A procedure with no version in force that day
+    is not counted."""
+    from chinhquyen.catalogue.models import Procedure, ProcedureVersion
+
+    in_force = (
+        ProcedureVersion.objects.filter(effective_from__lte=day)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=day))
+        .order_by("procedure_id", "version")
+        .values_list("procedure_id", "online_mode")
+    )
+    modes = dict(in_force)  # the highest version in force wins
+    links = Procedure.agencies.through.objects.all()
+    if wanted is not None:
+        links = links.filter(agency_id__in=wanted)
+    offered: dict[int, set[int]] = defaultdict(set)
+    for agency_id, procedure_id in links.values_list("agency_id", "procedure_id"):
+        if procedure_id in modes:
+            offered[agency_id].add(procedure_id)
+    return offered, modes
 
 
 def _edoc_facts(wanted: set[int] | None, period: Period) -> dict[int, dict[str, int]]:

@@ -2,6 +2,7 @@
 
 - load: (re)load the indicator catalogue from chinhquyen/reporting/data/indicators.json;
 - rebuild: recompute the daily counters from the dossier history;
+- seal: roll up every half-month that is over (the periodic job does it too);
 - sign: sign a report built by GET /api/v1/reports/build (JSON in, signed JSON or XLSX out) with
   the agency's key and certificate, on the machine that holds the key.
 """
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("load", help="Nạp danh mục chỉ tiêu từ tệp dữ liệu")
         sub.add_parser("rebuild", help="Tính lại bộ đếm theo ngày từ lịch sử hồ sơ")
+        sub.add_parser("seal", help="Cộng dồn bộ đếm của các nửa tháng đã qua")
         sign = sub.add_parser("sign", help="Ký báo cáo bằng khóa của cơ quan")
         sign.add_argument("report", help="Báo cáo JSON (chưa ký)")
         sign.add_argument("--key", required=True, help="Khóa RSA (PEM)")
@@ -40,6 +42,14 @@ class Command(BaseCommand):
             started = time.monotonic()
             rows = counters_rebuild()
             self.stdout.write(f"{rows} counter rows in {time.monotonic() - started:.1f} s")
+        elif action == "seal":
+            from chinhquyen.reporting.rollups import halves_seal
+
+            started = time.monotonic()
+            sealed = halves_seal()
+            for half in sealed:
+                self.stdout.write(f"sealed {half.start}–{half.end}")
+            self.stdout.write(f"{len(sealed)} half-months in {time.monotonic() - started:.1f} s")
         else:
             self._sign(**options)
 
