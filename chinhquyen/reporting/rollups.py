@@ -254,7 +254,9 @@ def online_use(
         rows = rows.filter(hit__gt=0)
         if agency_ids is not None:
             rows = rows.filter(agency_id__in=agency_ids)
-        for agency_id, procedure_id, bits in rows.values_list("agency_id", "procedure_id", "halves"):
+        for agency_id, procedure_id, bits in rows.values_list(
+            "agency_id", "procedure_id", "halves"
+        ):
             result[(agency_id, procedure_id)].update(h for h in members if bits & h.bit)
     unsealed = [h for h in halves if h not in sealed]
     for start, end in _merged_spans(unsealed):
@@ -266,4 +268,3 @@ def online_use(
         ).distinct():
             result[(agency_id, procedure_id)].add(half_of(day))
     return result
-

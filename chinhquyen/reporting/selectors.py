@@ -17,13 +17,13 @@ from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import NotFound, PermissionDenied, ValidationFailed
 from chinhquyen.dossiers.selectors import dossiers_visible_to
 from chinhquyen.exchange.figures import EDOC_FACTS, edoc_facts_by_agency
-from chinhquyen.units.models import AdministrativeUnit, Generation, UnitLevel
+from chinhquyen.units.models import AdministrativeUnit, UnitLevel
 
 from . import indicators as ind
 from . import rollups
 from .models import COUNTER_FIELDS, Completeness, Report, ReportValue
 from .periods import Period, period_parse
-from .scopes import Scope, agency_provinces, scope_parse, unit_tree_ids
+from .scopes import Scope, agency_provinces, provinces_on, scope_parse, unit_tree_ids
 
 READER_ROLES = frozenset({"leader", "agency_admin", "handler", "counter"})
 
@@ -95,7 +95,11 @@ def facts_series(
             total = None
             for half, values in by_half.items():
                 if half in halves:
-                    total = list(values) if total is None else [a + b for a, b in zip(total, values, strict=True)]
+                    total = (
+                        list(values)
+                        if total is None
+                        else [a + b for a, b in zip(total, values, strict=True)]
+                    )
             if total is not None:
                 per_agency[agency_id] = total
         with_online: dict[int, set[int]] = defaultdict(set)
@@ -322,14 +326,6 @@ def indicator_values(
 # --- ranking ----------------------------------------------------------------------------------
 
 
-def current_provinces() -> list[AdministrativeUnit]:
-    return list(
-        AdministrativeUnit.objects.filter(
-            generation=Generation.CURRENT, level=UnitLevel.PROVINCE
-        ).order_by("code")
-    )
-
-
 def province_ranking(*, period: Period, indicator: str, source: str | None = None) -> dict:
     """Provinces ranked on one public indicator, computed from the counters in one pass, or
     (``source="reported"``, the central deployment) taken from their accepted reports."""
@@ -341,7 +337,7 @@ def province_ranking(*, period: Period, indicator: str, source: str | None = Non
             _("Không có chỉ tiêu «%(code)s» trong kỳ.") % {"code": indicator},
             code="unknown_indicator",
         )
-    provinces = current_provinces()
+    provinces = provinces_on(period.end)
     keys = {p.pk: f"province:{p.code}" for p in provinces}
     rows = []
     if source == "reported":
@@ -354,7 +350,7 @@ def province_ranking(*, period: Period, indicator: str, source: str | None = Non
             rows.append(row)
     else:
         by_province: dict[int, list[int]] = {p.pk: [] for p in provinces}
-        for agency_pk, province_pk in agency_provinces().items():
+        for agency_pk, province_pk in agency_provinces(period.end).items():
             if province_pk in by_province:
                 by_province[province_pk].append(agency_pk)
         facts = facts_for_groups({str(pk): ids for pk, ids in by_province.items()}, period)
@@ -393,14 +389,16 @@ class Part:
     agency_ids: list[int]
 
 
-def province_parts(province: AdministrativeUnit) -> list[Part]:
-    """The province itself, its communes that have agencies, and its agencies: the units of a
-    province's report and of its drill-down page. Three queries."""
+def province_parts(province: AdministrativeUnit, *, on: dt.date | None = None) -> list[Part]:
+    """The province itself, its communes that have agencies, and its agencies (those that
+    belonged to it on ``on``, see ``scopes.agency_provinces``): the units of a province's report
+    and of its drill-down page."""
     from chinhquyen.units.models import Agency
 
     tree = unit_tree_ids(province)
+    members = [a for a, p in agency_provinces(on).items() if p == province.pk]
     agencies = list(
-        Agency.objects.filter(unit_id__in=tree).select_related("unit").order_by("agency_id")
+        Agency.objects.filter(pk__in=members).select_related("unit").order_by("agency_id")
     )
     parts = [
         Part(
@@ -443,7 +441,7 @@ def province_breakdown(
         )
     if not indicator_access(user=user, scope=scope, period=period, versions={indicator: version}):
         raise PermissionDenied(_("Chỉ tiêu này chưa được công bố."), code="indicator_not_public")
-    parts = province_parts(scope.unit)
+    parts = province_parts(scope.unit, on=period.end)
     if source == "reported":
         found = reported_outcomes(keys=[p.key for p in parts], period=period)
         missing = ind.Outcome(None, NO_REPORT)
@@ -490,7 +488,7 @@ def report_completeness(*, period: Period, now=None) -> dict:
     }
     rows = []
     counts = {c.value: 0 for c in Completeness}
-    for province in current_provinces():
+    for province in provinces_on(period.end):
         report = reports.get(province.pk)
         if report is not None:
             status = Completeness.ON_TIME if report.first_received_at <= due else Completeness.LATE

@@ -44,7 +44,7 @@ def report_build(*, sender: Agency, period: str, at: dt.datetime | None = None) 
         raise ValidationFailed(
             _("Cơ quan gửi báo cáo phải gắn với một tỉnh/thành phố."), code="sender_not_provincial"
         )
-    groups = {part.key: part.agency_ids for part in province_parts(province)}
+    groups = {part.key: part.agency_ids for part in province_parts(province, on=the_period.end)}
     facts = facts_for_groups(groups, the_period)
     values = []
     for code, version in ind.versions_on(the_period.end).items():
