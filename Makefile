@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Compiled translations, rebuilt from their .po files (needs msgfmt, from bootstrap.sh).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: help run test bench bench-search bench-signing bench-exchange setup migrate demo lint clean
+.PHONY: help run test bench bench-search bench-signing bench-exchange bench-reporting setup migrate demo lint clean
 
 help:  ## List the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -65,6 +65,9 @@ bench-signing: setup  ## Benchmark PAdES signing and validation beside OpenSSL's
 
 bench-exchange: setup  ## Benchmark node -> hub -> node exchange (100 KB PDFs), with a kill -9 run
 	@bash scripts/bench_exchange.sh
+
+bench-reporting: setup  ## Benchmark dashboard queries over 10 million dossiers (PostgreSQL COPY)
+	$(PY) scripts/bench_reporting.py
 
 lint: setup  ## ruff check and format check
 	$(VENV)/bin/ruff check .

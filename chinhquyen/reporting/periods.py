@@ -71,6 +71,20 @@ class Period:
         }
         return f"{names[self.kind]} ({span})"
 
+    @property
+    def short_label(self) -> str:
+        """For chart axes: T3/2026, Q1/2026, 6T/2026, 9T/2026, 2026."""
+        year = self.end.year
+        if self.kind in ("month", "nd09_month"):
+            return f"T{self.end.month}/{year}"
+        if self.kind in ("quarter", "nd09_quarter"):
+            return f"Q{self.code[-1]}/{year}"
+        if self.kind == "half":
+            return f"{6 * int(self.code[-1]) - 5}–{6 * int(self.code[-1])}/{year}"
+        if self.kind in ("nd09_6m", "nd09_9m"):
+            return f"{self.code[-2:]}/{year}"
+        return str(year)
+
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
@@ -81,6 +95,7 @@ class Period:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "label": self.label,
+            "short_label": self.short_label,
         }
 
     def due_at(self) -> dt.datetime:
@@ -169,3 +184,32 @@ def nd09_periods_of_year(year: int) -> list[Period]:
     codes += [f"ND09-{year}-Q{q}" for q in range(1, 5)]
     codes += [f"ND09-{year}-6T", f"ND09-{year}-9T", f"ND09-{year}"]
     return [period_parse(c) for c in codes]
+
+
+def periods_before(period: Period, count: int) -> list[Period]:
+    """``count`` periods of the same kind ending with ``period``, oldest first: the months before
+    a month, the quarters before a quarter, the years before a year (a trend)."""
+    nd09 = "ND09-" if period.is_nd09 else ""
+    year = period.end.year
+    codes: list[str] = []
+    if period.kind in ("month", "nd09_month"):
+        month = period.end.month
+        for _i in range(count):
+            codes.append(f"{nd09}{year}-{month:02d}")
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    elif period.kind in ("quarter", "nd09_quarter", "half"):
+        step, letter = (2, "H") if period.kind == "half" else (4, "Q")
+        part = int(period.code[-1])
+        for _i in range(count):
+            codes.append(f"{nd09}{year}-{letter}{part}")
+            year, part = (year, part - 1) if part > 1 else (year - 1, step)
+    else:  # a year, or a Decree 09 6- or 9-month period: the same span of earlier years
+        suffix = {"nd09_6m": "-6T", "nd09_9m": "-9T"}.get(period.kind, "")
+        codes = [f"{nd09}{year - i}{suffix}" for i in range(count)]
+    result = []
+    for code in reversed(codes):
+        try:
+            result.append(period_parse(code))
+        except ValidationFailed:  # before the year 2000: the trend starts later
+            continue
+    return result

@@ -213,58 +213,82 @@ def _merged_spans(halves: list[Half]) -> list[tuple[dt.date, dt.date]]:
     return [(a, b) for a, b in spans]
 
 
-def agency_half_sums(
-    *, halves: list[Half], agency_ids: set[int] | None
-) -> dict[int, dict[Half, tuple[int, ...]]]:
-    """agency pk -> half -> the COUNTER_FIELDS summed over that half, for the given halves: sealed
-    ones from the roll-up, the others from the daily rows. Agencies without counts are absent."""
-    sealed = sealed_among(halves)
-    result: dict[int, dict[Half, tuple[int, ...]]] = defaultdict(dict)
-    by_start = {h.start: h for h in sealed}
-    if sealed:
-        rows = AgencyHalfCounter.objects.filter(start__in=list(by_start))
-        if agency_ids is not None:
-            rows = rows.filter(agency_id__in=agency_ids)
-        for agency_id, start, *values in rows.values_list("agency_id", "start", *COUNTER_FIELDS):
-            result[agency_id][by_start[start]] = tuple(values)
-    for half in halves:
-        if half in sealed:
-            continue
-        rows = DailyCounter.objects.filter(day__gte=half.start, day__lte=half.end)
-        if agency_ids is not None:
-            rows = rows.filter(agency_id__in=agency_ids)
-        for row in rows.values("agency_id").annotate(**{f"s_{f}": Sum(f) for f in COUNTER_FIELDS}):
-            result[row["agency_id"]][half] = tuple(row[f"s_{f}"] or 0 for f in COUNTER_FIELDS)
+# Above this many agencies a filter on them costs more (a long IN list) than reading the rows of
+# every agency: a national ranking reads everything, a commune's page filters.
+FILTER_LIMIT = 500
+
+
+def _restrict(rows, agency_ids: set[int] | None):
+    if agency_ids is not None and len(agency_ids) <= FILTER_LIMIT:
+        rows = rows.filter(agency_id__in=agency_ids)
+    return rows
+
+
+def raw_rows(queryset) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the driver returns them, without the ORM's
+    per-row converters: for aggregates over thousands of groups, integer columns only."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def ids_by(rows, key: str, member: str) -> dict[int, set[int]]:
+    """``{key: {member, …}}`` from a queryset: aggregated in the database on PostgreSQL
+    (``array_agg``: one row per key), row by row elsewhere."""
+    result: dict[int, set[int]] = defaultdict(set)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        for k, members in rows.values(key).annotate(m=ArrayAgg(member)).values_list(key, "m"):
+            result[k].update(members)
+    else:
+        for k, m in rows.values_list(key, member):
+            result[k].add(m)
     return result
 
 
-def online_use(
-    *, halves: list[Half], agency_ids: set[int] | None
-) -> dict[tuple[int, int], set[Half]]:
-    """(agency pk, procedure pk) -> the halves among ``halves`` in which it received at least one
-    online dossier."""
+def agency_sums(*, halves: list[Half], agency_ids: set[int] | None) -> dict[int, list[int]]:
+    """agency pk -> the COUNTER_FIELDS summed over ``halves``: the sealed ones from the roll-up,
+    the others from the daily rows; grouped in the database (one row per agency)."""
     sealed = sealed_among(halves)
-    result: dict[tuple[int, int], set[Half]] = defaultdict(set)
-    by_year: dict[int, list[Half]] = defaultdict(list)
+    sums = {f"s_{f}": Sum(f) for f in COUNTER_FIELDS}
+    result: dict[int, list[int]] = {}
+
+    def add(rows) -> None:
+        grouped = _restrict(rows, agency_ids).values("agency_id").annotate(**sums)
+        for agency_id, *values in raw_rows(grouped.values_list("agency_id", *sums)):
+            values = [v or 0 for v in values]
+            known = result.get(agency_id)
+            result[agency_id] = (
+                values if known is None else [a + b for a, b in zip(known, values, strict=True)]
+            )
+
+    if sealed:
+        add(AgencyHalfCounter.objects.filter(start__in=[h.start for h in sealed]))
+    for start, end in _merged_spans([h for h in halves if h not in sealed]):
+        add(DailyCounter.objects.filter(day__gte=start, day__lte=end))
+    return result
+
+
+def procedures_used(*, halves: list[Half], agency_ids: set[int] | None) -> dict[int, set[int]]:
+    """procedure pk -> the agencies that received at least one online dossier of it during
+    ``halves``."""
+    sealed = sealed_among(halves)
+    result: dict[int, set[int]] = defaultdict(set)
+    by_year: dict[int, int] = defaultdict(int)
     for half in sealed:
-        by_year[half.year].append(half)
-    for year, members in by_year.items():
-        mask = sum(h.bit for h in members)
+        by_year[half.year] |= half.bit
+    for year, mask in by_year.items():
         rows = OnlineUse.objects.filter(year=year).alias(hit=F("halves").bitand(mask))
-        rows = rows.filter(hit__gt=0)
-        if agency_ids is not None:
-            rows = rows.filter(agency_id__in=agency_ids)
-        for agency_id, procedure_id, bits in rows.values_list(
-            "agency_id", "procedure_id", "halves"
-        ):
-            result[(agency_id, procedure_id)].update(h for h in members if bits & h.bit)
-    unsealed = [h for h in halves if h not in sealed]
-    for start, end in _merged_spans(unsealed):
+        for procedure, agencies in ids_by(
+            _restrict(rows.filter(hit__gt=0), agency_ids), "procedure_id", "agency_id"
+        ).items():
+            result[procedure] |= agencies
+    for start, end in _merged_spans([h for h in halves if h not in sealed]):
         rows = DailyCounter.objects.filter(day__gte=start, day__lte=end, submitted_online__gt=0)
-        if agency_ids is not None:
-            rows = rows.filter(agency_id__in=agency_ids)
-        for agency_id, procedure_id, day in rows.values_list(
-            "agency_id", "procedure_id", "day"
-        ).distinct():
-            result[(agency_id, procedure_id)].add(half_of(day))
+        for procedure, agencies in ids_by(
+            _restrict(rows, agency_ids), "procedure_id", "agency_id"
+        ).items():
+            result[procedure] |= agencies
     return result

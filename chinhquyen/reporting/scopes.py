@@ -232,8 +232,14 @@ def agency_provinces(on: dt.date | None = None) -> dict[int, int]:
     from django.utils import timezone
 
     day = on or timezone.localdate()
-    agencies = list(Agency.objects.filter(unit__isnull=False).values_list("pk", "unit_id"))
+    rows = Agency.objects.filter(unit__isnull=False).values_list(
+        "pk", *(f"unit__{name}" if name != "pk" else "unit_id" for name in _Units.FIELDS)
+    )
     units = _Units()
+    agencies = []
+    for agency_pk, *unit in rows:  # the agencies' own units come with them: one query
+        agencies.append((agency_pk, unit[0]))
+        units.units[unit[0]] = _Unit(*unit)
     units.load({unit_pk for _a, unit_pk in agencies})
     provinces = {pk: units.province_of(pk) for _a, pk in agencies}
     expired = [pk for pk, p in provinces.items() if p and p.valid_to and day >= p.valid_to]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,8 +21,8 @@ from chinhquyen.units.models import AdministrativeUnit, UnitLevel
 
 from . import indicators as ind
 from . import rollups
-from .models import COUNTER_FIELDS, Completeness, Report, ReportValue
-from .periods import Period, period_parse
+from .models import COUNTER_FIELDS, Completeness, DailyCounter, Report, ReportValue
+from .periods import Period, period_parse, periods_before
 from .scopes import Scope, agency_provinces, provinces_on, scope_parse, unit_tree_ids
 
 READER_ROLES = frozenset({"leader", "agency_admin", "handler", "counter"})
@@ -64,99 +64,80 @@ def facts_series(
     *,
     needed: set[str] | None = None,
 ) -> dict[str, dict[str, dict[str, int]]]:
-    """period code -> group -> facts, for several periods in one pass (trends). The counters come
-    from the half-month roll-ups where sealed and from the daily rows elsewhere (``rollups``), so
-    the cost depends on the number of agencies and half-months, not on the number of dossiers.
-    ``needed`` (facts read by the formulas at hand) skips the sources nobody asked for."""
-    everyone = any(ids is None for ids in groups.values())
-    wanted = None if everyone else {pk for ids in groups.values() for pk in ids}
-    want = (lambda name: True) if needed is None else needed.__contains__  # noqa: E731
-    spans: dict[str, list[rollups.Half]] = {}
-    for period in periods:
-        halves = rollups.halves_between(period.start, period.end)
-        if halves is None:  # not a run of half-months: a cut-off setting changed, rebuild
-            raise ValueError(f"period {period.code} is not made of half-months")
-        spans[period.code] = halves
-    every_half = sorted({h for halves in spans.values() for h in halves})
-    sums = rollups.agency_half_sums(halves=every_half, agency_ids=wanted)
-    used = (
-        rollups.online_use(halves=every_half, agency_ids=wanted)
-        if want("procedures_online_used")
-        else {}
-    )
-    catalogue_needed = any(want(name) for name in CATALOGUE_FACTS)
-    edoc_needed = any(want(name) for name in EDOC_FACTS)
+    """period code -> group -> facts. The counters come from the half-month roll-ups where sealed
+    and from the daily rows elsewhere (``rollups``), grouped per agency in the database, so the
+    cost depends on the number of agencies, not of dossiers. ``needed`` (the facts the formulas
+    at hand read, ``formula_facts``) skips the sources nobody asked for."""
+    members = {key: None if ids is None else set(ids) for key, ids in groups.items()}
+    everyone = any(ids is None for ids in members.values())
+    wanted = None if everyone else set().union(*members.values())
+
+    def want(name: str) -> bool:
+        return needed is None or name in needed
 
     result: dict[str, dict[str, dict[str, int]]] = {}
+    offered_on: dict[dt.date, dict[int, tuple[str, set[int]]]] = {}
     for period in periods:
-        halves = set(spans[period.code])
-        per_agency: dict[int, list[int]] = {}
-        for agency_id, by_half in sums.items():
-            total = None
-            for half, values in by_half.items():
-                if half in halves:
-                    total = (
-                        list(values)
-                        if total is None
-                        else [a + b for a, b in zip(total, values, strict=True)]
-                    )
-            if total is not None:
-                per_agency[agency_id] = total
-        with_online: dict[int, set[int]] = defaultdict(set)
-        for (agency_id, procedure_id), hits in used.items():
-            if hits & halves:
-                with_online[agency_id].add(procedure_id)
-        offered, modes = _offered(period.end, wanted) if catalogue_needed else ({}, {})
-        edoc = _edoc_facts(wanted, period) if edoc_needed else {}
+        halves = rollups.halves_between(period.start, period.end)
+        if halves is None:  # not a run of half-months: the cut-off setting changed, rebuild
+            raise ValueError(f"period {period.code} is not made of half-months")
+        counts = rollups.agency_sums(halves=halves, agency_ids=wanted)
+        used = (
+            rollups.procedures_used(halves=halves, agency_ids=wanted)
+            if want("procedures_online_used")
+            else {}
+        )
+        offered = {}
+        if any(want(name) for name in CATALOGUE_FACTS):
+            if period.end not in offered_on:
+                offered_on[period.end] = _offered(period.end, wanted)
+            offered = offered_on[period.end]
+        edoc = _edoc_facts(wanted, period) if any(want(n) for n in EDOC_FACTS) else {}
         result[period.code] = {
-            key: _group_facts(
-                ids if ids is not None else list(per_agency.keys() | offered.keys()),
-                per_agency=per_agency,
-                offered=offered,
-                modes=modes,
-                with_online=with_online,
-                edoc=edoc,
-                everyone=ids is None,
-            )
-            for key, ids in groups.items()
+            key: _group_facts(ids, counts=counts, offered=offered, used=used, edoc=edoc)
+            for key, ids in members.items()
         }
     return result
 
 
-def _group_facts(ids, *, per_agency, offered, modes, with_online, edoc, everyone) -> dict:
+def _group_facts(members: set[int] | None, *, counts, offered, used, edoc) -> dict:
+    """The facts of one group of agencies (None: all of them)."""
+
+    def touches(agencies: set[int]) -> bool:
+        return members is None or not agencies.isdisjoint(members)
+
     facts = dict.fromkeys(COUNTER_FIELDS, 0)
-    procedures: set[int] = set()
-    used: set[int] = set()
-    for agency_id in ids:
-        row = per_agency.get(agency_id)
-        if row:
-            for name, value in zip(COUNTER_FIELDS, row, strict=True):
-                facts[name] += value
-        procedures |= offered.get(agency_id, set())
-        used |= with_online.get(agency_id, set())
+    rows = counts.values() if members is None else (counts[a] for a in members if a in counts)
+    for row in rows:
+        for name, value in zip(COUNTER_FIELDS, row, strict=True):
+            facts[name] += value
     by_mode: dict[str, int] = defaultdict(int)
-    for pk in procedures:
-        by_mode[modes[pk]] += 1
-    online = {pk for pk in procedures if modes[pk] != "none"}
+    online = used_online = 0
+    for procedure, (mode, agencies) in offered.items():
+        if touches(agencies):
+            by_mode[mode] += 1
+            if mode != "none":
+                online += 1
+                used_online += touches(used.get(procedure, set()))
     facts.update(
-        procedures_total=len(procedures),
+        procedures_total=sum(by_mode.values()),
         procedures_full=by_mode["full"],
         procedures_partial=by_mode["partial"],
         procedures_none=by_mode["none"],
-        procedures_online=len(online),
-        procedures_online_used=len(online & used),
+        procedures_online=online,
+        procedures_online_used=used_online,
     )
-    on_axis = list(edoc) if everyone else [pk for pk in ids if pk in edoc]
+    on_axis = list(edoc) if members is None else [pk for pk in members if pk in edoc]
     if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
         for name in EDOC_FACTS:
             facts[name] = sum(edoc[pk][name] for pk in on_axis)
     return facts
 
 
-def _offered(day: dt.date, wanted: set[int] | None) -> tuple[dict[int, set[int]], dict[int, str]]:
-    """Procedures each agency receives, and their online mode, by the version in force on ``day``
-    (a 2017 period counts the 2017 catalogue). A procedure with no version in force that day
-    is not counted."""
+def _offered(day: dt.date, wanted: set[int] | None) -> dict[int, tuple[str, set[int]]]:
+    """procedure pk -> (online mode, agencies that receive it), by the version in force on
+    ``day`` (a 2017 period counts the 2017 catalogue). A procedure with no version in force that
+    day is not counted."""
     from chinhquyen.catalogue.models import Procedure, ProcedureVersion
 
     in_force = (
@@ -166,14 +147,12 @@ def _offered(day: dt.date, wanted: set[int] | None) -> tuple[dict[int, set[int]]
         .values_list("procedure_id", "online_mode")
     )
     modes = dict(in_force)  # the highest version in force wins
-    links = Procedure.agencies.through.objects.all()
-    if wanted is not None:
-        links = links.filter(agency_id__in=wanted)
-    offered: dict[int, set[int]] = defaultdict(set)
-    for agency_id, procedure_id in links.values_list("agency_id", "procedure_id"):
-        if procedure_id in modes:
-            offered[agency_id].add(procedure_id)
-    return offered, modes
+    links = rollups._restrict(Procedure.agencies.through.objects.all(), wanted)
+    return {
+        procedure: (modes[procedure], agencies)
+        for procedure, agencies in rollups.ids_by(links, "procedure_id", "agency_id").items()
+        if procedure in modes
+    }
 
 
 def _edoc_facts(wanted: set[int] | None, period: Period) -> dict[int, dict[str, int]]:
@@ -313,7 +292,8 @@ def indicator_values(
             for code, v in allowed.items()
         ]
     else:
-        facts = facts_for_groups({"x": scope.agency_ids()}, the_period)["x"]
+        needed = set().union(*(formula_facts(v.formula) for v in allowed.values()))
+        facts = facts_for_groups({"x": scope.agency_ids()}, the_period, needed=needed)["x"]
         rows = [value_row(v, facts, scope.level, code=code) for code, v in allowed.items()]
     return {
         "unit": scope.as_dict(),
@@ -326,9 +306,13 @@ def indicator_values(
 # --- ranking ----------------------------------------------------------------------------------
 
 
-def province_ranking(*, period: Period, indicator: str, source: str | None = None) -> dict:
+def province_ranking(
+    *, period: Period, indicator: str, source: str | None = None, trend: int = 0
+) -> dict:
     """Provinces ranked on one public indicator, computed from the counters in one pass, or
-    (``source="reported"``, the central deployment) taken from their accepted reports."""
+    (``source="reported"``, the central deployment) taken from their accepted reports. With
+    ``trend`` > 1 (computed values only), also the nation's value and each province's values over
+    the ``trend`` periods of the same kind ending with ``period`` (``ranking["trend"]``)."""
     source = _source(source)
     versions = ind.versions_on(period.end)
     version = versions.get(indicator)
@@ -340,6 +324,7 @@ def province_ranking(*, period: Period, indicator: str, source: str | None = Non
     provinces = provinces_on(period.end)
     keys = {p.pk: f"province:{p.code}" for p in provinces}
     rows = []
+    extra: dict = {}
     if source == "reported":
         found = reported_outcomes(keys=list(keys.values()), period=period)
         missing = ind.Outcome(None, NO_REPORT)
@@ -353,11 +338,19 @@ def province_ranking(*, period: Period, indicator: str, source: str | None = Non
         for agency_pk, province_pk in agency_provinces(period.end).items():
             if province_pk in by_province:
                 by_province[province_pk].append(agency_pk)
-        facts = facts_for_groups({str(pk): ids for pk, ids in by_province.items()}, period)
+        groups: dict[str, list[int] | None] = {keys[pk]: ids for pk, ids in by_province.items()}
+        groups[NATION_KEY] = None
+        series = periods_before(period, trend) if trend > 1 else [period]
+        facts = facts_series(groups, series, needed=formula_facts(version.formula))
         for province in provinces:
-            row = value_row(version, facts[str(province.pk)], UnitLevel.PROVINCE, code=indicator)
-            row["unit"] = {"key": keys[province.pk], "name": province.name}
+            key = keys[province.pk]
+            row = value_row(version, facts[period.code][key], UnitLevel.PROVINCE, code=indicator)
+            row["unit"] = {"key": key, "name": province.name}
             rows.append(row)
+        extra = {"nation": value_row(version, facts[period.code][NATION_KEY], None, code=indicator)}
+        if trend > 1:
+            extra["trend"] = _series_values(indicator, series, facts, list(groups))
+            extra["trend_periods"] = [p.as_dict() for p in series]
     rows.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["unit"]["name"]))
     rank = 0
     for row in rows:
@@ -374,6 +367,25 @@ def province_ranking(*, period: Period, indicator: str, source: str | None = Non
         "source": source,
         "rows": rows,
         "version": version,
+        **extra,
+    }
+
+
+NATION_KEY = "nation"
+
+
+def _series_values(indicator: str, periods: list[Period], facts, keys: list[str]) -> dict:
+    """key -> [value or None per period], each period with the indicator version in force at
+    its end (none in force: None)."""
+    versions = {p.code: ind.versions_on(p.end).get(indicator) for p in periods}
+    return {
+        key: [
+            ind.as_number(ind.evaluate(versions[p.code].formula, facts[p.code][key]).value)
+            if versions[p.code] is not None
+            else None
+            for p in periods
+        ]
+        for key in keys
     }
 
 
@@ -428,26 +440,28 @@ def province_parts(province: AdministrativeUnit, *, on: dt.date | None = None) -
 
 
 def province_breakdown(
-    *, user, province: str, period: Period, indicator: str, source: str | None = None
+    *,
+    user,
+    province: str,
+    period: Period,
+    indicator: str,
+    source: str | None = None,
+    with_procedures: bool = False,
 ) -> dict:
-    """One indicator for a province, its communes and its agencies, best first."""
+    """One indicator for a province, its communes and its agencies, best first; with
+    ``with_procedures`` (computed values only) also per procedure across the province."""
     source = _source(source)
     scope = scope_parse(f"province:{province}", on=period.end)
-    version = ind.versions_on(period.end).get(indicator)
-    if version is None:
-        raise NotFound(
-            _("Không có chỉ tiêu «%(code)s» trong kỳ.") % {"code": indicator},
-            code="unknown_indicator",
-        )
-    if not indicator_access(user=user, scope=scope, period=period, versions={indicator: version}):
-        raise PermissionDenied(_("Chỉ tiêu này chưa được công bố."), code="indicator_not_public")
+    version = _indicator_for(user=user, scope=scope, period=period, indicator=indicator)
     parts = province_parts(scope.unit, on=period.end)
     if source == "reported":
         found = reported_outcomes(keys=[p.key for p in parts], period=period)
         missing = ind.Outcome(None, NO_REPORT)
         outcomes = {p.key: found.get((p.key, indicator), missing) for p in parts}
     else:
-        facts = facts_for_groups({p.key: p.agency_ids for p in parts}, period)
+        facts = facts_for_groups(
+            {p.key: p.agency_ids for p in parts}, period, needed=formula_facts(version.formula)
+        )
         outcomes = {p.key: ind.evaluate(version.formula, facts[p.key]) for p in parts}
     rows = {"province": [], "commune": [], "agency": []}
     for part in parts:
@@ -466,7 +480,149 @@ def province_breakdown(
         "province": rows["province"][0],
         "communes": rows["commune"],
         "agencies": rows["agency"],
+        **(
+            {
+                "procedures": procedure_rows(
+                    version, parts[0].agency_ids, period, UnitLevel.PROVINCE, code=indicator
+                )
+            }
+            if with_procedures and source == "computed"
+            else {}
+        ),
     }
+
+
+# --- published results --------------------------------------------------------------------------
+
+
+def published_table(*, period: Period, indicators: tuple[str, ...]) -> dict:
+    """The public indicators in force for ``period`` (among ``indicators``) for the nation and
+    every province of the period's time: what the transparency page publishes."""
+    versions = {
+        code: v
+        for code, v in ind.versions_on(period.end).items()
+        if code in indicators and v.public
+    }
+    provinces = provinces_on(period.end)
+    key_of = {p.pk: f"province:{p.code}" for p in provinces}
+    groups: dict[str, list[int] | None] = {NATION_KEY: None, **{k: [] for k in key_of.values()}}
+    for agency_pk, province_pk in agency_provinces(period.end).items():
+        if province_pk in key_of:
+            groups[key_of[province_pk]].append(agency_pk)
+    needed = set().union(*(formula_facts(v.formula) for v in versions.values()))
+    facts = facts_for_groups(groups, period, needed=needed)
+    names = {NATION_KEY: _("Toàn quốc"), **{f"province:{p.code}": p.name for p in provinces}}
+    return {
+        "period": period.as_dict(),
+        "indicators": [
+            {"code": c, "name": v.name, "unit_of_measure": v.unit_of_measure}
+            for c, v in versions.items()
+        ],
+        "rows": [
+            {
+                "unit": {"key": key, "name": names[key]},
+                "values": [
+                    value_row(
+                        v, facts[key], None if key == NATION_KEY else UnitLevel.PROVINCE, code=c
+                    )
+                    for c, v in versions.items()
+                ],
+            }
+            for key in groups
+        ],
+    }
+
+
+# --- one unit: trend, procedures -----------------------------------------------------------------
+
+
+def _indicator_for(*, user, scope: Scope, period: Period, indicator: str):
+    version = ind.versions_on(period.end).get(indicator)
+    if version is None:
+        raise NotFound(
+            _("Không có chỉ tiêu «%(code)s» trong kỳ.") % {"code": indicator},
+            code="unknown_indicator",
+        )
+    if not indicator_access(user=user, scope=scope, period=period, versions={indicator: version}):
+        raise PermissionDenied(_("Chỉ tiêu này chưa được công bố."), code="indicator_not_public")
+    return version
+
+
+def unit_indicator(*, user, unit: str, period: Period, indicator: str, trend: int = 6) -> dict:
+    """One indicator for one unit: its value, its trend over the ``trend`` periods of the same
+    kind ending with ``period``, and (below the nation) the unit's procedures on the same
+    indicator — the bottom of the drill-down before the list of late dossiers."""
+    scope = scope_parse(unit, on=period.end)
+    version = _indicator_for(user=user, scope=scope, period=period, indicator=indicator)
+    series = periods_before(period, trend)
+    ids = scope.agency_ids()
+    facts = facts_series({"u": ids}, series, needed=formula_facts(version.formula))
+    values = _series_values(indicator, series, facts, ["u"])["u"]
+    return {
+        "unit": scope.as_dict(),
+        "indicator": indicator,
+        "name": version.name,
+        "definition": version.definition,
+        "formula_ref": version.formula_ref,
+        "unit_of_measure": version.unit_of_measure,
+        "period": period.as_dict(),
+        "value": value_row(version, facts[period.code]["u"], scope.level, code=indicator),
+        "trend": [{"period": p.as_dict(), "value": v} for p, v in zip(series, values, strict=True)],
+        "procedures": []
+        if ids is None
+        else procedure_rows(version, ids, period, scope.level, code=indicator),
+        "may_list_dossiers": may_read_everything(user, scope),
+    }
+
+
+def procedure_rows(
+    version, agency_ids: list[int], period: Period, level, *, code: str
+) -> list[dict]:
+    """The indicator per procedure over the given agencies, best first. Read from the daily
+    counters (the half-month roll-ups have no procedure), so only for a province or smaller."""
+    from chinhquyen.catalogue.models import ProcedureVersion
+
+    ids = set(agency_ids)
+    sums = {f"s_{f}": Sum(f) for f in COUNTER_FIELDS}
+    rows = rollups._restrict(
+        DailyCounter.objects.filter(day__gte=period.start, day__lte=period.end), ids
+    )
+    grouped = rows.values("procedure_id").annotate(**sums).values_list("procedure_id", *sums)
+    counts = {procedure: values for procedure, *values in rollups.raw_rows(grouped)}
+    offered = {
+        pk: mode
+        for pk, (mode, agencies) in _offered(period.end, ids).items()
+        if not agencies.isdisjoint(ids)
+    }
+    result = []
+    names = dict(
+        ProcedureVersion.objects.filter(procedure_id__in=offered.keys() | counts.keys())
+        .order_by("procedure_id", "version")
+        .values_list("procedure_id", "name")
+    )
+    codes = dict(
+        ProcedureVersion.objects.filter(procedure_id__in=names)
+        .values_list("procedure_id", "procedure__code")
+        .distinct()
+    )
+    for pk in offered.keys() | counts.keys():
+        values = [v or 0 for v in counts.get(pk, [0] * len(COUNTER_FIELDS))]
+        facts = dict(zip(COUNTER_FIELDS, values, strict=True))
+        mode = offered.get(pk)
+        online = mode is not None and mode != "none"
+        facts.update(
+            procedures_total=int(mode is not None),
+            procedures_full=int(mode == "full"),
+            procedures_partial=int(mode == "partial"),
+            procedures_none=int(mode == "none"),
+            procedures_online=int(online),
+            procedures_online_used=int(online and facts["submitted_online"] > 0),
+        )
+        row = value_row(version, facts, level, code=code)
+        row["procedure"] = {"code": codes.get(pk, ""), "name": names.get(pk, "")}
+        result.append(row)
+    result.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0), r["procedure"]["code"]))
+    return result
 
 
 # --- reports (central side) -------------------------------------------------------------------

@@ -115,3 +115,68 @@ def ranking_to_xlsx(ranking: dict) -> bytes:
         value = row["value"] if row["value"] is not None else _("Không có số liệu")
         ws.append([row["rank"], row["unit"]["name"], value, row["target"], met])
     return _bytes(wb)
+
+
+def _value_cells(row: dict) -> list:
+    met = {True: _("Đạt"), False: _("Không đạt"), None: None}[row["meets_target"]]
+    value = row["value"] if row["value"] is not None else _("Không có số liệu")
+    return [value, row["target"], met]
+
+
+def breakdown_to_xlsx(data: dict) -> bytes:
+    """A province drill-down: one sheet per level (the province, communes, agencies,
+    procedures), the same columns as the page."""
+    wb = Workbook()
+    first = True
+    header = [
+        _("Giá trị (%(unit)s)") % {"unit": data["unit_of_measure"]},
+        _("Tiêu chí"),
+        _("Kết quả"),
+    ]
+    sections = (
+        (_("Toàn tỉnh"), [data["province"]], "unit"),
+        (_("Xã, phường"), data["communes"], "unit"),
+        (_("Cơ quan"), data["agencies"], "unit"),
+        (_("Thủ tục"), data.get("procedures", []), "procedure"),
+    )
+    for title, rows, kind in sections:
+        if kind == "procedure" and "procedures" not in data:
+            continue
+        ws = wb.active if first else wb.create_sheet()
+        first = False
+        ws.title = title
+        ws.append([data["name"], data["unit"]["name"], data["period"]["label"]])
+        names = [_("Mã thủ tục"), _("Tên thủ tục")] if kind == "procedure" else [_("Đơn vị")]
+        ws.append([*names, *header])
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            if kind == "procedure":
+                ws.append([row["procedure"]["code"], row["procedure"]["name"], *_value_cells(row)])
+            else:
+                ws.append([row["unit"]["name"], *_value_cells(row)])
+    return _bytes(wb)
+
+
+def published_to_xlsx(table: dict) -> bytes:
+    """The transparency page's table: units down, indicators across."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Công khai")
+    ws.append([_("Kết quả công khai"), table["period"]["label"]])
+    ws.append(
+        [
+            _("Đơn vị"),
+            *(f"{i['name']} ({i['unit_of_measure']})" for i in table["indicators"]),
+        ]
+    )
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in table["rows"]:
+        ws.append(
+            [
+                row["unit"]["name"],
+                *(v["value"] if v["value"] is not None else None for v in row["values"]),
+            ]
+        )
+    return _bytes(wb)

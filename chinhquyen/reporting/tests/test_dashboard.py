@@ -83,7 +83,16 @@ def test_the_province_page_drills_down_to_communes_and_agencies(world, geo, scen
     assert "<h1>Tỉnh Thử Nghiệm</h1>" in html
     # Xã B: 1 of 1 online (meets 80 %), Phường A: 3 of 4 (does not), best first.
     assert html.index("Xã Thử Nghiệm B") < html.index("Phường Thử Nghiệm A")
-    assert html.count("✗ Không đạt") == 2  # commune A and agency A
+    units, procedures = html.split('id="procedures-title"')
+    assert units.count("✗ Không đạt") == 2  # commune A and agency A
+    # Per procedure across the province: 1.000001 4 of 4 online, 1.000002 0 of 1, 1.000003 none.
+    assert procedures.index("1.000001") < procedures.index("1.000002") < procedures.index(
+        "1.000003"
+    )
+    row = procedures[procedures.index("1.000002") :].split("</tr>")[0]
+    assert ">0<" in row and "✗ Không đạt" in row
+    assert "Không có số liệu" in procedures[procedures.index("1.000003") :].split("</tr>")[0]
+    assert '/bao-cao/don-vi/commune:09001/?period=ND09-2026-03&amp;indicator=' in units
     ranking = Client().get(f"/bao-cao/?period={PERIOD}").content.decode()
     assert "/bao-cao/tinh/26/?period=ND09-2026-03" in ranking
 

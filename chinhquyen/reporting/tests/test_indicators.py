@@ -55,7 +55,9 @@ def test_the_migration_loads_the_catalogue_and_loading_again_changes_nothing():
 
 def test_the_version_in_force_on_the_period_end_is_used():
     indicator = Indicator.objects.get(code="online.dossiers_share")
-    IndicatorVersion.objects.filter(indicator=indicator).update(valid_to=dt.date(2026, 1, 1))
+    IndicatorVersion.objects.filter(indicator=indicator, valid_to__isnull=True).update(
+        valid_to=dt.date(2026, 1, 1)
+    )
     IndicatorVersion.objects.create(
         indicator=indicator,
         valid_from=dt.date(2026, 1, 1),

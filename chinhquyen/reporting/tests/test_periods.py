@@ -67,3 +67,18 @@ def test_a_report_is_due_a_few_working_days_after_the_cutoff(settings):
 def test_labels_are_vietnamese():
     assert period_parse("ND09-2026-Q1").label.startswith("Báo cáo quý 1/2026")
     assert period_parse("2026-03").label.startswith("Tháng 3/2026")
+
+
+def test_a_trend_takes_the_earlier_periods_of_the_same_kind():
+    from chinhquyen.reporting.periods import periods_before
+
+    def codes(code, n):
+        return [p.code for p in periods_before(period_parse(code), n)]
+
+    assert codes("ND09-2026-02", 3) == ["ND09-2025-12", "ND09-2026-01", "ND09-2026-02"]
+    assert codes("2026-Q1", 3) == ["2025-Q3", "2025-Q4", "2026-Q1"]
+    assert codes("ND09-2026-Q2", 2) == ["ND09-2026-Q1", "ND09-2026-Q2"]
+    assert codes("2026-H1", 3) == ["2025-H1", "2025-H2", "2026-H1"]
+    assert codes("ND09-2026-9T", 2) == ["ND09-2025-9T", "ND09-2026-9T"]
+    assert codes("2026", 3) == ["2024", "2025", "2026"]
+    assert codes("2001", 3) == ["2000", "2001"]
