@@ -125,8 +125,9 @@ def _fit(text: str, max_chars: int) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "…"
 
 
-def _segments(numbers: Sequence[float | None]) -> list[list[tuple[int, float]]]:
-    """Runs of consecutive known values; a ``None`` ends a run, so the line has a gap there."""
+def segments(numbers: Sequence[float | int | None]) -> list[list[tuple[int, float]]]:
+    """Runs of consecutive known values as (index, value); a ``None`` ends a run, so the line
+    has a gap there (never a zero). Shared with the PDF sparklines."""
     runs: list[list[tuple[int, float]]] = []
     current: list[tuple[int, float]] = []
     for i, number in enumerate(numbers):
@@ -135,7 +136,7 @@ def _segments(numbers: Sequence[float | None]) -> list[list[tuple[int, float]]]:
                 runs.append(current)
             current = []
         else:
-            current.append((i, number))
+            current.append((i, float(number)))
     if current:
         runs.append(current)
     return runs
@@ -221,7 +222,7 @@ def sparkline_svg(
         _svg_open(width, height, cls="sparkline", title_id=title_id),
         f'<title id="{title_id}">{escape(summary)}</title>',
     ]
-    runs = _segments(numbers)
+    runs = segments(numbers)
     if runs:
         known = [number for run in runs for _i, number in run]
         if unit == "%":
@@ -607,7 +608,7 @@ def line_chart_svg(
             f'<line class="target" x1="{_c(left)}" x2="{_c(left + plot_width)}" y1="{_c(y)}" '
             f'y2="{_c(y)}" stroke="currentColor" stroke-width="1.5" stroke-dasharray="5 3"/>'
         )
-    for run in _segments(numbers):
+    for run in segments(numbers):
         points = [(x_at(i), y_at(number)) for i, number in run]
         if len(points) > 1:
             out.append(

@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -39,6 +39,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from chinhquyen.printforms.render import FONT, FONT_BOLD, FONT_ITALIC, clean, fonts_register
+from chinhquyen.reporting.charts import segments, vn_number
 
 # Generation times are printed in Vietnam time whatever the server's TIME_ZONE.
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -58,21 +59,12 @@ Cell = str | int | float | Decimal | Flowable | list[Flowable] | None
 
 
 def format_number(value: int | float | Decimal | None, *, places: int = 2) -> str:
-    """Vietnamese style: dot between thousands, decimal comma, at most ``places`` decimals
-    (rounded half up, as a person would) and no trailing zeros: 17.9 -> "17,9",
-    1234567 -> "1.234.567", -0.001 -> "0". ``None`` gives ""."""
-    if value is None:
-        return ""
-    # str() first so that 2.675 is Decimal("2.675"), not its binary neighbour 2.67499…
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    if not number.is_finite():
+    """Vietnamese style, as on the pages (``charts.vn_number``); a non-finite value is printed
+    as it is."""
+    number = value if value is None or isinstance(value, Decimal) else Decimal(str(value))
+    if number is not None and not number.is_finite():
         return str(value)
-    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    sign = "-" if number < 0 else ""  # a value rounded to zero prints "0", not "-0"
-    whole, _dot, fraction = f"{abs(number):f}".partition(".")
-    fraction = fraction.rstrip("0")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+    return vn_number(value, places)
 
 
 def _with_unit(value, percent: bool) -> str:
@@ -421,23 +413,6 @@ class ValueBar(Flowable):
         canv.restoreState()
 
 
-def _segments(values: Sequence[float | int | None]) -> list[list[tuple[int, float]]]:
-    """The runs of consecutive known points as (index, value): a ``None`` breaks the line
-    (a gap), it never becomes a zero."""
-    runs: list[list[tuple[int, float]]] = []
-    current: list[tuple[int, float]] = []
-    for i, value in enumerate(values):
-        if value is None:
-            if current:
-                runs.append(current)
-            current = []
-        else:
-            current.append((i, float(value)))
-    if current:
-        runs.append(current)
-    return runs
-
-
 class Sparkline(Flowable):
     """A small line of a unit's values over the periods, older to newer. A percentage is drawn
     on the fixed 0–100 scale so rows compare; other units on their own range."""
@@ -453,7 +428,7 @@ class Sparkline(Flowable):
 
     def drawing(self, width: float) -> Drawing:
         drawing = Drawing(width, self.height)
-        runs = _segments(self.values)
+        runs = segments(self.values)
         known = [v for run in runs for _i, v in run]
         if not known:
             return drawing

@@ -4,8 +4,6 @@ procedures and late dossiers, the public transparency page, and the PDF/XLSX exp
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -16,18 +14,10 @@ from chinhquyen.reporting.periods import period_parse
 from chinhquyen.reporting.selectors import province_ranking
 
 from .conftest import PERIOD, _submit, at, finish
+from .test_pdf import text as pdf_text
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def pdf_text(content: bytes) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-        f.write(content)
-        f.flush()
-        return subprocess.run(
-            ["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True, check=True
-        ).stdout
 
 
 @pytest.fixture
@@ -58,7 +48,7 @@ def test_the_ranking_page_draws_a_sparkline_per_province_and_a_bar_chart(world, 
     assert "Toàn quốc:</strong> 80 %" in html
     assert "Diễn biến từ T10/2025" in html
     spark = html[html.index('<td class="spark">') :].split("</td>")[0]
-    title = ET.fromstring(spark.split(">", 1)[1]).find(f"{SVG}title").text
+    title = ET.fromstring(spark.split(">", 1)[1]).find(f"{SVG}title").text  # noqa: S314 - ours
     assert "Tăng từ 50 %" in title and "lên 80 %" in title
     assert html.count('<td class="spark">') == 2 and '<figure class="chart">' in html
 
@@ -107,14 +97,14 @@ def test_the_transparency_page_publishes_the_nation_and_every_province(world, ge
     assert Client().get("/bao-cao/cong-khai/?period=2099").status_code == 403
 
 
-def test_the_ranking_and_the_drill_down_export_to_pdf_and_xlsx(world, geo, scenario):
+def test_the_ranking_and_the_drill_down_export_to_pdf_and_xlsx(world, geo, scenario, tmp_path):
     client = Client()
     query = f"?period={PERIOD}&indicator=online.dossiers_share"
     ranking = client.get(f"/bao-cao/xep-hang.pdf{query}")
     assert ranking["Content-Type"] == "application/pdf"
-    text = pdf_text(ranking.content)
+    text = pdf_text(ranking.content, tmp_path)
     assert "Tỉnh Thử Nghiệm" in text and "80 %" in text and "Không có số liệu" in text
-    drill = pdf_text(client.get(f"/bao-cao/tinh/26/bang.pdf{query}").content)
+    drill = pdf_text(client.get(f"/bao-cao/tinh/26/bang.pdf{query}").content, tmp_path)
     assert "Xã Thử Nghiệm B" in drill and "1.000002" in drill
     book = load_workbook(io.BytesIO(client.get(f"/bao-cao/tinh/26/bang.xlsx{query}").content))
     assert book.sheetnames == ["Toàn tỉnh", "Xã, phường", "Cơ quan", "Thủ tục"]

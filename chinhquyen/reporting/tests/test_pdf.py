@@ -13,19 +13,18 @@ from pathlib import Path
 import pytest
 from reportlab.graphics.shapes import Circle, PolyLine
 
+from chinhquyen.reporting.charts import segments
 from chinhquyen.reporting.pdf import (
     Column,
     Sparkline,
     ValueBar,
-    _segments,
     breakdown_to_pdf,
     format_number,
     ranking_to_pdf,
     table_pdf,
 )
 
-POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdffonts"))
-pytestmark = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed")
+# poppler-utils comes with `make test` (scripts/bootstrap.sh): without it these tests fail.
 
 PERIOD = {
     "code": "ND09-2026-03",
@@ -219,9 +218,9 @@ def test_a_trend_adds_a_sparkline_column_and_its_span(tmp_path):
 
 
 def test_a_gap_in_a_trend_breaks_the_line_instead_of_dropping_to_zero():
-    assert _segments([60, None, 70, 72.5]) == [[(0, 60.0)], [(2, 70.0), (3, 72.5)]]
-    assert _segments([None, None]) == []
-    assert _segments([0, 5]) == [[(0, 0.0), (1, 5.0)]]
+    assert segments([60, None, 70, 72.5]) == [[(0, 60.0)], [(2, 70.0), (3, 72.5)]]
+    assert segments([None, None]) == []
+    assert segments([0, 5]) == [[(0, 0.0), (1, 5.0)]]
 
 
 def test_a_sparkline_stays_in_its_box_and_does_not_bridge_gaps():
