@@ -26,7 +26,7 @@ class AuthenticationFailed(DomainError):
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     full_name: str,
     roles: list[str],
     agency=None,
@@ -37,6 +37,8 @@ def user_create(
     is_superuser: bool = False,
     actor=None,
 ):
+    """Create a user with a profile. ``password=None`` gives an account nobody can sign in to
+    (no password is hashed): the officers and applicants of imported history."""
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
         raise ValidationFailed(

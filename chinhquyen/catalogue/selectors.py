@@ -3,7 +3,10 @@ it, only to change it (``user_can_manage_catalogue``)."""
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, QuerySet
+from datetime import date
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chinhquyen.accounts.models import Role
@@ -17,6 +20,15 @@ from .search import RankedVersions, search_plan
 def procedures_current() -> QuerySet[ProcedureVersion]:
     """The version in force of every procedure (one row per procedure)."""
     return ProcedureVersion.objects.filter(procedure__current=F("pk"))
+
+
+def procedures_offered(*, on: date | None = None) -> QuerySet[ProcedureVersion]:
+    """The current version of every procedure still offered on ``on`` (default: today). A
+    procedure whose current version has ended (``effective_to`` passed: e.g. a province's 2017
+    local catalogue, kept for the history and the reports) is no longer offered: citizens do not
+    find it and cannot apply for it."""
+    day = on or timezone.localdate()
+    return procedures_current().filter(Q(effective_to__isnull=True) | Q(effective_to__gt=day))
 
 
 def procedures_search(
@@ -36,7 +48,7 @@ def procedures_search(
     ``field`` a field code. The result stays lazy (a query set, or for a query a
     ``RankedVersions`` that slices and counts like one): a page and its count are two queries.
     """
-    versions = procedures_current()
+    versions = procedures_offered()
     if agency:
         versions = versions.filter(procedure__agencies__agency_id=agency)
     if field:
@@ -53,10 +65,11 @@ def procedures_search(
 
 
 def procedure_get(*, code: str) -> ProcedureVersion:
-    """The current version of procedure ``code`` with its documents and receiving agencies."""
+    """The current version of procedure ``code`` with its documents and receiving agencies, if
+    the procedure is still offered (``procedures_offered``)."""
     try:
         return (
-            procedures_current()
+            procedures_offered()
             .select_related("procedure", "field")
             .prefetch_related(
                 Prefetch("documents", queryset=RequiredDocument.objects.order_by("position")),
@@ -65,6 +78,11 @@ def procedure_get(*, code: str) -> ProcedureVersion:
             .get(procedure__code=code)
         )
     except ProcedureVersion.DoesNotExist:
+        if procedures_current().filter(procedure__code=code).exists():
+            raise NotFound(
+                _("Thủ tục hành chính có mã %(code)s đã hết hiệu lực.") % {"code": code},
+                code="procedure_ended",
+            ) from None
         raise NotFound(
             _("Không tìm thấy thủ tục hành chính có mã %(code)s.") % {"code": code},
             code="procedure_not_found",

@@ -34,6 +34,7 @@ DEMO_USERS = [
 def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
     from chinhquyen.accounts.services import user_create
     from chinhquyen.catalogue.services import catalogue_import
+    from chinhquyen.reporting.scenario2019 import scenario2019_load
     from chinhquyen.units.services import agencies_seed_demo, units_load
     from chinhquyen.workdays.services import calendar_seed_demo
 
@@ -76,6 +77,7 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
     consultation = demo_consultation()
     say(f"demo consultation: {consultation}")
     say(f"demo signing: {demo_signing(agencies['commune_a'])}")
+    say(f"2019 inspection scenario: {scenario2019_load(stdout=stdout)}")
     return {"agencies": agencies, "users_created": created, "dossiers": dossiers}
 
 

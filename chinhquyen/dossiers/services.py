@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -238,9 +238,25 @@ _link_row = CompiledQuery(
 )
 
 
-def _procedure_and_agency(*, procedure_code: str, agency_id: str) -> tuple[Procedure, Agency]:
+def _received_then(agency: Agency, day: date | None) -> bool:
+    """Whether an inactive agency may receive a dossier dated ``day``: only a back-dated one (a
+    historical import passes ``at``; live intake never does), on a day its administrative unit
+    was in force, and only if that unit has been abolished since. The agencies of the units
+    abolished on 1/7/2025 are kept, inactive, with their unit for the history (an active agency
+    must be attached to a current unit, see ``units.services.agency_validate``)."""
+    if day is None or agency.unit is None:
+        return False
+    today = timezone.localdate()
+    return day < today and agency.unit.is_valid_on(day) and not agency.unit.is_valid_on(today)
+
+
+def _procedure_and_agency(
+    *, procedure_code: str, agency_id: str, day: date | None = None
+) -> tuple[Procedure, Agency]:
     """The procedure and the receiving agency in one query on the hot path (their link); the
-    detailed lookups run only to explain a refusal."""
+    detailed lookups run only to explain a refusal, or for a back-dated dossier of an agency that
+    is no longer active (``day``: the dossier's date when it is not today, see
+    ``_received_then``)."""
     row = _link_row.first(procedure_code, agency_id, model=Procedure)
     if row is not None:
         return (
@@ -257,21 +273,22 @@ def _procedure_and_agency(*, procedure_code: str, agency_id: str) -> tuple[Proce
             code="procedure_unknown",
             fields={"procedure": [f"Không có thủ tục {procedure_code}."]},
         ) from None
-    try:
-        agency = Agency.objects.get(agency_id=agency_id, is_active=True)
-    except Agency.DoesNotExist:
+    agency = Agency.objects.select_related("unit").filter(agency_id=agency_id).first()
+    if agency is None or not (agency.is_active or _received_then(agency, day)):
         raise ValidationFailed(
             "Không có cơ quan này.",
             code="agency_unknown",
             fields={"agency": [f"Không có cơ quan {agency_id}."]},
-        ) from None
+        )
     if not procedure.agencies.filter(pk=agency.pk).exists():
         raise ValidationFailed(
             "Cơ quan này không tiếp nhận thủ tục đã chọn.",
             code="procedure_not_offered",
             fields={"agency": [f"{agency.name} không tiếp nhận thủ tục {procedure_code}."]},
         )
-    raise AssertionError("unreachable: the link query would have found this pair")
+    if agency.is_active:
+        raise AssertionError("unreachable: the link query would have found this pair")
+    return procedure, agency
 
 
 def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
@@ -308,13 +325,17 @@ def dossier_submit(
     at: datetime | None = None,
 ) -> Dossier:
     """Receive a new dossier (status 1). Counter officers give channel 1 or 3 and the applicant."""
+    back_dated = at is not None
     at = at or timezone.now()
     if channel not in Channel.values:
         raise ValidationFailed(
             "Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]}
         )
-    procedure, agency = _procedure_and_agency(procedure_code=procedure_code, agency_id=agency_id)
-    version = _version_in_force(procedure, timezone.localtime(at).date())
+    day = timezone.localtime(at).date()
+    procedure, agency = _procedure_and_agency(
+        procedure_code=procedure_code, agency_id=agency_id, day=day if back_dated else None
+    )
+    version = _version_in_force(procedure, day)
     if channel == Channel.ONLINE and version.online_mode == "none":
         raise ValidationFailed(
             "Thủ tục này chưa cung cấp trực tuyến; vui lòng nộp trực tiếp hoặc qua bưu chính.",

@@ -631,6 +631,124 @@ def status_send(
     return msg
 
 
+# === registers kept elsewhere (historical import) ================================================
+
+
+@dataclass(frozen=True)
+class RegisterLineIn:
+    """One line of a register that was kept before this node existed (e.g. the statistics of the
+    national axis for 2019): the document, the other agency, when it was sent (outgoing) or
+    received (incoming) and, if the signatures were assessed, the three verdicts."""
+
+    document_id: str
+    counterpart_id: str
+    at: dt.datetime
+    counterpart_name: str = ""
+    code_number: str = ""
+    code_notation: str = ""
+    promulgation_date: dt.date | None = None
+    document_type: str = ""
+    subject: str = ""
+    status: str = ""  # default: "sent" (outgoing) or "03" accepted and registered (incoming)
+    personal_signature_valid: bool | None = None
+    agency_signature_valid: bool | None = None
+    decree30_ok: bool | None = None
+    assessed_at: dt.datetime | None = None
+
+
+IMPORT_MESSAGE_PREFIX = "import:"  # message_id of an imported line: no message went through us
+
+
+def _register_line_errors(line: RegisterLineIn, now: dt.datetime) -> list[str]:
+    errors = []
+    if not line.document_id or len(line.document_id) > 255:
+        errors.append("document_id: bắt buộc, tối đa 255 ký tự")
+    if not line.counterpart_id or len(line.counterpart_id) > 32:
+        errors.append("counterpart_id: bắt buộc, tối đa 32 ký tự")
+    for name in ("at", "assessed_at"):
+        value = getattr(line, name)
+        if value is None:
+            if name == "at":
+                errors.append("at: bắt buộc")
+            continue
+        if timezone.is_naive(value):
+            errors.append(f"{name}: phải có múi giờ")
+        elif value > now:
+            errors.append(f"{name}: không được ở tương lai")
+    if line.status and line.status not in EntryStatus.values:
+        errors.append(f"status: không có trạng thái «{line.status}»")
+    verdicts = (line.personal_signature_valid, line.agency_signature_valid, line.decree30_ok)
+    if (line.assessed_at is None) != all(v is None for v in verdicts):
+        errors.append("assessed_at: cần khi (và chỉ khi) có kết quả đánh giá chữ ký")
+    return errors
+
+
+@transaction.atomic
+def register_import(
+    *, agency_id: str, direction: str, lines: list[RegisterLineIn], source: str
+) -> int:
+    """Record lines of ``agency_id``'s outgoing or incoming register that were kept elsewhere,
+    all or nothing. No message goes through this node, so nothing enters the outbox or the
+    message log; each line's history says where it came from (``source``). A line already in
+    the register (same agency, direction, document and counterpart) is left as it is, so an
+    import can be run again. Returns the number of lines added."""
+    if direction not in RegisterDirection.values:
+        raise ValidationFailed(
+            "Chiều sổ văn bản không hợp lệ.", fields={"direction": ["in hoặc out"]}
+        )
+    if not agency_id or len(agency_id) > 32:
+        raise ValidationFailed("Thiếu mã định danh cơ quan.", fields={"agency_id": ["bắt buộc"]})
+    now = timezone.now()
+    errors = {
+        f"lines[{i}]": problems
+        for i, line in enumerate(lines)
+        if (problems := _register_line_errors(line, now))
+    }
+    if errors:
+        raise ValidationFailed("Dòng sổ văn bản không hợp lệ.", fields=errors)
+    have = set(
+        RegisterEntry.objects.filter(
+            agency_id=agency_id,
+            direction=direction,
+            document_id__in={line.document_id for line in lines},
+        ).values_list("document_id", "counterpart_id")
+    )
+    outgoing = direction == RegisterDirection.OUT
+    default_status = EntryStatus.SENT if outgoing else EntryStatus.ACCEPTED
+    new = []
+    for line in lines:
+        key = (line.document_id, line.counterpart_id)
+        if key in have:
+            continue
+        have.add(key)
+        new.append(
+            RegisterEntry(
+                agency_id=agency_id,
+                direction=direction,
+                document_id=line.document_id,
+                message_id=f"{IMPORT_MESSAGE_PREFIX}{source}"[:64],
+                code_number=line.code_number,
+                code_notation=line.code_notation,
+                promulgation_date=line.promulgation_date,
+                document_type=line.document_type,
+                subject=line.subject,
+                counterpart_id=line.counterpart_id,
+                counterpart_name=line.counterpart_name,
+                status=line.status or default_status,
+                sent_at=line.at if outgoing else None,
+                received_at=None if outgoing else line.at,
+                updated_at=now,
+                history=[{"at": now.isoformat(), "event": "imported", "source": source}],
+                personal_signature_valid=line.personal_signature_valid,
+                agency_signature_valid=line.agency_signature_valid,
+                decree30_ok=line.decree30_ok,
+                assessed_at=line.assessed_at,
+            )
+        )
+    RegisterEntry.objects.bulk_create(new, batch_size=500)
+    return len(new)
+
+
 # === node: receiving =============================================================================
 
 

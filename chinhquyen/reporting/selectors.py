@@ -104,7 +104,7 @@ def _group_facts(members: set[int] | None, *, counts, offered, used, edoc) -> di
     """The facts of one group of agencies (None: all of them)."""
 
     def touches(agencies: set[int]) -> bool:
-        return members is None or not agencies.isdisjoint(members)
+        return bool(agencies) if members is None else not agencies.isdisjoint(members)
 
     facts = dict.fromkeys(COUNTER_FIELDS, 0)
     rows = counts.values() if members is None else (counts[a] for a in members if a in counts)

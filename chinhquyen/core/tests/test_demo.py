@@ -14,11 +14,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, monkeypatch):
     from chinhquyen.dossiers.services import workflow_install_standard
 
+    # The 2019 inspection scenario has its own tests (reporting/tests/test_scenario2019.py) and
+    # takes ~10 s to load: here it is only checked that the demo asks for it.
+    asked = []
+    monkeypatch.setattr(
+        "chinhquyen.reporting.scenario2019.scenario2019_load",
+        lambda stdout=None: asked.append(stdout) or {"loaded": False, "reason": "not in this test"},
+    )
     workflow_install_standard()
-    return demo_load()
+    loaded = demo_load()
+    assert asked
+    return loaded
 
 
 def test_the_demo_loads_twice_without_duplicates(demo):

@@ -86,13 +86,13 @@ def test_the_province_page_drills_down_to_communes_and_agencies(world, geo, scen
     units, procedures = html.split('id="procedures-title"')
     assert units.count("✗ Không đạt") == 2  # commune A and agency A
     # Per procedure across the province: 1.000001 4 of 4 online, 1.000002 0 of 1, 1.000003 none.
-    assert procedures.index("1.000001") < procedures.index("1.000002") < procedures.index(
-        "1.000003"
+    assert (
+        procedures.index("1.000001") < procedures.index("1.000002") < procedures.index("1.000003")
     )
     row = procedures[procedures.index("1.000002") :].split("</tr>")[0]
     assert ">0<" in row and "✗ Không đạt" in row
     assert "Không có số liệu" in procedures[procedures.index("1.000003") :].split("</tr>")[0]
-    assert '/bao-cao/don-vi/commune:09001/?period=ND09-2026-03&amp;indicator=' in units
+    assert "/bao-cao/don-vi/commune:09001/?period=ND09-2026-03&amp;indicator=" in units
     ranking = Client().get(f"/bao-cao/?period={PERIOD}").content.decode()
     assert "/bao-cao/tinh/26/?period=ND09-2026-03" in ranking
 
