@@ -9,6 +9,8 @@ into values. A formula is a small JSON tree, so a new circular changes data, not
   threshold (a value without data scores ``P`` when given);
 - ``{"op": "ref", "indicator": CODE}``: another indicator's formula, expanded when the catalogue
   is loaded (the version of CODE in force on the referring version's first day);
+- ``{"op": "index", "parts": [{"indicator": CODE}, …]}``: a composite index on 100 points over
+  the parts that have data (their ``scoring``), expanded when the catalogue is loaded;
 - ``{"op": "no_source", "source": S}``: the platform has no source for it yet.
 
 Any term without data makes the whole value "no data" (None), never zero.
@@ -88,14 +90,21 @@ def expand_refs(formula: dict, by_code: dict[str, list[dict]], *, day, depth: in
     if depth > 5:
         raise ValueError("indicator references nest too deep (a cycle?)")
     if formula.get("op") == "ref":
-        code = formula["indicator"]
-        for version in by_code.get(code, ()):
-            start = parse_date(version["valid_from"])
-            end = parse_date(version["valid_to"]) if version.get("valid_to") else None
-            if start <= day and (end is None or day < end):
-                return expand_refs(version["formula"], by_code, day=day, depth=depth + 1)
-        raise ValueError(f"no version of {code} in force on {day} to refer to")
+        version = _in_force(by_code, formula["indicator"], day)
+        return expand_refs(version["formula"], by_code, day=day, depth=depth + 1)
     result = dict(formula)
+    if formula.get("op") == "index":
+        parts = []
+        for part in formula["parts"]:
+            version = _in_force(by_code, part["indicator"], day)
+            parts.append(
+                {
+                    "indicator": part["indicator"],
+                    "formula": expand_refs(version["formula"], by_code, day=day, depth=depth + 1),
+                    "scoring": version["scoring"],
+                }
+            )
+        result["parts"] = parts
     if "value" in formula:
         result["value"] = expand_refs(formula["value"], by_code, day=day, depth=depth + 1)
     if "terms" in formula:
@@ -103,6 +112,15 @@ def expand_refs(formula: dict, by_code: dict[str, list[dict]], *, day, depth: in
             expand_refs(term, by_code, day=day, depth=depth + 1) for term in formula["terms"]
         ]
     return result
+
+
+def _in_force(by_code: dict[str, list[dict]], code: str, day) -> dict:
+    for version in by_code.get(code, ()):
+        start = parse_date(version["valid_from"])
+        end = parse_date(version["valid_to"]) if version.get("valid_to") else None
+        if start <= day and (end is None or day < end):
+            return version
+    raise ValueError(f"no version of {code} in force on {day} to refer to")
 
 
 def versions_on(day) -> dict[str, object]:
@@ -144,6 +162,19 @@ def evaluate(formula: dict, facts: dict[str, int | None]) -> Outcome:
             return Outcome(None)
         value = Decimal(num) / Decimal(den) * (100 if op == "share" else 1)
         return Outcome(_round(value, formula.get("places")))
+    if op == "index":
+        # A composite index on a 100-point scale over the parts that have data: Σ points ÷ Σ
+        # their maximum × 100. Parts without a source (or without data) are left out of both.
+        got = most = Decimal(0)
+        for part in formula["parts"]:
+            outcome = evaluate(part["formula"], facts)
+            if outcome.value is None:
+                continue
+            got += _points(part["scoring"], outcome.value)
+            most += Decimal(str(part["scoring"]["max_points"]))
+        if most == 0:
+            return Outcome(None)
+        return Outcome(_round(got / most * 100, formula.get("places")))
     if op == "bands":
         # Points by threshold (Circular 01/2018's 2/1/0): the first band whose floor the value
         # reaches. "no_data" scores a unit with nothing to judge (no feedback at all), but a
@@ -194,9 +225,12 @@ def meets(version, value: Decimal | None, level: str | None) -> bool | None:
 
 def points(version, value: Decimal | None) -> Decimal | None:
     """Linear points up to ``max_points`` reached at ``full_at`` (Decision 766; unconfirmed)."""
-    scoring = version.scoring
-    if not scoring or value is None:
+    if not version.scoring or value is None:
         return None
+    return _points(version.scoring, value)
+
+
+def _points(scoring: dict, value: Decimal) -> Decimal:
     full_at = Decimal(str(scoring["full_at"]))
     ratio = min(Decimal(1), max(Decimal(0), value / full_at)) if full_at else Decimal(1)
     return (Decimal(str(scoring["max_points"])) * ratio).quantize(TWO, rounding=ROUND_HALF_UP)

@@ -35,7 +35,10 @@ READER_ROLES = frozenset({"leader", "agency_admin", "handler", "counter"})
 def formula_facts(formula: dict) -> set[str]:
     """The facts a formula reads."""
     names = {formula[k] for k in ("fact", "num", "den") if k in formula}
-    for term in [*formula.get("terms", ()), *([formula["value"]] if "value" in formula else [])]:
+    nested = [*formula.get("terms", ()), *(p["formula"] for p in formula.get("parts", ()))]
+    if "value" in formula:
+        nested.append(formula["value"])
+    for term in nested:
         names |= formula_facts(term)
     return names
 

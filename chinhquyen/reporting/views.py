@@ -18,7 +18,8 @@ from . import charts, pdf, selectors, xlsx
 from . import indicators as ind
 from .periods import period_parse
 
-DEFAULT_INDICATOR = "online.dossiers_share"
+# The ranking opens on the index (Decision 766), or before it existed on the online share.
+DEFAULT_INDICATORS = ("d766.index", "online.dossiers_share")
 TREND_PERIODS = 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -63,11 +64,20 @@ def _status(exc: DomainError) -> int:
 
 
 def _params(request: HttpRequest) -> dict:
+    period_code = request.GET.get("period") or last_closed_month()
     return {
-        "period_code": request.GET.get("period") or last_closed_month(),
-        "indicator_code": request.GET.get("indicator") or DEFAULT_INDICATOR,
+        "period_code": period_code,
+        "indicator_code": request.GET.get("indicator") or _default_indicator(period_code),
         "source": request.GET.get("source") or "computed",
     }
+
+
+def _default_indicator(period_code: str) -> str:
+    try:
+        in_force = ind.versions_on(period_parse(period_code).end)
+    except DomainError:  # a malformed period is reported by the view itself
+        return DEFAULT_INDICATORS[-1]
+    return next((c for c in DEFAULT_INDICATORS if c in in_force), DEFAULT_INDICATORS[-1])
 
 
 def _download(content: bytes, content_type: str, name: str) -> HttpResponse:

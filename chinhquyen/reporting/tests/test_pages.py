@@ -44,7 +44,8 @@ def test_the_ranking_carries_the_nation_and_a_trend_per_province(world, geo, feb
 
 
 def test_the_ranking_page_draws_a_sparkline_per_province_and_a_bar_chart(world, geo, february):
-    html = Client().get(f"/bao-cao/?period={PERIOD}").content.decode()
+    html = Client().get(f"/bao-cao/?period={PERIOD}&indicator=online.dossiers_share").content
+    html = html.decode()
     assert "Toàn quốc:</strong> 80 %" in html
     assert "Diễn biến từ T10/2025" in html
     spark = html[html.index('<td class="spark">') :].split("</td>")[0]
@@ -118,3 +119,12 @@ def test_finishing_more_dossiers_moves_the_trend(world, geo, scenario):
     finish(world, more, accepted=at(2026, 3, 3, 10), finished=at(2026, 3, 4, 10), returned=False)
     ranking = province_ranking(period=period_parse(PERIOD), indicator="d766.timeliness", trend=2)
     assert ranking["trend"]["province:26"][-1] == pytest.approx(66.67)
+
+
+def test_the_ranking_opens_on_the_index_or_before_it_existed_on_the_online_share(
+    world, geo, scenario
+):
+    html = Client().get(f"/bao-cao/?period={PERIOD}").content.decode()
+    assert "Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766, thang 100)" in html
+    html = Client().get("/bao-cao/?period=2019").content.decode()
+    assert "Tỷ lệ hồ sơ nộp trực tuyến" in html

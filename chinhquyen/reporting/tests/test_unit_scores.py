@@ -88,3 +88,21 @@ def test_the_unit_score_refers_to_the_points_and_is_expanded_when_loaded():
     assert ops == ["ratio", "bands", "bands", "bands"]
     with pytest.raises(ValueError, match="no version"):
         ind.expand_refs({"op": "ref", "indicator": "nope"}, {}, day=period_parse(PERIOD).end)
+
+
+def test_the_766_index_is_on_100_points_over_the_indicators_with_data(world, scenario):
+    v = values(world)
+    # Measured: timeliness 50 % → 10/20, procedures online 2 of 3 (66.67 % of 80) → 5/6,
+    # services used 50 % → 2/4, dossiers online 75 % (full at 50) → 8/8, electronic results
+    # 0 % → 0/8, satisfaction 50 % → 9/18: 34 of 64 points → 53.13 on 100.
+    assert v["d766.index"] == pytest.approx(53.13)
+    formula = ind.versions_on(period_parse(PERIOD).end)["d766.index"].formula
+    assert all("formula" in part and "scoring" in part for part in formula["parts"])
+
+
+def test_an_index_without_any_measured_part_is_no_data():
+    part = {
+        "formula": {"op": "no_source", "source": "x"},
+        "scoring": {"max_points": 5, "full_at": 100},
+    }
+    assert ind.evaluate({"op": "index", "parts": [part]}, {}).value is None
