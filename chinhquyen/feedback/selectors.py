@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from chinhquyen.accounts.selectors import profile_of, user_roles
@@ -141,3 +141,47 @@ def feedback_public_get(*, code: str) -> PublicFeedback:
     if row is None:
         raise NotFound("Không tìm thấy phản ánh.")
     return _public(row)
+
+
+FEEDBACK_FACTS = (
+    "feedback_received",
+    "feedback_accepted",
+    "feedback_answered_on_time",
+    "feedback_overdue",
+    "feedback_dossiers",
+)
+
+
+def feedback_facts_by_agency(
+    *, agency_ids: set[int] | None, date_from: dt.date, date_to: dt.date, now=None
+) -> dict[int, dict[str, int]]:
+    """The reporting centre's facts about feedback (PAKN) received by each agency between the
+    dates (inclusive, Vietnam time): received; accepted (not refused); answered by the answer's
+    legal deadline; overdue (answered late, or still unanswered after the deadline as of
+    ``now``); and the distinct dossiers that feedback was about. One grouped query; agencies
+    with no feedback are absent (their counts are real zeros, the caller fills them in)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = now or timezone.now()
+    rows = Feedback.objects.filter(
+        received_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz),
+        received_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=agency_ids)
+    accepted = Q(accepted_at__isnull=False, refused_at__isnull=True)
+    on_time = accepted & Q(answered_at__isnull=False, answered_at__lte=F("answer_due_at"))
+    late = accepted & (
+        Q(answered_at__gt=F("answer_due_at")) | Q(answered_at__isnull=True, answer_due_at__lt=now)
+    )
+    grouped = rows.values("agency_id").annotate(
+        feedback_received=Count("pk"),
+        feedback_accepted=Count("pk", filter=accepted),
+        feedback_answered_on_time=Count("pk", filter=on_time),
+        feedback_overdue=Count("pk", filter=late),
+        feedback_dossiers=Count(
+            "dossier_id", filter=accepted & Q(dossier__isnull=False), distinct=True
+        ),
+    )
+    return {row.pop("agency_id"): row for row in grouped}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from chinhquyen.core.errors import DomainError
 from chinhquyen.dossiers.evaluation import evaluation_scores
 from chinhquyen.reporting.periods import Period, period_parse
+from chinhquyen.reporting.selectors import unit_scores
 from chinhquyen.units.models import Agency
 
 
@@ -37,9 +38,11 @@ def scores_public(request: HttpRequest) -> HttpResponse:
     start, end = period.start, period.end + timedelta(days=1)
     agencies = {a.pk: a for a in Agency.objects.filter(is_active=True)}
     scores = evaluation_scores(agency_ids=agencies, start=start, end=end)["agencies"]
+    evaluated = [pk for pk in scores if pk in agencies]
+    units = unit_scores(period=period, agency_ids=evaluated)
     rows = sorted(
-        ({"agency": agencies[pk], **value} for pk, value in scores.items() if pk in agencies),
-        key=lambda r: (-(r["dossier_score"] or 0), r["agency"].name),
+        ({"agency": agencies[pk], **scores[pk], **units.get(pk, {})} for pk in evaluated),
+        key=lambda r: (-(r.get("unit_score") or 0), -(r["dossier_score"] or 0), r["agency"].name),
     )
     return render(
         request,

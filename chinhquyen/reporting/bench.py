@@ -93,6 +93,36 @@ def geography_prepare(*, say: Callable[[str], None] = lambda _m: None) -> dict[s
 
 # --- generation -----------------------------------------------------------------------------------
 
+# Positions in a counter row (COUNTER_FIELDS order).
+(
+    SUBMITTED,
+    SUBMITTED_ONLINE,
+    ACCEPTED,
+    REFUSED,
+    FINISHED,
+    ON_TIME,
+    LATE,
+    E_RESULT,
+    EVALUATIONS,
+    POINTS,
+    RETURNED,
+) = (
+    COUNTER_FIELDS.index(name)
+    for name in (
+        "submitted",
+        "submitted_online",
+        "accepted",
+        "refused",
+        "finished",
+        "finished_on_time",
+        "finished_late",
+        "finished_e_result",
+        "evaluations",
+        "evaluation_points",
+        "returned",
+    )
+)
+
 DOSSIER_COLUMNS = [
     "code",
     "procedure_id",
@@ -188,7 +218,7 @@ class Generator:
     def agency(self, *, agency_pk: int, agency_id: str, offers: list[Offer], n: int, profile):
         """(dossier lines, counter lines) for ``n`` dossiers of one agency."""
         rng = self.rng
-        counters: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * 10)
+        counters: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * len(COUNTER_FIELDS))
         dossiers = []
         starts = sorted(
             (rng.choice(self.days if rng.random() > 0.02 else self.weekends))
@@ -210,8 +240,8 @@ class Generator:
             day = dt.date.fromordinal(local + 719163)
             code = f"{agency_id}-{day:%y%m%d}-{seq:04d}"
             c = counters[(offer.procedure_id, local)]
-            c[0] += 1
-            c[1] += channel == 2
+            c[SUBMITTED] += 1
+            c[SUBMITTED_ONLINE] += channel == 2
             events = 1
             received = due = finished = returned = closed = None
             repeated = False
@@ -219,7 +249,7 @@ class Generator:
                 state, status = "refused", 3
                 closed = submitted + rng.randrange(600, 7200)
                 if closed < end:
-                    counters[(offer.procedure_id, (closed + VN_OFFSET) // DAY)][3] += 1
+                    counters[(offer.procedure_id, (closed + VN_OFFSET) // DAY)][REFUSED] += 1
                     events += 1
                 else:
                     state, status, closed = "submitted", 1, None
@@ -228,7 +258,7 @@ class Generator:
                 if received >= end:
                     state, status, received = "submitted", 1, None
                 else:
-                    counters[(offer.procedure_id, (received + VN_OFFSET) // DAY)][2] += 1
+                    counters[(offer.procedure_id, (received + VN_OFFSET) // DAY)][ACCEPTED] += 1
                     events += 1
                     due = received + offer.seconds
                     repeated = rng.random() < 0.01
@@ -244,22 +274,25 @@ class Generator:
                         events += 4
                         fc = counters[(offer.procedure_id, (finished + VN_OFFSET) // DAY)]
                         late = finished > due or repeated
-                        fc[4] += 1
-                        fc[5] += not late
-                        fc[6] += late
-                        fc[7] += rng.random() < 0.55
+                        fc[FINISHED] += 1
+                        fc[ON_TIME] += not late
+                        fc[LATE] += late
+                        fc[E_RESULT] += rng.random() < 0.55
                         returned = finished + rng.randrange(1800, 3 * DAY)
                         if returned < end:
                             state, status, closed = "returned", 10, returned
                             events += 1
+                            counters[(offer.procedure_id, (returned + VN_OFFSET) // DAY)][
+                                RETURNED
+                            ] += 1
                             if rng.random() < 0.08:
                                 evaluated = returned + rng.randrange(600, DAY)
                                 if evaluated < end:
                                     ec = counters[
                                         (offer.procedure_id, (evaluated + VN_OFFSET) // DAY)
                                     ]
-                                    ec[8] += 1
-                                    ec[9] += rng.randrange(10, 19)
+                                    ec[EVALUATIONS] += 1
+                                    ec[POINTS] += rng.randrange(10, 19)
                         else:
                             state, status, returned = "done", 9, None
             last = closed or finished or received or submitted

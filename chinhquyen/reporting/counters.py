@@ -23,6 +23,7 @@ from .rollups import late_write, rollups_clear
 
 ONLINE = 2  # dossiers.models.Channel.ONLINE
 FINISH_ACTIONS = frozenset({"finish"})  # the action whose rule sets finished_at
+RETURN_ACTION = "return_result"  # the result handed back to the applicant by the one-stop
 
 
 def deltas_for_event(
@@ -35,6 +36,8 @@ def deltas_for_event(
         return {"accepted": 1}
     if action == "refuse":
         return {"refused": 1}
+    if action == RETURN_ACTION:
+        return {"returned": 1}
     if action in FINISH_ACTIONS:
         # Decision 766: on time when the result is ready by the due date (the supplement wait
         # is already excluded from due_at); a second supplement request counts as late.
@@ -124,7 +127,9 @@ def _replay() -> Iterable[tuple[tuple[int, int, object], dict[str, int]]]:
     ):
         results[dossier_id].append(uploaded_at)
     events = (
-        DossierEvent.objects.filter(action__in=["submit", "accept", "refuse", *FINISH_ACTIONS])
+        DossierEvent.objects.filter(
+            action__in=["submit", "accept", "refuse", RETURN_ACTION, *FINISH_ACTIONS]
+        )
         .values_list(
             "action",
             "data",

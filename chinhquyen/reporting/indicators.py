@@ -5,6 +5,12 @@ into values. A formula is a small JSON tree, so a new circular changes data, not
 - ``{"op": "share", "num": F1, "den": F2}``: 100 × F1 / F2, no data when F2 is 0;
 - ``{"op": "ratio", "num": F1, "den": F2, "places": 1}``: F1 / F2;
 - ``{"op": "add" | "hundred_minus", "terms": [...]}``: Σ terms, 100 − Σ terms;
+- ``{"op": "bands", "value": F, "bands": [[floor, points], …], "no_data": P}``: points by
+  threshold (a value without data scores ``P`` when given);
+- ``{"op": "ref", "indicator": CODE}``: another indicator's formula, expanded when the catalogue
+  is loaded (the version of CODE in force on the referring version's first day);
+- ``{"op": "index", "parts": [{"indicator": CODE}, …]}``: a composite index on 100 points over
+  the parts that have data (their ``scoring``), expanded when the catalogue is loaded;
 - ``{"op": "no_source", "source": S}``: the platform has no source for it yet.
 
 Any term without data makes the whole value "no data" (None), never zero.
@@ -43,6 +49,7 @@ def indicators_load(*, models=None, data: dict | None = None) -> dict[str, int]:
         Indicator, IndicatorVersion = models  # noqa: N806
     data = data or catalogue_data()
     created = updated = 0
+    by_code = {row["code"]: row["versions"] for row in data["indicators"]}
     with transaction.atomic():
         for position, row in enumerate(data["indicators"]):
             indicator, _new = Indicator.objects.update_or_create(
@@ -56,7 +63,9 @@ def indicators_load(*, models=None, data: dict | None = None) -> dict[str, int]:
                     "group": version.get("group", ""),
                     "name": version["name"],
                     "definition": version["definition"],
-                    "formula": version["formula"],
+                    "formula": expand_refs(
+                        version["formula"], by_code, day=parse_date(version["valid_from"])
+                    ),
                     "formula_ref": version.get("formula_ref", ""),
                     "unit_of_measure": version["unit_of_measure"],
                     "disaggregations": version.get("disaggregations", []),
@@ -73,6 +82,45 @@ def indicators_load(*, models=None, data: dict | None = None) -> dict[str, int]:
                 created += new
                 updated += not new
     return {"created": created, "updated": updated}
+
+
+def expand_refs(formula: dict, by_code: dict[str, list[dict]], *, day, depth: int = 0) -> dict:
+    """The formula with every ``ref`` replaced by the referred indicator's formula in force on
+    ``day`` (so the stored formula is self-contained)."""
+    if depth > 5:
+        raise ValueError("indicator references nest too deep (a cycle?)")
+    if formula.get("op") == "ref":
+        version = _in_force(by_code, formula["indicator"], day)
+        return expand_refs(version["formula"], by_code, day=day, depth=depth + 1)
+    result = dict(formula)
+    if formula.get("op") == "index":
+        parts = []
+        for part in formula["parts"]:
+            version = _in_force(by_code, part["indicator"], day)
+            parts.append(
+                {
+                    "indicator": part["indicator"],
+                    "formula": expand_refs(version["formula"], by_code, day=day, depth=depth + 1),
+                    "scoring": version["scoring"],
+                }
+            )
+        result["parts"] = parts
+    if "value" in formula:
+        result["value"] = expand_refs(formula["value"], by_code, day=day, depth=depth + 1)
+    if "terms" in formula:
+        result["terms"] = [
+            expand_refs(term, by_code, day=day, depth=depth + 1) for term in formula["terms"]
+        ]
+    return result
+
+
+def _in_force(by_code: dict[str, list[dict]], code: str, day) -> dict:
+    for version in by_code.get(code, ()):
+        start = parse_date(version["valid_from"])
+        end = parse_date(version["valid_to"]) if version.get("valid_to") else None
+        if start <= day and (end is None or day < end):
+            return version
+    raise ValueError(f"no version of {code} in force on {day} to refer to")
 
 
 def versions_on(day) -> dict[str, object]:
@@ -114,6 +162,32 @@ def evaluate(formula: dict, facts: dict[str, int | None]) -> Outcome:
             return Outcome(None)
         value = Decimal(num) / Decimal(den) * (100 if op == "share" else 1)
         return Outcome(_round(value, formula.get("places")))
+    if op == "index":
+        # A composite index on a 100-point scale over the parts that have data: Σ points ÷ Σ
+        # their maximum × 100. Parts without a source (or without data) are left out of both.
+        got = most = Decimal(0)
+        for part in formula["parts"]:
+            outcome = evaluate(part["formula"], facts)
+            if outcome.value is None:
+                continue
+            got += _points(part["scoring"], outcome.value)
+            most += Decimal(str(part["scoring"]["max_points"]))
+        if most == 0:
+            return Outcome(None)
+        return Outcome(_round(got / most * 100, formula.get("places")))
+    if op == "bands":
+        # Points by threshold (Circular 01/2018's 2/1/0): the first band whose floor the value
+        # reaches. "no_data" scores a unit with nothing to judge (no feedback at all), but a
+        # missing source stays "no data".
+        inner = evaluate(formula["value"], facts)
+        if inner.value is None:
+            if inner.missing_source is None and "no_data" in formula:
+                return Outcome(Decimal(str(formula["no_data"])))
+            return inner
+        for floor, score in sorted(formula["bands"], key=lambda band: -band[0]):
+            if inner.value >= Decimal(str(floor)):
+                return Outcome(Decimal(str(score)))
+        return Outcome(Decimal(0))
     if op in ("add", "hundred_minus"):
         total = Decimal(0)
         for term in formula["terms"]:
@@ -151,9 +225,12 @@ def meets(version, value: Decimal | None, level: str | None) -> bool | None:
 
 def points(version, value: Decimal | None) -> Decimal | None:
     """Linear points up to ``max_points`` reached at ``full_at`` (Decision 766; unconfirmed)."""
-    scoring = version.scoring
-    if not scoring or value is None:
+    if not version.scoring or value is None:
         return None
+    return _points(version.scoring, value)
+
+
+def _points(scoring: dict, value: Decimal) -> Decimal:
     full_at = Decimal(str(scoring["full_at"]))
     ratio = min(Decimal(1), max(Decimal(0), value / full_at)) if full_at else Decimal(1)
     return (Decimal(str(scoring["max_points"])) * ratio).quantize(TWO, rounding=ROUND_HALF_UP)

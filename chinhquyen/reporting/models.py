@@ -73,6 +73,7 @@ COUNTER_FIELDS = (
     "finished_e_result",
     "evaluations",
     "evaluation_points",
+    "returned",  # results handed back through the one-stop (Circular 01/2018 indicator 5)
 )
 
 
@@ -93,6 +94,7 @@ class DailyCounter(models.Model):
     finished_e_result = models.PositiveIntegerField(default=0)
     evaluations = models.PositiveIntegerField(default=0)
     evaluation_points = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -139,6 +141,7 @@ class AgencyHalfCounter(models.Model):
     finished_e_result = models.PositiveIntegerField(default=0)
     evaluations = models.PositiveIntegerField(default=0)
     evaluation_points = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -667,3 +667,120 @@ def breakdown_to_pdf(data: dict, *, generated_at: datetime | None = None) -> byt
         generated_at=generated_at,
         pdf_title=" — ".join((data["name"], unit_name, data["period"]["label"])),
     )
+
+
+def unit_to_pdf(
+    data: dict, *, late: dict | None = None, generated_at: datetime | None = None
+) -> bytes:
+    """One unit's page (``selectors.unit_indicator``): its value, its trend, its procedures and,
+    when given (officers only), the dossiers finished late."""
+    st = _styles()
+    uom = data.get("unit_of_measure") or ""
+    percent = uom == "%"
+    value = {**data["value"], "unit": data["unit"]}
+    sections = [
+        _units_section(
+            [value],
+            unit_of_measure=uom,
+            name_header=_("Đơn vị"),
+            name_of=lambda row: row["unit"]["name"],
+            st=st,
+            heading=_("Giá trị trong kỳ"),
+            numbering="none",
+        ),
+        Section(
+            heading=_("Diễn biến"),
+            columns=[Column(_("Kỳ"), 0.6), Column(_("Giá trị"), 0.4, "right")],
+            rows=[
+                [
+                    point["period"]["label"],
+                    _("Không có số liệu")
+                    if point["value"] is None
+                    else _with_unit(point["value"], percent),
+                ]
+                for point in data["trend"]
+            ],
+        ),
+    ]
+    if data["unit"]["kind"] != "nation":
+        sections.append(
+            _units_section(
+                data["procedures"],
+                unit_of_measure=uom,
+                name_header=_("Thủ tục"),
+                name_of=lambda row: f"{row['procedure']['code']} {row['procedure']['name']}",
+                st=st,
+                heading=_("Theo thủ tục hành chính"),
+            )
+        )
+    if late is not None:
+        reasons = {"repeated_supplement": _("Yêu cầu bổ sung lần hai"), "after_due": _("Quá hạn")}
+        sections.append(
+            Section(
+                heading=_("Hồ sơ giải quyết trễ hạn: %(n)s") % {"n": late["count"]},
+                columns=[
+                    Column(_("Mã hồ sơ"), 0.3),
+                    Column(_("Thủ tục"), 0.34),
+                    Column(_("Hẹn trả"), 0.12),
+                    Column(_("Có kết quả"), 0.12),
+                    Column(_("Lý do"), 0.12),
+                ],
+                rows=[
+                    [
+                        d["code"],
+                        d["procedure_name"],
+                        _short_time(d["due_at"]),
+                        _short_time(d["finished_at"]),
+                        reasons.get(d["reason"], d["reason"]),
+                    ]
+                    for d in late["dossiers"]
+                ],
+            )
+        )
+    return tables_pdf(
+        title=data["name"],
+        subtitle=[data["unit"]["name"], data["period"]["label"]],
+        sections=sections,
+        notes=[data.get("definition") or "", data.get("formula_ref") or ""],
+        generated_at=generated_at,
+    )
+
+
+def _short_time(value: str | None) -> str:
+    if not value:
+        return ""
+    when = datetime.fromisoformat(value).astimezone(VN)
+    return f"{when:%d/%m/%Y %H:%M}"
+
+
+def published_to_pdf(table: dict, *, generated_at: datetime | None = None) -> bytes:
+    """The transparency page (``selectors.published_table``): units down, indicators across,
+    on A4 landscape."""
+    columns = [Column(_("Đơn vị"), 0.22)] + [
+        Column(
+            f"{i['name']} ({i['unit_of_measure']})",
+            0.78 / max(1, len(table["indicators"])),
+            "right",
+        )
+        for i in table["indicators"]
+    ]
+    rows = []
+    for row in table["rows"]:
+        cells: list[Cell] = [row["unit"]["name"]]
+        for value in row["values"]:
+            if value["value"] is None:
+                cells.append("—")
+            else:
+                result = {True: _("đạt"), False: _("không đạt")}.get(value["meets_target"])
+                text = format_number(value["value"])
+                cells.append(f"{text} ({result})" if result else text)
+        rows.append(cells)
+    return table_pdf(
+        title=_("Công khai kết quả"),
+        subtitle=[table["period"]["label"], _source_label("computed")],
+        columns=columns,
+        rows=rows,
+        notes=[_("— không có số liệu (không phải bằng 0).")],
+        landscape=True,
+        generated_at=generated_at,
+    )

@@ -218,10 +218,14 @@ def _merged_spans(halves: list[Half]) -> list[tuple[dt.date, dt.date]]:
 FILTER_LIMIT = 500
 
 
+def small(agency_ids: set[int] | None) -> set[int] | None:
+    """The agencies worth filtering on, or None (read them all, group in Python)."""
+    return agency_ids if agency_ids is not None and len(agency_ids) <= FILTER_LIMIT else None
+
+
 def _restrict(rows, agency_ids: set[int] | None):
-    if agency_ids is not None and len(agency_ids) <= FILTER_LIMIT:
-        rows = rows.filter(agency_id__in=agency_ids)
-    return rows
+    agency_ids = small(agency_ids)
+    return rows if agency_ids is None else rows.filter(agency_id__in=agency_ids)
 
 
 def raw_rows(queryset) -> list[tuple]:

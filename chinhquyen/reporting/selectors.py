@@ -17,6 +17,7 @@ from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import NotFound, PermissionDenied, ValidationFailed
 from chinhquyen.dossiers.selectors import dossiers_visible_to
 from chinhquyen.exchange.figures import EDOC_FACTS, edoc_facts_by_agency
+from chinhquyen.feedback.selectors import FEEDBACK_FACTS, feedback_facts_by_agency
 from chinhquyen.units.models import AdministrativeUnit, UnitLevel
 
 from . import indicators as ind
@@ -34,7 +35,10 @@ READER_ROLES = frozenset({"leader", "agency_admin", "handler", "counter"})
 def formula_facts(formula: dict) -> set[str]:
     """The facts a formula reads."""
     names = {formula[k] for k in ("fact", "num", "den") if k in formula}
-    for term in formula.get("terms", ()):
+    nested = [*formula.get("terms", ()), *(p["formula"] for p in formula.get("parts", ()))]
+    if "value" in formula:
+        nested.append(formula["value"])
+    for term in nested:
         names |= formula_facts(term)
     return names
 
@@ -93,14 +97,23 @@ def facts_series(
                 offered_on[period.end] = _offered(period.end, wanted)
             offered = offered_on[period.end]
         edoc = _edoc_facts(wanted, period) if any(want(n) for n in EDOC_FACTS) else {}
+        feedback = (
+            feedback_facts_by_agency(
+                agency_ids=rollups.small(wanted), date_from=period.start, date_to=period.end
+            )
+            if any(want(n) for n in FEEDBACK_FACTS)
+            else None
+        )
         result[period.code] = {
-            key: _group_facts(ids, counts=counts, offered=offered, used=used, edoc=edoc)
+            key: _group_facts(
+                ids, counts=counts, offered=offered, used=used, edoc=edoc, feedback=feedback
+            )
             for key, ids in members.items()
         }
     return result
 
 
-def _group_facts(members: set[int] | None, *, counts, offered, used, edoc) -> dict:
+def _group_facts(members: set[int] | None, *, counts, offered, used, edoc, feedback) -> dict:
     """The facts of one group of agencies (None: all of them)."""
 
     def touches(agencies: set[int]) -> bool:
@@ -127,6 +140,17 @@ def _group_facts(members: set[int] | None, *, counts, offered, used, edoc) -> di
         procedures_online=online,
         procedures_online_used=used_online,
     )
+    if feedback is not None:  # no feedback is a real zero: the feedback module is always there
+        rows = (
+            feedback.values()
+            if members is None
+            else (feedback[a] for a in members if a in feedback)
+        )
+        totals = dict.fromkeys(FEEDBACK_FACTS, 0)
+        for row in rows:
+            for name in FEEDBACK_FACTS:
+                totals[name] += row[name]
+        facts.update(totals)
     on_axis = list(edoc) if members is None else [pk for pk in members if pk in edoc]
     if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
         for name in EDOC_FACTS:
@@ -490,6 +514,33 @@ def province_breakdown(
             else {}
         ),
     }
+
+
+# --- Circular 01/2018 unit scores ------------------------------------------------------------
+
+UNIT_SCORE_CODES = ("tt01.i5_one_stop", "tt01.i8_feedback", "tt01.i9_online", "tt01.unit_score")
+
+
+def unit_scores(*, period: Period, agency_ids: list[int]) -> dict[int, dict]:
+    """agency pk -> the system-scored indicators 5, 8, 9 (points), the unit score and its class
+    for ``period`` (published results: the evaluation page of the portal)."""
+    versions = {c: v for c, v in ind.versions_on(period.end).items() if c in UNIT_SCORE_CODES}
+    if not versions or not agency_ids:
+        return {}
+    needed = set().union(*(formula_facts(v.formula) for v in versions.values()))
+    facts = facts_for_groups({str(pk): [pk] for pk in agency_ids}, period, needed=needed)
+    result = {}
+    for pk in agency_ids:
+        rows = {c: value_row(v, facts[str(pk)], None, code=c) for c, v in versions.items()}
+        score = rows.get("tt01.unit_score", {})
+        result[pk] = {
+            "i5": rows.get("tt01.i5_one_stop", {}).get("value"),
+            "i8": rows.get("tt01.i8_feedback", {}).get("value"),
+            "i9": rows.get("tt01.i9_online", {}).get("value"),
+            "unit_score": score.get("value"),
+            "class": score.get("class"),
+        }
+    return result
 
 
 # --- published results --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("tinh/<str:code>/bang.xlsx", views.province_xlsx, name="province_xlsx"),
     path("tinh/<str:code>/bang.pdf", views.province_pdf, name="province_pdf"),
     path("don-vi/<str:key>/", views.unit, name="unit"),
+    re_path(
+        r"^don-vi/(?P<key>[^/]+)/bang\.(?P<kind>pdf|xlsx)$", views.unit_export, name="unit_export"
+    ),
     path("cong-khai/", views.transparency, name="transparency"),
-    path("cong-khai/bang.xlsx", views.transparency_xlsx, name="transparency_xlsx"),
+    re_path(
+        r"^cong-khai/bang\.(?P<kind>pdf|xlsx)$",
+        views.transparency_export,
+        name="transparency_export",
+    ),
 ]

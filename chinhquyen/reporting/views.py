@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,8 @@ from . import charts, pdf, selectors, xlsx
 from . import indicators as ind
 from .periods import period_parse
 
-DEFAULT_INDICATOR = "online.dossiers_share"
+# The ranking opens on the index (Decision 766), or before it existed on the online share.
+DEFAULT_INDICATORS = ("d766.index", "online.dossiers_share")
 TREND_PERIODS = 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -63,11 +64,20 @@ def _status(exc: DomainError) -> int:
 
 
 def _params(request: HttpRequest) -> dict:
+    period_code = request.GET.get("period") or last_closed_month()
     return {
-        "period_code": request.GET.get("period") or last_closed_month(),
-        "indicator_code": request.GET.get("indicator") or DEFAULT_INDICATOR,
+        "period_code": period_code,
+        "indicator_code": request.GET.get("indicator") or _default_indicator(period_code),
         "source": request.GET.get("source") or "computed",
     }
+
+
+def _default_indicator(period_code: str) -> str:
+    try:
+        in_force = ind.versions_on(period_parse(period_code).end)
+    except DomainError:  # a malformed period is reported by the view itself
+        return DEFAULT_INDICATORS[-1]
+    return next((c for c in DEFAULT_INDICATORS if c in in_force), DEFAULT_INDICATORS[-1])
 
 
 def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
@@ -215,37 +225,54 @@ def province_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 # --- one unit -----------------------------------------------------------------------------------
 
 
+def _unit(request: HttpRequest, key: str) -> tuple[dict, dict, dict | None]:
+    context = _params(request)
+    period = period_parse(context["period_code"])
+    data = selectors.unit_indicator(
+        user=request.user,
+        unit=key,
+        period=period,
+        indicator=context["indicator_code"],
+        trend=TREND_PERIODS,
+    )
+    late = None
+    if data["may_list_dossiers"] and data["unit"]["kind"] != "nation":
+        late = selectors.late_dossiers(user=request.user, unit=key, period=period, limit=200)
+    return context, data, late
+
+
 def unit(request: HttpRequest, key: str) -> HttpResponse:
     """One unit (a province, a commune, an agency) on one indicator: value, trend, procedures,
     and for the officers who may see them, the dossiers finished late."""
-    context = _params(request)
     try:
-        period = period_parse(context["period_code"])
-        data = selectors.unit_indicator(
-            user=request.user,
-            unit=key,
-            period=period,
-            indicator=context["indicator_code"],
-            trend=TREND_PERIODS,
-        )
-        if data["may_list_dossiers"] and data["unit"]["kind"] != "nation":
-            late = selectors.late_dossiers(user=request.user, unit=key, period=period, limit=200)
-            for row in late["dossiers"]:
-                row["due"] = _when(row["due_at"])
-                row["finished"] = _when(row["finished_at"])
-            context["late"] = late
+        context, data, late = _unit(request, key)
     except DomainError as exc:
-        context["error"] = exc.message
+        context = {**_params(request), "error": exc.message}
         return render(request, "reporting/unit.html", context, status=_status(exc))
+    if late is not None:
+        for row in late["dossiers"]:
+            row["due"] = _when(row["due_at"])
+            row["finished"] = _when(row["finished_at"])
+        context["late"] = late
     context["data"] = data
-    target = data["value"]["target"]
     context["chart"] = charts.line_chart_svg(
         [(t["period"]["short_label"], t["value"]) for t in data["trend"]],
         unit=data["unit_of_measure"],
-        target=target,
+        target=data["value"]["target"],
         title=f"{data['name']} — {data['unit']['name']}",
     )
     return render(request, "reporting/unit.html", context)
+
+
+def unit_export(request: HttpRequest, key: str, kind: str) -> HttpResponse:
+    try:
+        _context, data, late = _unit(request, key)
+    except DomainError as exc:
+        return _error_text(exc)
+    name = f"{key.replace(':', '-')}-{data['indicator']}-{data['period']['code']}.{kind}"
+    if kind == "pdf":
+        return _download(pdf.unit_to_pdf(data, late=late), PDF, name)
+    return _download(xlsx.unit_to_xlsx(data, late=late), XLSX, name)
 
 
 def _when(value: str | None):
@@ -274,12 +301,17 @@ def transparency(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/transparency.html", context)
 
 
-def transparency_xlsx(request: HttpRequest) -> HttpResponse:
+def transparency_export(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         period = period_parse(request.GET.get("period") or last_closed_month())
         if period.end >= timezone.localdate():
-            raise Http404
+            raise DomainError(
+                _("Kết quả của kỳ chưa kết thúc chưa được công bố."), code="period_not_published"
+            )
         table = selectors.published_table(period=period, indicators=PUBLISHED)
     except DomainError as exc:
         return _error_text(exc)
-    return _download(xlsx.published_to_xlsx(table), XLSX, f"cong-khai-{period.code}.xlsx")
+    name = f"cong-khai-{period.code}.{kind}"
+    if kind == "pdf":
+        return _download(pdf.published_to_pdf(table), PDF, name)
+    return _download(xlsx.published_to_xlsx(table), XLSX, name)

@@ -180,3 +180,31 @@ def published_to_xlsx(table: dict) -> bytes:
             ]
         )
     return _bytes(wb)
+
+
+def unit_to_xlsx(data: dict, *, late: dict | None = None) -> bytes:
+    """One unit's page: the value and its trend, the procedures, and (officers) late dossiers."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Diễn biến")
+    ws.append([data["name"], data["unit"]["name"], data["period"]["label"]])
+    ws.append([_("Kỳ"), _("Giá trị (%(unit)s)") % {"unit": data["unit_of_measure"]}])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for point in data["trend"]:
+        ws.append([point["period"]["label"], point["value"]])
+    if data["unit"]["kind"] != "nation":
+        ws = wb.create_sheet(_("Thủ tục"))
+        ws.append([_("Mã thủ tục"), _("Tên thủ tục"), _("Giá trị"), _("Tiêu chí"), _("Kết quả")])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in data["procedures"]:
+            ws.append([row["procedure"]["code"], row["procedure"]["name"], *_value_cells(row)])
+    if late is not None:
+        ws = wb.create_sheet(_("Hồ sơ trễ hạn"))
+        ws.append([_("Mã hồ sơ"), _("Thủ tục"), _("Hẹn trả"), _("Có kết quả"), _("Lý do")])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for d in late["dossiers"]:
+            ws.append([d["code"], d["procedure_name"], d["due_at"], d["finished_at"], d["reason"]])
+    return _bytes(wb)

@@ -82,6 +82,8 @@ def test_the_public_page_names_agencies_not_staff_and_leaders_see_staff(world):
     dossier_evaluate(user=world.citizen, code=a.code, scores=scores())
     page = Client().get("/ket-qua-danh-gia/").content.decode()
     assert world.agency_a.name in page and "12.0 / 12" in page.replace(",", ".")
+    # The unit score adds the system-scored indicators 5, 8, 9 (2 each here) and is classed.
+    assert "18.0 / 18" in page.replace(",", ".") and "Xuất sắc" in page
     assert "Motcua" not in page and "Chuyenvien" not in page
     assert Client().get("/ket-qua-danh-gia/?ky=2026-Q9").status_code == 422
     leader = Client()

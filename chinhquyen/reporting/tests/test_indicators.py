@@ -140,7 +140,15 @@ def test_values_of_a_commune_agency_against_the_80_percent_criterion(world, scen
     assert v["online.services_used_share"]["value"] == 50  # 1.000001 used, 1.000003 not
     assert v["d766.timeliness"]["value"] == 50 and v["d766.timeliness"]["points"] == 10
     assert v["tt01.dossier_score"]["value"] == 12
-    assert v["tt01.unit_score"]["value"] is None and v["tt01.unit_score"]["class"] is None
+    # The unit-level indicators the system scores: both results handed back at the one-stop
+    # (5), no feedback to answer (8), 75 % online (9): 12 + 2 + 2 + 2.
+    assert [v[f"tt01.{c}"]["value"] for c in ("i5_one_stop", "i8_feedback", "i9_online")] == [
+        2,
+        2,
+        2,
+    ]
+    assert (v["tt01.unit_score"]["value"], v["tt01.unit_score"]["class"]) == (18, "Xuất sắc")
+    assert v["d766.satisfaction"]["value"] == 50  # 100 − (50 % late + 0 % with a complaint)
 
 
 def test_the_exchange_figures_show_no_data_never_zero(world, scenario):
@@ -154,9 +162,7 @@ def test_the_exchange_figures_show_no_data_never_zero(world, scenario):
     ):
         assert v[code]["value"] is None
         assert "exchange" in v[code]["no_data_reason"]
-    assert (
-        v["d766.satisfaction"]["value"] is None and v["d766.online.payment_share"]["value"] is None
-    )
+    assert v["d766.online.payment_share"]["value"] is None
 
 
 def test_the_exchange_figures_come_from_the_registers_of_agencies_on_the_axis(world, scenario):

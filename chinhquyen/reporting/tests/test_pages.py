@@ -44,7 +44,8 @@ def test_the_ranking_carries_the_nation_and_a_trend_per_province(world, geo, feb
 
 
 def test_the_ranking_page_draws_a_sparkline_per_province_and_a_bar_chart(world, geo, february):
-    html = Client().get(f"/bao-cao/?period={PERIOD}").content.decode()
+    html = Client().get(f"/bao-cao/?period={PERIOD}&indicator=online.dossiers_share").content
+    html = html.decode()
     assert "Toàn quốc:</strong> 80 %" in html
     assert "Diễn biến từ T10/2025" in html
     spark = html[html.index('<td class="spark">') :].split("</td>")[0]
@@ -92,6 +93,7 @@ def test_the_transparency_page_publishes_the_nation_and_every_province(world, ge
     sheet = load_workbook(
         io.BytesIO(Client().get(f"/bao-cao/cong-khai/bang.xlsx?period={PERIOD}").content)
     ).active
+    assert Client().get(f"/bao-cao/cong-khai/bang.csv?period={PERIOD}").status_code == 404
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert rows[0][0] == "Toàn quốc" and rows[0][1] == 80
     assert Client().get("/bao-cao/cong-khai/?period=2099").status_code == 403
@@ -118,3 +120,33 @@ def test_finishing_more_dossiers_moves_the_trend(world, geo, scenario):
     finish(world, more, accepted=at(2026, 3, 3, 10), finished=at(2026, 3, 4, 10), returned=False)
     ranking = province_ranking(period=period_parse(PERIOD), indicator="d766.timeliness", trend=2)
     assert ranking["trend"]["province:26"][-1] == pytest.approx(66.67)
+
+
+def test_the_ranking_opens_on_the_index_or_before_it_existed_on_the_online_share(
+    world, geo, scenario
+):
+    html = Client().get(f"/bao-cao/?period={PERIOD}").content.decode()
+    assert "Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766, thang 100)" in html
+    html = Client().get("/bao-cao/?period=2019").content.decode()
+    assert "Tỷ lệ hồ sơ nộp trực tuyến" in html
+
+
+def test_the_unit_page_and_the_transparency_page_export_too(world, geo, scenario, tmp_path):
+    key = f"agency:{world.agency_a.agency_id}"
+    query = f"?period={PERIOD}&indicator=d766.timeliness"
+    officer = Client()
+    officer.force_login(world.leader_a)
+    text = pdf_text(officer.get(f"/bao-cao/don-vi/{key}/bang.pdf{query}").content, tmp_path)
+    assert "Diễn biến" in text and scenario.late.code in text and "Quá hạn" in text
+    public = pdf_text(Client().get(f"/bao-cao/don-vi/{key}/bang.pdf{query}").content, tmp_path)
+    assert "Diễn biến" in public and scenario.late.code not in public
+    book = load_workbook(io.BytesIO(officer.get(f"/bao-cao/don-vi/{key}/bang.xlsx{query}").content))
+    assert book.sheetnames == ["Diễn biến", "Thủ tục", "Hồ sơ trễ hạn"]
+    assert list(book["Hồ sơ trễ hạn"].iter_rows(min_row=2, values_only=True))[0][0] == (
+        scenario.late.code
+    )
+    published = pdf_text(
+        Client().get(f"/bao-cao/cong-khai/bang.pdf?period={PERIOD}").content, tmp_path
+    )
+    assert "Toàn quốc" in published and "Tỉnh Thử Nghiệm" in published
+    assert Client().get("/bao-cao/cong-khai/bang.pdf?period=2099").status_code == 403
