@@ -26,12 +26,10 @@ end on the cut-off (the 14th). So a half-month is [1st, cut-off] or [cut-off + 1
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Sum
 from django.utils import timezone
 
 from .models import COUNTER_FIELDS, AgencyHalfCounter, DailyCounter, OnlineUse, SealedHalf
@@ -203,7 +201,7 @@ def rollups_clear() -> None:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _merged_spans(halves: list[Half]) -> list[tuple[dt.date, dt.date]]:
+def merged_spans(halves: list[Half]) -> list[tuple[dt.date, dt.date]]:
     spans: list[list[dt.date]] = []
     for half in sorted(halves):
         if spans and spans[-1][1] + dt.timedelta(days=1) == half.start:
@@ -235,64 +233,3 @@ def raw_rows(queryset) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def ids_by(rows, key: str, member: str) -> dict[int, set[int]]:
-    """``{key: {member, …}}`` from a queryset: aggregated in the database on PostgreSQL
-    (``array_agg``: one row per key), row by row elsewhere."""
-    result: dict[int, set[int]] = defaultdict(set)
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.aggregates import ArrayAgg
-
-        for k, members in rows.values(key).annotate(m=ArrayAgg(member)).values_list(key, "m"):
-            result[k].update(members)
-    else:
-        for k, m in rows.values_list(key, member):
-            result[k].add(m)
-    return result
-
-
-def agency_sums(*, halves: list[Half], agency_ids: set[int] | None) -> dict[int, list[int]]:
-    """agency pk -> the COUNTER_FIELDS summed over ``halves``: the sealed ones from the roll-up,
-    the others from the daily rows; grouped in the database (one row per agency)."""
-    sealed = sealed_among(halves)
-    sums = {f"s_{f}": Sum(f) for f in COUNTER_FIELDS}
-    result: dict[int, list[int]] = {}
-
-    def add(rows) -> None:
-        grouped = _restrict(rows, agency_ids).values("agency_id").annotate(**sums)
-        for agency_id, *values in raw_rows(grouped.values_list("agency_id", *sums)):
-            values = [v or 0 for v in values]
-            known = result.get(agency_id)
-            result[agency_id] = (
-                values if known is None else [a + b for a, b in zip(known, values, strict=True)]
-            )
-
-    if sealed:
-        add(AgencyHalfCounter.objects.filter(start__in=[h.start for h in sealed]))
-    for start, end in _merged_spans([h for h in halves if h not in sealed]):
-        add(DailyCounter.objects.filter(day__gte=start, day__lte=end))
-    return result
-
-
-def procedures_used(*, halves: list[Half], agency_ids: set[int] | None) -> dict[int, set[int]]:
-    """procedure pk -> the agencies that received at least one online dossier of it during
-    ``halves``."""
-    sealed = sealed_among(halves)
-    result: dict[int, set[int]] = defaultdict(set)
-    by_year: dict[int, int] = defaultdict(int)
-    for half in sealed:
-        by_year[half.year] |= half.bit
-    for year, mask in by_year.items():
-        rows = OnlineUse.objects.filter(year=year).alias(hit=F("halves").bitand(mask))
-        for procedure, agencies in ids_by(
-            _restrict(rows.filter(hit__gt=0), agency_ids), "procedure_id", "agency_id"
-        ).items():
-            result[procedure] |= agencies
-    for start, end in _merged_spans([h for h in halves if h not in sealed]):
-        rows = DailyCounter.objects.filter(day__gte=start, day__lte=end, submitted_online__gt=0)
-        for procedure, agencies in ids_by(
-            _restrict(rows, agency_ids), "procedure_id", "agency_id"
-        ).items():
-            result[procedure] |= agencies
-    return result

@@ -20,8 +20,8 @@ from chinhquyen.exchange.figures import EDOC_FACTS, edoc_facts_by_agency
 from chinhquyen.feedback.selectors import FEEDBACK_FACTS, feedback_facts_by_agency
 from chinhquyen.units.models import AdministrativeUnit, UnitLevel
 
+from . import grouped, rollups
 from . import indicators as ind
-from . import rollups
 from .models import COUNTER_FIELDS, Completeness, DailyCounter, Report, ReportValue
 from .periods import Period, period_parse, periods_before
 from .scopes import Scope, agency_provinces, provinces_on, scope_parse, unit_tree_ids
@@ -68,77 +68,74 @@ def facts_series(
     *,
     needed: set[str] | None = None,
 ) -> dict[str, dict[str, dict[str, int]]]:
-    """period code -> group -> facts. The counters come from the half-month roll-ups where sealed
-    and from the daily rows elsewhere (``rollups``), grouped per agency in the database, so the
-    cost depends on the number of agencies, not of dossiers. ``needed`` (the facts the formulas
-    at hand read, ``formula_facts``) skips the sources nobody asked for."""
-    members = {key: None if ids is None else set(ids) for key, ids in groups.items()}
-    everyone = any(ids is None for ids in members.values())
-    wanted = None if everyone else set().union(*members.values())
+    """period code -> group -> facts. Counters and online use come from the half-month
+    roll-ups where sealed and from the daily rows elsewhere, summed per group (``grouped``: in
+    the database on PostgreSQL), so the cost depends on the number of groups and half-months,
+    not on the number of dossiers; several periods (a trend) cost one read of their half-months.
+    ``needed`` (the facts the formulas at hand read, ``formula_facts``) skips the sources nobody
+    asked for."""
+    gr = grouped.Groups(groups)
 
-    def want(name: str) -> bool:
-        return needed is None or name in needed
+    def want(names) -> bool:
+        return needed is None or any(name in needed for name in names)
 
-    result: dict[str, dict[str, dict[str, int]]] = {}
-    offered_on: dict[dt.date, dict[int, tuple[str, set[int]]]] = {}
+    spans: dict[str, list[rollups.Half]] = {}
     for period in periods:
         halves = rollups.halves_between(period.start, period.end)
         if halves is None:  # not a run of half-months: the cut-off setting changed, rebuild
             raise ValueError(f"period {period.code} is not made of half-months")
-        counts = rollups.agency_sums(halves=halves, agency_ids=wanted)
-        used = (
-            rollups.procedures_used(halves=halves, agency_ids=wanted)
-            if want("procedures_online_used")
-            else {}
-        )
-        offered = {}
-        if any(want(name) for name in CATALOGUE_FACTS):
-            if period.end not in offered_on:
-                offered_on[period.end] = _offered(period.end, wanted)
-            offered = offered_on[period.end]
-        edoc = _edoc_facts(wanted, period) if any(want(n) for n in EDOC_FACTS) else {}
+        spans[period.code] = halves
+    every = sorted({h for halves in spans.values() for h in halves})
+    counts = grouped.counts(gr, every) if want(COUNTER_FIELDS) else {}
+    used = grouped.used(gr, every) if want(["procedures_online_used"]) else {}
+    offered = grouped.offered(gr) if want(CATALOGUE_FACTS) else {}
+    modes_on: dict[dt.date, dict[int, str]] = {}
+    result: dict[str, dict[str, dict[str, int]]] = {}
+    for period in periods:
+        halves = set(spans[period.code])
+        if offered and period.end not in modes_on:
+            modes_on[period.end] = _modes(period.end)
+        edoc = _edoc_facts(gr.agencies, period) if want(EDOC_FACTS) else None
         feedback = (
             feedback_facts_by_agency(
-                agency_ids=rollups.small(wanted), date_from=period.start, date_to=period.end
+                agency_ids=rollups.small(gr.agencies), date_from=period.start, date_to=period.end
             )
-            if any(want(n) for n in FEEDBACK_FACTS)
+            if want(FEEDBACK_FACTS)
             else None
         )
         result[period.code] = {
             key: _group_facts(
-                ids, counts=counts, offered=offered, used=used, edoc=edoc, feedback=feedback
+                gr.members[i],
+                counts=[v for h, v in counts.get(i, {}).items() if h in halves],
+                offered=offered.get(i, set()),
+                modes=modes_on.get(period.end, {}),
+                used={p for p, hits in used.get(i, {}).items() if hits & halves},
+                edoc=edoc,
+                feedback=feedback,
             )
-            for key, ids in members.items()
+            for i, key in enumerate(gr.keys)
         }
     return result
 
 
-def _group_facts(members: set[int] | None, *, counts, offered, used, edoc, feedback) -> dict:
-    """The facts of one group of agencies (None: all of them)."""
-
-    def touches(agencies: set[int]) -> bool:
-        return bool(agencies) if members is None else not agencies.isdisjoint(members)
-
+def _group_facts(members, *, counts, offered, modes, used, edoc, feedback) -> dict:
+    """The facts of one group of agencies (``members`` None: all of them)."""
     facts = dict.fromkeys(COUNTER_FIELDS, 0)
-    rows = counts.values() if members is None else (counts[a] for a in members if a in counts)
-    for row in rows:
+    for row in counts:
         for name, value in zip(COUNTER_FIELDS, row, strict=True):
             facts[name] += value
+    procedures = {p: modes[p] for p in offered if p in modes}  # in force on the period's end
     by_mode: dict[str, int] = defaultdict(int)
-    online = used_online = 0
-    for procedure, (mode, agencies) in offered.items():
-        if touches(agencies):
-            by_mode[mode] += 1
-            if mode != "none":
-                online += 1
-                used_online += touches(used.get(procedure, set()))
+    for mode in procedures.values():
+        by_mode[mode] += 1
+    online = {p for p, mode in procedures.items() if mode != "none"}
     facts.update(
-        procedures_total=sum(by_mode.values()),
+        procedures_total=len(procedures),
         procedures_full=by_mode["full"],
         procedures_partial=by_mode["partial"],
         procedures_none=by_mode["none"],
-        procedures_online=online,
-        procedures_online_used=used_online,
+        procedures_online=len(online),
+        procedures_online_used=len(online & used),
     )
     if feedback is not None:  # no feedback is a real zero: the feedback module is always there
         rows = (
@@ -151,18 +148,18 @@ def _group_facts(members: set[int] | None, *, counts, offered, used, edoc, feedb
             for name in FEEDBACK_FACTS:
                 totals[name] += row[name]
         facts.update(totals)
-    on_axis = list(edoc) if members is None else [pk for pk in members if pk in edoc]
-    if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
-        for name in EDOC_FACTS:
-            facts[name] = sum(edoc[pk][name] for pk in on_axis)
+    if edoc:
+        on_axis = list(edoc) if members is None else [pk for pk in members if pk in edoc]
+        if on_axis:  # otherwise the document-exchange facts stay absent: no data, not zero
+            for name in EDOC_FACTS:
+                facts[name] = sum(edoc[pk][name] for pk in on_axis)
     return facts
 
 
-def _offered(day: dt.date, wanted: set[int] | None) -> dict[int, tuple[str, set[int]]]:
-    """procedure pk -> (online mode, agencies that receive it), by the version in force on
-    ``day`` (a 2017 period counts the 2017 catalogue). A procedure with no version in force that
-    day is not counted."""
-    from chinhquyen.catalogue.models import Procedure, ProcedureVersion
+def _modes(day: dt.date) -> dict[int, str]:
+    """procedure pk -> online mode of its version in force on ``day`` (a 2017 period counts the
+    2017 catalogue); procedures with no version in force that day are absent (not counted)."""
+    from chinhquyen.catalogue.models import ProcedureVersion
 
     in_force = (
         ProcedureVersion.objects.filter(effective_from__lte=day)
@@ -170,13 +167,7 @@ def _offered(day: dt.date, wanted: set[int] | None) -> dict[int, tuple[str, set[
         .order_by("procedure_id", "version")
         .values_list("procedure_id", "online_mode")
     )
-    modes = dict(in_force)  # the highest version in force wins
-    links = rollups._restrict(Procedure.agencies.through.objects.all(), wanted)
-    return {
-        procedure: (modes[procedure], agencies)
-        for procedure, agencies in rollups.ids_by(links, "procedure_id", "agency_id").items()
-        if procedure in modes
-    }
+    return dict(in_force)  # the highest version in force wins
 
 
 def _edoc_facts(wanted: set[int] | None, period: Period) -> dict[int, dict[str, int]]:
@@ -638,12 +629,11 @@ def procedure_rows(
     rows = rollups._restrict(
         DailyCounter.objects.filter(day__gte=period.start, day__lte=period.end), ids
     )
-    grouped = rows.values("procedure_id").annotate(**sums).values_list("procedure_id", *sums)
-    counts = {procedure: values for procedure, *values in rollups.raw_rows(grouped)}
+    per_procedure = rows.values("procedure_id").annotate(**sums).values_list("procedure_id", *sums)
+    counts = {procedure: values for procedure, *values in rollups.raw_rows(per_procedure)}
+    modes = _modes(period.end)
     offered = {
-        pk: mode
-        for pk, (mode, agencies) in _offered(period.end, ids).items()
-        if not agencies.isdisjoint(ids)
+        pk: modes[pk] for pk in grouped.offered(grouped.Groups({"u": ids}))[0] if pk in modes
     }
     result = []
     names = dict(

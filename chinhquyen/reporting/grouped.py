@@ -1,0 +1,263 @@
+"""The counters, the catalogue links and the online use, summed per *group* of agencies (the
+provinces of a ranking, the communes of a drill-down, "every agency" for the nation).
+
+Two implementations give the same answers (a test compares them on PostgreSQL):
+
+- on PostgreSQL the grouping happens in the database: the (agency, group) pairs go in as two
+  arrays (``unnest``) joined to the roll-ups, so a national ranking over many periods reads a few
+  hundred rows whatever the number of agencies or dossiers;
+- elsewhere (SQLite: the embedded default, small deployments) rows come back per agency and are
+  grouped in Python.
+
+Every reader takes the half-months it needs (``rollups.Half``): sealed halves from the roll-ups,
+the others from the daily rows, as ``rollups`` explains.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import F, Sum
+
+from .models import COUNTER_FIELDS, AgencyHalfCounter, DailyCounter, OnlineUse
+from .rollups import Half, half_of, merged_spans, sealed_among, small
+
+Counts = dict[int, dict[Half, list[int]]]  # group -> half -> COUNTER_FIELDS
+
+
+class Groups:
+    """Named groups of agencies; ``None`` stands for every agency. Groups may overlap."""
+
+    def __init__(self, groups: dict[str, Iterable[int] | None]) -> None:
+        self.keys = list(groups)
+        self.members = {
+            i: None if ids is None else set(ids) for i, ids in enumerate(groups.values())
+        }
+        self.everyone = [i for i, ids in self.members.items() if ids is None]
+        self.pairs = [(a, i) for i, ids in self.members.items() if ids is not None for a in ids]
+        self.agencies = None if self.everyone else {a for a, _i in self.pairs}
+
+    def of(self) -> dict[int, list[int]]:
+        """agency -> the (non-"everyone") groups it is in."""
+        result: dict[int, list[int]] = defaultdict(list)
+        for agency, i in self.pairs:
+            result[agency].append(i)
+        return result
+
+
+def _in_database(choice: bool | None) -> bool:
+    """Group in the database (PostgreSQL) unless told otherwise (the parity test)."""
+    if choice is None:
+        return connection.vendor == "postgresql"
+    if choice and connection.vendor != "postgresql":
+        raise ValueError("grouping in the database needs PostgreSQL")
+    return choice
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+def _mapping(groups: Groups) -> tuple[str, list]:
+    """The join that maps an agency to its groups, and its parameters."""
+    return (
+        "JOIN unnest(%s::bigint[], %s::int[]) AS g(agency_id, grp) ON g.agency_id = t.agency_id",
+        [[a for a, _i in groups.pairs], [i for _a, i in groups.pairs]],
+    )
+
+
+def _add(target: list[int] | None, values) -> list[int]:
+    values = [v or 0 for v in values]
+    return values if target is None else [a + b for a, b in zip(target, values, strict=True)]
+
+
+# --- counters --------------------------------------------------------------------------------
+
+
+def counts(groups: Groups, halves: list[Half], *, in_database: bool | None = None) -> Counts:
+    """group -> half -> the counters summed over the group's agencies."""
+    sealed = sealed_among(halves)
+    result: Counts = defaultdict(dict)
+    sums = ", ".join(f"SUM(t.{f})" for f in COUNTER_FIELDS)
+
+    def put(group: int, half: Half, values) -> None:
+        result[group][half] = _add(result[group].get(half), values)
+
+    if _in_database(in_database):
+        join, params = _mapping(groups)
+        by_start = {h.start: h for h in sealed}
+        queries: list[tuple[str, str, list, Half | None]] = []
+        if sealed:
+            where = "t.start = ANY(%s::date[])"
+            queries.append((_table(AgencyHalfCounter), where, [list(by_start)], None))
+        for half in halves:
+            if half not in sealed:
+                where = "t.day BETWEEN %s AND %s"
+                queries.append((_table(DailyCounter), where, [half.start, half.end], half))
+        for table, where, values, half in queries:
+            key = "t.start" if half is None else "NULL"  # sealed rows say their half
+            if groups.pairs:
+                for group, start, *row in _rows(
+                    f"SELECT g.grp, {key}, {sums} FROM {table} t {join} "  # noqa: S608 - ours
+                    f"WHERE {where} GROUP BY 1, 2",
+                    [*params, *values],
+                ):
+                    put(group, half or by_start[start], row)
+            if groups.everyone:
+                for start, *row in _rows(
+                    f"SELECT {key}, {sums} FROM {table} t WHERE {where} GROUP BY 1",  # noqa: S608
+                    values,
+                ):
+                    for group in groups.everyone:
+                        put(group, half or by_start[start], row)
+        return result
+
+    of = groups.of()
+    names = [f"s_{f}" for f in COUNTER_FIELDS]
+    aggregates = {n: Sum(f) for n, f in zip(names, COUNTER_FIELDS, strict=True)}
+
+    def spread(agency_id: int, half: Half, row) -> None:
+        for group in of.get(agency_id, ()):
+            put(group, half, row)
+        for group in groups.everyone:
+            put(group, half, row)
+
+    if sealed:
+        by_start = {h.start: h for h in sealed}
+        rows = AgencyHalfCounter.objects.filter(start__in=list(by_start))
+        rows = rows if groups.agencies is None else rows.filter(agency_id__in=groups.agencies)
+        for agency_id, start, *row in rows.values_list("agency_id", "start", *COUNTER_FIELDS):
+            spread(agency_id, by_start[start], row)
+    for half in halves:
+        if half in sealed:
+            continue
+        rows = DailyCounter.objects.filter(day__gte=half.start, day__lte=half.end)
+        rows = rows if groups.agencies is None else rows.filter(agency_id__in=groups.agencies)
+        for row in rows.values("agency_id").annotate(**aggregates):
+            spread(row["agency_id"], half, [row[n] for n in names])
+    return result
+
+
+# --- online use ------------------------------------------------------------------------------
+
+
+def used(
+    groups: Groups, halves: list[Half], *, in_database: bool | None = None
+) -> dict[int, dict[int, set[Half]]]:
+    """group -> procedure -> the halves in which some agency of the group received at least one
+    online dossier of that procedure."""
+    sealed = sealed_among(halves)
+    unsealed = [h for h in halves if h not in sealed]
+    result: dict[int, dict[int, set[Half]]] = defaultdict(lambda: defaultdict(set))
+    by_year: dict[int, list[Half]] = defaultdict(list)
+    for half in sealed:
+        by_year[half.year].append(half)
+
+    def put(group: int, procedure: int, hits: Iterable[Half]) -> None:
+        result[group][procedure].update(hits)
+
+    def from_bits(year: int, bits: int) -> list[Half]:
+        return [h for h in by_year[year] if bits & h.bit]
+
+    if _in_database(in_database):
+        join, params = _mapping(groups)
+        use, daily = _table(OnlineUse), _table(DailyCounter)
+        years = list(by_year)
+        spans = merged_spans(unsealed)
+        day_filter = " OR ".join(["t.day BETWEEN %s AND %s"] * len(spans))
+        day_params = [d for span in spans for d in span]
+        if years and groups.pairs:
+            for group, procedure, year, bits in _rows(
+                f"SELECT g.grp, t.procedure_id, t.year, bit_or(t.halves) FROM {use} t {join} "  # noqa: S608
+                "WHERE t.year = ANY(%s) GROUP BY 1, 2, 3",
+                [*params, years],
+            ):
+                put(group, procedure, from_bits(year, bits))
+        if years and groups.everyone:
+            for procedure, year, bits in _rows(
+                f"SELECT t.procedure_id, t.year, bit_or(t.halves) FROM {use} t "  # noqa: S608
+                "WHERE t.year = ANY(%s) GROUP BY 1, 2",
+                [years],
+            ):
+                for group in groups.everyone:
+                    put(group, procedure, from_bits(year, bits))
+        if spans and groups.pairs:
+            for group, procedure, day in _rows(
+                f"SELECT DISTINCT g.grp, t.procedure_id, t.day FROM {daily} t {join} "  # noqa: S608
+                f"WHERE t.submitted_online > 0 AND ({day_filter})",
+                [*params, *day_params],
+            ):
+                put(group, procedure, [half_of(day)])
+        if spans and groups.everyone:
+            for procedure, day in _rows(
+                f"SELECT DISTINCT t.procedure_id, t.day FROM {daily} t "  # noqa: S608
+                f"WHERE t.submitted_online > 0 AND ({day_filter})",
+                day_params,
+            ):
+                for group in groups.everyone:
+                    put(group, procedure, [half_of(day)])
+        return result
+
+    of = groups.of()
+
+    def spread(agency_id: int, procedure: int, hits: list[Half]) -> None:
+        for group in [*of.get(agency_id, ()), *groups.everyone]:
+            put(group, procedure, hits)
+
+    for year, members in by_year.items():
+        mask = sum(h.bit for h in members)
+        rows = OnlineUse.objects.filter(year=year).alias(hit=F("halves").bitand(mask))
+        rows = rows.filter(hit__gt=0)
+        if small(groups.agencies) is not None:
+            rows = rows.filter(agency_id__in=groups.agencies)
+        for agency_id, procedure, bits in rows.values_list("agency_id", "procedure_id", "halves"):
+            spread(agency_id, procedure, from_bits(year, bits))
+    for start, end in merged_spans(unsealed):
+        rows = DailyCounter.objects.filter(day__gte=start, day__lte=end, submitted_online__gt=0)
+        if small(groups.agencies) is not None:
+            rows = rows.filter(agency_id__in=groups.agencies)
+        for agency_id, procedure, day in rows.values_list(
+            "agency_id", "procedure_id", "day"
+        ).distinct():
+            spread(agency_id, procedure, [half_of(day)])
+    return result
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def offered(groups: Groups, *, in_database: bool | None = None) -> dict[int, set[int]]:
+    """group -> the procedures its agencies receive (the links have no dates: today's)."""
+    from chinhquyen.catalogue.models import Procedure
+
+    links = Procedure.agencies.through
+    result: dict[int, set[int]] = defaultdict(set)
+    if _in_database(in_database):
+        join, params = _mapping(groups)
+        if groups.pairs:
+            for group, procedure in _rows(
+                f"SELECT DISTINCT g.grp, t.procedure_id FROM {_table(links)} t {join}",  # noqa: S608
+                params,
+            ):
+                result[group].add(procedure)
+        if groups.everyone:
+            every = {p for (p,) in _rows(f"SELECT DISTINCT procedure_id FROM {_table(links)}", [])}  # noqa: S608
+            for group in groups.everyone:
+                result[group] |= every
+        return result
+    of = groups.of()
+    rows = links.objects.all()
+    if small(groups.agencies) is not None:
+        rows = rows.filter(agency_id__in=groups.agencies)
+    for agency_id, procedure in rows.values_list("agency_id", "procedure_id"):
+        for group in [*of.get(agency_id, ()), *groups.everyone]:
+            result[group].add(procedure)
+    return result
