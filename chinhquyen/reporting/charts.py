@@ -522,8 +522,9 @@ def line_chart_svg(
     numbers = [_as_float(value) for _label, value in series]
     known = [number for number in numbers if number is not None]
 
+    no_data = _("không có số liệu")  # outside the f-string, where makemessages finds it
     listed = [
-        f"{label}: {_with_unit(value, unit) if number is not None else _('không có số liệu')}"
+        f"{label}: {_with_unit(value, unit) if number is not None else no_data}"
         for (label, value), number in zip(series, numbers, strict=True)
     ]
     desc = "; ".join(listed) + "." if listed else _("Không có số liệu.")
