@@ -210,6 +210,8 @@ def api():
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """In-process caches outlive a test's rolled-back transaction: start every test without them."""
+    from django.core.cache import cache
+
     from chinhquyen.accounts.auth import token_cache_clear
     from chinhquyen.dossiers.selectors import public_names_cache_clear
     from chinhquyen.dossiers.services import version_cache_clear
@@ -217,6 +219,7 @@ def _fresh_process_caches():
     from chinhquyen.workdays.calendar import calendar_cache_clear
 
     clears = (
+        cache.clear,  # the reporting centre's answers for closed periods
         calendar_cache_clear,
         workflow_cache_clear,
         token_cache_clear,

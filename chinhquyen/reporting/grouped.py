@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from .models import COUNTER_FIELDS, AgencyHalfCounter, DailyCounter, OnlineUse
 from .rollups import Half, half_of, merged_spans, sealed_among, small
@@ -85,64 +85,64 @@ def _add(target: list[int] | None, values) -> list[int]:
 def counts(groups: Groups, halves: list[Half], *, in_database: bool | None = None) -> Counts:
     """group -> half -> the counters summed over the group's agencies."""
     sealed = sealed_among(halves)
+    by_start = {h.start: h for h in sealed}
+    spans = merged_spans([h for h in halves if h not in sealed])
     result: Counts = defaultdict(dict)
-    sums = ", ".join(f"SUM(t.{f})" for f in COUNTER_FIELDS)
 
     def put(group: int, half: Half, values) -> None:
         result[group][half] = _add(result[group].get(half), values)
 
+    # Sealed halves are read from their roll-up row; the others (the current half, or every
+    # half if the job has not run) from the daily rows of their spans, by day, in one query.
+    sources = []
+    if sealed:
+        sources.append((AgencyHalfCounter, "start", "t.start = ANY(%s::date[])", [list(by_start)]))
+    if spans:
+        where = " OR ".join(["t.day BETWEEN %s AND %s"] * len(spans))
+        sources.append((DailyCounter, "day", f"({where})", [d for span in spans for d in span]))
+
+    def half_for(column: str, value) -> Half:
+        return by_start[value] if column == "start" else half_of(value)
+
     if _in_database(in_database):
         join, params = _mapping(groups)
-        by_start = {h.start: h for h in sealed}
-        queries: list[tuple[str, str, list, Half | None]] = []
-        if sealed:
-            where = "t.start = ANY(%s::date[])"
-            queries.append((_table(AgencyHalfCounter), where, [list(by_start)], None))
-        for half in halves:
-            if half not in sealed:
-                where = "t.day BETWEEN %s AND %s"
-                queries.append((_table(DailyCounter), where, [half.start, half.end], half))
-        for table, where, values, half in queries:
-            key = "t.start" if half is None else "NULL"  # sealed rows say their half
+        sums = ", ".join(f"SUM(t.{f})" for f in COUNTER_FIELDS)
+        for model, column, where, values in sources:
+            table = _table(model)
             if groups.pairs:
-                for group, start, *row in _rows(
-                    f"SELECT g.grp, {key}, {sums} FROM {table} t {join} "  # noqa: S608 - ours
+                for group, key, *row in _rows(
+                    f"SELECT g.grp, t.{column}, {sums} FROM {table} t {join} "  # noqa: S608 - ours
                     f"WHERE {where} GROUP BY 1, 2",
                     [*params, *values],
                 ):
-                    put(group, half or by_start[start], row)
+                    put(group, half_for(column, key), row)
             if groups.everyone:
-                for start, *row in _rows(
-                    f"SELECT {key}, {sums} FROM {table} t WHERE {where} GROUP BY 1",  # noqa: S608
+                for key, *row in _rows(
+                    f"SELECT t.{column}, {sums} FROM {table} t WHERE {where} GROUP BY 1",  # noqa: S608
                     values,
                 ):
                     for group in groups.everyone:
-                        put(group, half or by_start[start], row)
+                        put(group, half_for(column, key), row)
         return result
 
     of = groups.of()
-    names = [f"s_{f}" for f in COUNTER_FIELDS]
-    aggregates = {n: Sum(f) for n, f in zip(names, COUNTER_FIELDS, strict=True)}
-
-    def spread(agency_id: int, half: Half, row) -> None:
-        for group in of.get(agency_id, ()):
-            put(group, half, row)
-        for group in groups.everyone:
-            put(group, half, row)
-
-    if sealed:
-        by_start = {h.start: h for h in sealed}
-        rows = AgencyHalfCounter.objects.filter(start__in=list(by_start))
-        rows = rows if groups.agencies is None else rows.filter(agency_id__in=groups.agencies)
-        for agency_id, start, *row in rows.values_list("agency_id", "start", *COUNTER_FIELDS):
-            spread(agency_id, by_start[start], row)
-    for half in halves:
-        if half in sealed:
-            continue
-        rows = DailyCounter.objects.filter(day__gte=half.start, day__lte=half.end)
-        rows = rows if groups.agencies is None else rows.filter(agency_id__in=groups.agencies)
-        for row in rows.values("agency_id").annotate(**aggregates):
-            spread(row["agency_id"], half, [row[n] for n in names])
+    for model, column, _where, values in sources:
+        if column == "start":
+            rows = model.objects.filter(start__in=values[0])
+        else:
+            spans_q = Q(pk__in=[])
+            for first, last in spans:
+                spans_q |= Q(day__gte=first, day__lte=last)
+            rows = model.objects.filter(spans_q)
+        if small(groups.agencies) is not None:
+            rows = rows.filter(agency_id__in=groups.agencies)
+        aggregates = {f"s_{f}": Sum(f) for f in COUNTER_FIELDS}
+        grouped_rows = rows.values("agency_id", column).annotate(**aggregates)
+        for row in grouped_rows:
+            half = half_for(column, row[column])
+            values_row = [row[f"s_{f}"] for f in COUNTER_FIELDS]
+            for group in [*of.get(row["agency_id"], ()), *groups.everyone]:
+                put(group, half, values_row)
     return result
 
 
@@ -171,21 +171,24 @@ def used(
         join, params = _mapping(groups)
         use, daily = _table(OnlineUse), _table(DailyCounter)
         years = list(by_year)
+        # Only the rows with a hit in the halves asked for: (halves & mask) <> 0 per year.
+        year_filter = " OR ".join(["(t.year = %s AND t.halves & %s <> 0)"] * len(years))
+        year_params = [v for year in years for v in (year, sum(h.bit for h in by_year[year]))]
         spans = merged_spans(unsealed)
         day_filter = " OR ".join(["t.day BETWEEN %s AND %s"] * len(spans))
         day_params = [d for span in spans for d in span]
         if years and groups.pairs:
             for group, procedure, year, bits in _rows(
                 f"SELECT g.grp, t.procedure_id, t.year, bit_or(t.halves) FROM {use} t {join} "  # noqa: S608
-                "WHERE t.year = ANY(%s) GROUP BY 1, 2, 3",
-                [*params, years],
+                f"WHERE {year_filter} GROUP BY 1, 2, 3",
+                [*params, *year_params],
             ):
                 put(group, procedure, from_bits(year, bits))
         if years and groups.everyone:
             for procedure, year, bits in _rows(
                 f"SELECT t.procedure_id, t.year, bit_or(t.halves) FROM {use} t "  # noqa: S608
-                "WHERE t.year = ANY(%s) GROUP BY 1, 2",
-                [years],
+                f"WHERE {year_filter} GROUP BY 1, 2",
+                year_params,
             ):
                 for group in groups.everyone:
                     put(group, procedure, from_bits(year, bits))
@@ -260,4 +263,33 @@ def offered(groups: Groups, *, in_database: bool | None = None) -> dict[int, set
     for agency_id, procedure in rows.values_list("agency_id", "procedure_id"):
         for group in [*of.get(agency_id, ()), *groups.everyone]:
             result[group].add(procedure)
+    return result
+
+
+# --- per procedure -----------------------------------------------------------------------------
+
+
+def procedure_counts(agency_ids: set[int], halves: list[Half]) -> dict[int, list[int]]:
+    """procedure -> the counters summed over ``agency_ids`` and ``halves`` (sealed halves from
+    ``ProcedureHalfCounter``, the others from the daily rows). For a province or smaller: the
+    agencies are filtered on."""
+    from .models import ProcedureHalfCounter
+
+    sealed = sealed_among(halves)
+    spans = merged_spans([h for h in halves if h not in sealed])
+    aggregates = {f"s_{f}": Sum(f) for f in COUNTER_FIELDS}
+    sources = []
+    if sealed:
+        sources.append(ProcedureHalfCounter.objects.filter(start__in=[h.start for h in sealed]))
+    if spans:
+        where = Q(pk__in=[])
+        for first, last in spans:
+            where |= Q(day__gte=first, day__lte=last)
+        sources.append(DailyCounter.objects.filter(where))
+    result: dict[int, list[int]] = {}
+    for rows in sources:
+        rows = rows.filter(agency_id__in=agency_ids).values("procedure_id").annotate(**aggregates)
+        for row in rows:
+            values = [row[f"s_{f}"] for f in COUNTER_FIELDS]
+            result[row["procedure_id"]] = _add(result.get(row["procedure_id"]), values)
     return result

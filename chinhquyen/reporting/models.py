@@ -77,13 +77,9 @@ COUNTER_FIELDS = (
 )
 
 
-class DailyCounter(models.Model):
-    """Per (agency, procedure, day in Vietnam) counts, incremented by one upsert per dossier
-    event, so that adding a dossier costs the same however many there are."""
+class Counts(models.Model):
+    """The counted facts (``COUNTER_FIELDS``), shared by the daily rows and their roll-ups."""
 
-    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     submitted = models.PositiveIntegerField(default=0)
     submitted_online = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
@@ -95,6 +91,18 @@ class DailyCounter(models.Model):
     evaluations = models.PositiveIntegerField(default=0)
     evaluation_points = models.PositiveIntegerField(default=0)
     returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyCounter(Counts):
+    """Per (agency, procedure, day in Vietnam) counts, incremented by one upsert per dossier
+    event, so that adding a dossier costs the same however many there are."""
+
+    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
 
     class Meta:
         constraints = [
@@ -117,6 +125,9 @@ class SealedHalf(models.Model):
     end = models.DateField()
     sealed_at = models.DateTimeField()
     agencies = models.PositiveIntegerField(default=0, help_text="Rows rolled up")
+    revision = models.PositiveIntegerField(
+        default=0, help_text="Back-dated writes added since the seal (cached answers key on it)"
+    )
 
     class Meta:
         ordering = ["start"]
@@ -125,23 +136,12 @@ class SealedHalf(models.Model):
         return f"{self.start}–{self.end}"
 
 
-class AgencyHalfCounter(models.Model):
+class AgencyHalfCounter(Counts):
     """The daily counters of one agency summed over one sealed half-month. Written once, when
     the half is sealed; later only by a back-dated event (demo data, imports)."""
 
     agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
     start = models.DateField()
-    submitted = models.PositiveIntegerField(default=0)
-    submitted_online = models.PositiveIntegerField(default=0)
-    accepted = models.PositiveIntegerField(default=0)
-    refused = models.PositiveIntegerField(default=0)
-    finished = models.PositiveIntegerField(default=0)
-    finished_on_time = models.PositiveIntegerField(default=0)
-    finished_late = models.PositiveIntegerField(default=0)
-    finished_e_result = models.PositiveIntegerField(default=0)
-    evaluations = models.PositiveIntegerField(default=0)
-    evaluation_points = models.PositiveIntegerField(default=0)
-    returned = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -151,6 +151,26 @@ class AgencyHalfCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.start}"
+
+
+class ProcedureHalfCounter(Counts):
+    """The daily counters of one agency and procedure summed over one sealed half-month: the
+    drill-down to procedures reads these instead of the daily rows."""
+
+    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "procedure", "start"], name="reporting_proc_half_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["start", "agency"], name="reporting_proc_half_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.procedure_id} {self.start}"
 
 
 class OnlineUse(models.Model):

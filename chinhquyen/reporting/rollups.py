@@ -30,9 +30,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .models import COUNTER_FIELDS, AgencyHalfCounter, DailyCounter, OnlineUse, SealedHalf
+from .models import (
+    COUNTER_FIELDS,
+    AgencyHalfCounter,
+    DailyCounter,
+    OnlineUse,
+    ProcedureHalfCounter,
+    SealedHalf,
+)
 
 SEAL_GRACE_DAYS = 2  # a half is sealed only this many days after its last day
 LATE_WRITE_DAYS = 1  # a write for a day older than this checks whether its half is sealed
@@ -87,6 +95,29 @@ def halves_between(start: dt.date, end: dt.date) -> list[Half] | None:
     return result if result[-1].end == end else None
 
 
+def sealed_versions(halves: list[Half]) -> dict[Half, tuple]:
+    """The sealed halves among ``halves`` with what identifies their content: when they were
+    sealed and how many back-dated writes they took since (a rebuild seals them anew)."""
+    if not halves:
+        return {}
+    rows = SealedHalf.objects.filter(start__in=[h.start for h in halves]).values_list(
+        "start", "end", "sealed_at", "revision"
+    )
+    wanted = set(halves)
+    result = {
+        Half(s, e): (at.isoformat(), revision)
+        for s, e, at, revision in rows
+        if Half(s, e) in wanted
+    }
+    # Halves that end before the first counted day hold nothing (yet): as good as sealed, and
+    # identified by that first day (a back-dated write before it moves it).
+    first = DailyCounter.objects.order_by("day").values_list("day", flat=True).first()
+    for half in wanted - result.keys():
+        if first is None or half.end < first:
+            result[half] = ("empty", first.isoformat() if first else None)
+    return result
+
+
 def sealed_among(halves: list[Half]) -> set[Half]:
     if not halves:
         return set()
@@ -117,7 +148,8 @@ def half_seal(half: Half) -> bool:
             cursor.execute(f"LOCK TABLE {daily} IN SHARE MODE")
         cursor.execute(
             f"INSERT INTO {_table(SealedHalf)} (start, {connection.ops.quote_name('end')}, "  # noqa: S608
-            "sealed_at, agencies) VALUES (%s, %s, %s, 0) ON CONFLICT (start) DO NOTHING",
+            "sealed_at, agencies, revision) VALUES (%s, %s, %s, 0, 0) "
+            "ON CONFLICT (start) DO NOTHING",
             [start, end, timezone.now()],
         )
         if cursor.rowcount == 0:
@@ -129,6 +161,12 @@ def half_seal(half: Half) -> bool:
             [start, start, end],
         )
         agencies = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {_table(ProcedureHalfCounter)} (agency_id, procedure_id, start, "  # noqa: S608
+            f"{fields}) SELECT agency_id, procedure_id, %s, {sums} FROM {daily} "
+            "WHERE day >= %s AND day <= %s GROUP BY agency_id, procedure_id",
+            [start, start, end],
+        )
         cursor.execute(
             f"INSERT INTO {use} (agency_id, procedure_id, year, halves) "  # noqa: S608
             f"SELECT agency_id, procedure_id, %s, %s FROM {daily} "
@@ -167,20 +205,31 @@ def late_write(*, agency_id: int, procedure_id: int, day: dt.date, deltas: dict[
     if day >= timezone.localdate() - dt.timedelta(days=LATE_WRITE_DAYS):
         return
     half = half_of(day)
-    if not sealed_among([half]):
+    if not SealedHalf.objects.filter(start=half.start, end=half.end).update(
+        revision=F("revision") + 1  # answers cached for this half are stale now
+    ):
         return
     names = list(deltas)
-    agg = _table(AgencyHalfCounter)
-    columns = ", ".join(["agency_id", "start", *COUNTER_FIELDS])
-    values = [agency_id, connection.ops.adapt_datefield_value(half.start)]
-    values += [deltas.get(f, 0) for f in COUNTER_FIELDS]
-    updates = ", ".join(f"{n} = {agg}.{n} + excluded.{n}" for n in names)
+    start = connection.ops.adapt_datefield_value(half.start)
+    counts = [deltas.get(f, 0) for f in COUNTER_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {agg} ({columns}) VALUES ({', '.join(['%s'] * len(values))}) "  # noqa: S608
-            f"ON CONFLICT (agency_id, start) DO UPDATE SET {updates}",
-            values,
-        )
+        for model, keys, key_values in (
+            (AgencyHalfCounter, ["agency_id", "start"], [agency_id, start]),
+            (
+                ProcedureHalfCounter,
+                ["agency_id", "procedure_id", "start"],
+                [agency_id, procedure_id, start],
+            ),
+        ):
+            table = _table(model)
+            values = [*key_values, *counts]
+            updates = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in names)
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join([*keys, *COUNTER_FIELDS])}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * len(values))}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+                values,
+            )
         if deltas.get("submitted_online"):
             use = _table(OnlineUse)
             cursor.execute(
@@ -195,6 +244,7 @@ def rollups_clear() -> None:
     """Forget every roll-up (``counters_rebuild`` rewrites the daily rows under them)."""
     OnlineUse.objects.all().delete()
     AgencyHalfCounter.objects.all().delete()
+    ProcedureHalfCounter.objects.all().delete()
     SealedHalf.objects.all().delete()
 
 

@@ -4,12 +4,14 @@ Access is decided here (``indicator_access``) and nowhere else."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,7 @@ from chinhquyen.units.models import AdministrativeUnit, UnitLevel
 
 from . import grouped, rollups
 from . import indicators as ind
-from .models import COUNTER_FIELDS, Completeness, DailyCounter, Report, ReportValue
+from .models import COUNTER_FIELDS, Completeness, Report, ReportValue
 from .periods import Period, period_parse, periods_before
 from .scopes import Scope, agency_provinces, provinces_on, scope_parse, unit_tree_ids
 
@@ -85,13 +87,21 @@ def facts_series(
         if halves is None:  # not a run of half-months: the cut-off setting changed, rebuild
             raise ValueError(f"period {period.code} is not made of half-months")
         spans[period.code] = halves
-    every = sorted({h for halves in spans.values() for h in halves})
-    counts = grouped.counts(gr, every) if want(COUNTER_FIELDS) else {}
-    used = grouped.used(gr, every) if want(["procedures_online_used"]) else {}
-    offered = grouped.offered(gr) if want(CATALOGUE_FACTS) else {}
-    modes_on: dict[dt.date, dict[int, str]] = {}
     result: dict[str, dict[str, dict[str, int]]] = {}
-    for period in periods:
+    keys = _cache_keys(gr, periods, spans, needed, want)
+    if keys:
+        found = cache.get_many(list(keys.values()))
+        for code, key in keys.items():
+            if key in found:
+                result[code] = found[key]
+    todo = [p for p in periods if p.code not in result]
+    every = sorted({h for p in todo for h in spans[p.code]})
+    counts = grouped.counts(gr, every) if todo and want(COUNTER_FIELDS) else {}
+    used = grouped.used(gr, every) if todo and want(["procedures_online_used"]) else {}
+    offered = grouped.offered(gr) if todo and want(CATALOGUE_FACTS) else {}
+    modes_on: dict[dt.date, dict[int, str]] = {}
+    fresh = {}
+    for period in todo:
         halves = set(spans[period.code])
         if offered and period.end not in modes_on:
             modes_on[period.end] = _modes(period.end)
@@ -115,7 +125,74 @@ def facts_series(
             )
             for i, key in enumerate(gr.keys)
         }
+        if period.code in keys:
+            fresh[keys[period.code]] = result[period.code]
+    if fresh:
+        cache.set_many(fresh, CACHE_SECONDS)
     return result
+
+
+CACHE_SECONDS = 15 * 60
+
+
+def _cache_keys(gr, periods, spans, needed, want) -> dict[str, str]:
+    """period code -> cache key, for the periods whose answer cannot change unnoticed: over
+    (``end`` before today) and made only of sealed halves. The key holds what the answer is made
+    of: the groups, the facts asked for, each half's seal (a back-dated write bumps it, a rebuild
+    seals anew), and the state of the other sources read (catalogue links and versions,
+    feedback, the exchange registers) — so a change anywhere is a new key, never a stale answer.
+    Kept in Django's cache (per process unless CACHES says otherwise) for ``CACHE_SECONDS``."""
+    today = timezone.localdate()
+    closed = [p for p in periods if p.end < today]
+    if not closed:
+        return {}
+    seals = rollups.sealed_versions(sorted({h for p in closed for h in spans[p.code]}))
+    sources = []
+    if want(CATALOGUE_FACTS):
+        from chinhquyen.catalogue.models import Procedure, ProcedureVersion
+
+        for model in (Procedure.agencies.through, ProcedureVersion):
+            sources.append(tuple(model.objects.aggregate(n=Count("pk"), m=Max("pk")).values()))
+    if want(FEEDBACK_FACTS):
+        from chinhquyen.feedback.models import Feedback
+
+        sources.append(
+            tuple(Feedback.objects.aggregate(n=Count("pk"), m=Max("updated_at")).values())
+        )
+    if want(EDOC_FACTS):
+        from chinhquyen.exchange.models import RegisterEntry
+
+        sources.append(
+            tuple(
+                RegisterEntry.objects.aggregate(
+                    n=Count("pk"), m=Max("pk"), a=Max("assessed_at")
+                ).values()
+            )
+        )
+    base = hashlib.sha256(
+        repr((gr.keys, sorted(gr.pairs), gr.everyone, sorted(needed or ()), sources)).encode()
+    ).hexdigest()
+    keys = {}
+    for period in closed:
+        halves = spans[period.code]
+        if all(h in seals for h in halves):
+            keys[period.code] = _key("facts", (base, period.code, [seals[h] for h in halves]))
+    return keys
+
+
+def _key(prefix: str, parts) -> str:
+    return f"reporting:{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+
+
+def _closed_key(prefix: str, parts, period: Period, halves: list) -> str | None:
+    """A cache key for an answer over ``period`` that only the roll-ups' content decides, or
+    None when the period is not over or not entirely sealed (see ``_cache_keys``)."""
+    if period.end >= timezone.localdate():
+        return None
+    seals = rollups.sealed_versions(halves)
+    if not all(h in seals for h in halves):
+        return None
+    return _key(prefix, (parts, [seals[h] for h in halves]))
 
 
 def _group_facts(members, *, counts, offered, modes, used, edoc, feedback) -> dict:
@@ -620,17 +697,19 @@ def unit_indicator(*, user, unit: str, period: Period, indicator: str, trend: in
 def procedure_rows(
     version, agency_ids: list[int], period: Period, level, *, code: str
 ) -> list[dict]:
-    """The indicator per procedure over the given agencies, best first. Read from the daily
-    counters (the half-month roll-ups have no procedure), so only for a province or smaller."""
+    """The indicator per procedure over the given agencies, best first: the procedure roll-ups
+    of sealed halves and the daily rows of the others, filtered on the agencies (a province or
+    smaller)."""
     from chinhquyen.catalogue.models import ProcedureVersion
 
     ids = set(agency_ids)
-    sums = {f"s_{f}": Sum(f) for f in COUNTER_FIELDS}
-    rows = rollups._restrict(
-        DailyCounter.objects.filter(day__gte=period.start, day__lte=period.end), ids
-    )
-    per_procedure = rows.values("procedure_id").annotate(**sums).values_list("procedure_id", *sums)
-    counts = {procedure: values for procedure, *values in rollups.raw_rows(per_procedure)}
+    halves = rollups.halves_between(period.start, period.end)
+    key = _closed_key("procedures", (sorted(ids), period.code), period, halves)
+    counts = cache.get(key) if key else None
+    if counts is None:
+        counts = grouped.procedure_counts(ids, halves)
+        if key:
+            cache.set(key, counts, CACHE_SECONDS)
     modes = _modes(period.end)
     offered = {
         pk: modes[pk] for pk in grouped.offered(grouped.Groups({"u": ids}))[0] if pk in modes

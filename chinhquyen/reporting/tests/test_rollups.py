@@ -64,7 +64,17 @@ def test_half_indexes_are_the_bits_of_the_year():
     )
 
 
+def per_procedure(world, code=PERIOD):
+    from chinhquyen.reporting.grouped import procedure_counts
+
+    period = period_parse(code)
+    agencies = {world.agency_a.pk, world.agency_b.pk}
+    return procedure_counts(agencies, rollups.halves_between(period.start, period.end))
+
+
 def test_sealed_halves_answer_exactly_what_the_daily_rows_answer(world, scenario):
+    by_procedure = per_procedure(world)
+    assert by_procedure[world.procedure.pk][0] == 4  # 1.000001: 3 at A, 1 at B
     before = facts(world)
     assert before[PERIOD]["a"]["submitted"] == 4  # the scenario is there
     sealed = rollups.halves_seal(today=TODAY)
@@ -79,6 +89,7 @@ def test_sealed_halves_answer_exactly_what_the_daily_rows_answer(world, scenario
     )
     assert rolled == daily
     assert OnlineUse.objects.filter(year=2026, halves=1 << 4).exists()  # 1–14 March
+    assert per_procedure(world) == by_procedure
 
 
 def test_sealing_waits_for_the_half_to_be_over_and_happens_once(world, scenario):
@@ -97,9 +108,11 @@ def test_a_back_dated_event_after_the_seal_is_added_to_the_rollups(world, scenar
     after = facts(world)
     assert after[PERIOD]["b"]["submitted"] == 2
     assert after[PERIOD]["b"]["procedures_online_used"] == 1
+    by_procedure = per_procedure(world)
+    assert by_procedure[world.procedure.pk][0] == 5
     counters_rebuild()  # drops the roll-ups: the same values from the daily rows
     assert SealedHalf.objects.count() == 0
-    assert facts(world) == after
+    assert facts(world) == after and per_procedure(world) == by_procedure
 
 
 def test_online_use_crosses_the_year_in_decree_09_periods(world, geo):
@@ -162,3 +175,31 @@ def test_a_seal_racing_with_back_dated_writers_loses_nothing(world, geo):
         s=Sum("submitted")
     )
     assert daily["s"] == 12
+
+
+def test_answers_for_closed_sealed_periods_are_cached_until_their_data_changes(world, scenario):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rollups.halves_seal(today=TODAY)
+    first = facts(world, ["ND09-2026-03"])
+    with CaptureQueriesContext(connection) as warm:
+        assert facts(world, ["ND09-2026-03"]) == first
+    reads = [q["sql"] for q in warm.captured_queries if "agencyhalfcounter" in q["sql"]]
+    assert not reads  # served from the cache: no roll-up read
+    # A back-dated dossier lands in the sealed half: a new revision, a new answer.
+    _submit(world, agency=world.agency_b, when=at(2026, 3, 10, 9))
+    assert SealedHalf.objects.get(start="2026-03-01").revision == 1
+    assert facts(world, ["ND09-2026-03"])["ND09-2026-03"]["b"]["submitted"] == 2
+    # So does a change of the catalogue's links (procedures offered).
+    from chinhquyen.catalogue.models import Procedure
+
+    Procedure.objects.get(code="1.000002").agencies.add(world.agency_b)
+    assert facts(world, ["ND09-2026-03"])["ND09-2026-03"]["b"]["procedures_total"] == 2
+
+
+def test_open_or_unsealed_periods_are_never_cached(world, scenario):
+    from django.core.cache import cache
+
+    facts(world, ["ND09-2026-03"])  # not sealed yet
+    assert not [k for k in cache._cache if "reporting:facts" in str(k)]
