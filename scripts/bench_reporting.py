@@ -93,11 +93,14 @@ def get(url: str, token: str, expect: int = 200, data: bytes | None = None) -> t
 
 
 def timed(url: str, token: str, rounds: int, warmup: int = 2) -> dict:
-    body = b""
-    for _ in range(warmup):
+    """The first request (cold: nothing of this question cached in that worker yet), then
+    ``warmup`` more untimed (one per gunicorn worker), then ``rounds`` timed ones."""
+    first, body = get(url, token)
+    for _ in range(warmup - 1):
         _t, body = get(url, token)
     samples = sorted(get(url, token)[0] for _ in range(rounds))
     return {
+        "first_ms": round(first, 1),
         "p50_ms": round(statistics.median(samples), 1),
         "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
         "max_ms": round(samples[-1], 1),
@@ -216,10 +219,13 @@ def main() -> int:
                     row["ranked"] = sum(1 for r in data["rows"] if r["value"] is not None)
                 results.append(row)
                 say(
-                    f"{period:13} {indicator:28} ranking p50 {row['ranking']['p50_ms']:6.1f} "
-                    f"p95 {row['ranking']['p95_ms']:6.1f} | page p50 {row['page']['p50_ms']:6.1f}"
-                    f" p95 {row['page']['p95_ms']:6.1f} | drill-down p50 "
-                    f"{row['drilldown']['p50_ms']:6.1f} p95 {row['drilldown']['p95_ms']:6.1f} ms"
+                    f"{period:13} {indicator:28} "
+                    + " | ".join(
+                        f"{name} first {row[name]['first_ms']:6.1f} p50 {row[name]['p50_ms']:6.1f}"
+                        f" p95 {row[name]['p95_ms']:6.1f}"
+                        for name in ("ranking", "page", "drilldown")
+                    )
+                    + " ms"
                 )
         report["results"] = results
         report["load_average_after_http"] = load_average()
@@ -314,12 +320,13 @@ def print_report(report: dict) -> None:
     print(f"Floor (bare select through the same stack): p50 {report['floor']['p50_ms']} ms")
     print()
     header = (
-        f"{'period':13} {'indicator':28} {'ranking p50':>11} {'p95':>7} {'naive':>8} "
-        f"{'×':>6} | {'page p50':>8} {'p95':>7} | {'drill p50':>9} {'p95':>7} {'naive':>7} {'×':>6}"
+        f"{'period':13} {'indicator':28} {'ranking 1st':>11} {'p50':>6} {'p95':>6} {'naive':>6} "
+        f"{'×':>5} | {'page 1st':>8} {'p50':>6} {'p95':>6} | {'drill 1st':>9} {'p50':>6} "
+        f"{'p95':>6} {'naive':>6} {'×':>5}"
     )
     print(header)
     print("-" * len(header))
-    worst = 0.0
+    worst = worst_first = 0.0
     for row in report["results"]:
         naive = report["naive"][row["period"]]
         n_rank = statistics.median(naive["ranking_ms"])
@@ -327,20 +334,28 @@ def print_report(report: dict) -> None:
         worst = max(
             worst, row["ranking"]["p95_ms"], row["page"]["p95_ms"], row["drilldown"]["p95_ms"]
         )
+        worst_first = max(
+            worst_first,
+            row["ranking"]["first_ms"],
+            row["page"]["first_ms"],
+            row["drilldown"]["first_ms"],
+        )
+        r, p, d = row["ranking"], row["page"], row["drilldown"]
         print(
-            f"{row['period']:13} {row['indicator']:28} {row['ranking']['p50_ms']:11.1f} "
-            f"{row['ranking']['p95_ms']:7.1f} {n_rank:8.0f} "
-            f"{n_rank / row['ranking']['p50_ms']:6.1f} | {row['page']['p50_ms']:8.1f} "
-            f"{row['page']['p95_ms']:7.1f} | {row['drilldown']['p50_ms']:9.1f} "
-            f"{row['drilldown']['p95_ms']:7.1f} {n_drill:7.0f} "
-            f"{n_drill / row['drilldown']['p50_ms']:6.1f}"
+            f"{row['period']:13} {row['indicator']:28} {r['first_ms']:11.0f} {r['p50_ms']:6.0f} "
+            f"{r['p95_ms']:6.0f} {n_rank:6.0f} {n_rank / r['p50_ms']:5.1f} | "
+            f"{p['first_ms']:8.0f} {p['p50_ms']:6.0f} {p['p95_ms']:6.0f} | "
+            f"{d['first_ms']:9.0f} {d['p50_ms']:6.0f} {d['p95_ms']:6.0f} {n_drill:6.0f} "
+            f"{n_drill / d['p50_ms']:5.1f}"
         )
     print()
     print(
         f"Worst p95: {worst:.0f} ms (target < {TARGET_P95_MS} ms: "
-        f"{'met' if worst < TARGET_P95_MS else 'NOT met'}). "
-        "naive = the same question over the raw dossier table (median of 3, in process; "
-        "the naive drill-down is timeliness only), × = naive ÷ dashboard p50."
+        f"{'met' if worst < TARGET_P95_MS else 'NOT met'}); worst first request "
+        f"{worst_first:.0f} ms. "
+        "naive = the same question over the raw dossier table (median of 3, in process; the "
+        "naive drill-down: timeliness per agency and per procedure), × = naive ÷ dashboard p50; "
+        "1st = the first request for that page (nothing of it cached yet)."
     )
     print(f"Agreement with the naive queries: {report['agreement']}")
 

@@ -578,6 +578,20 @@ def naive_agencies_timeliness(*, period, agency_ids: list[int]) -> dict[int, tup
         return {a: (n, ok) for a, n, ok in cursor.fetchall()}
 
 
+def naive_procedures_timeliness(*, period, agency_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """procedure pk -> (finished, finished on time) in ``period`` across the given agencies."""
+    start, stop = _bounds(period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT procedure_id, count(*), count(*) FILTER (WHERE finished_at <= due_at "
+            "AND NOT repeated_supplement) FROM dossiers_dossier "
+            "WHERE finished_at >= %s AND finished_at < %s AND agency_id = ANY(%s) "
+            "GROUP BY procedure_id",
+            [start, stop, list(agency_ids)],
+        )
+        return {p: (n, ok) for p, n, ok in cursor.fetchall()}
+
+
 def _bounds(period) -> tuple[dt.datetime, dt.datetime]:
     from zoneinfo import ZoneInfo
 
