@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG = "postgres://postgres@127.0.0.1:5432"
 PERIODS = ("ND09-2026-11", "ND09-2026-Q3", "ND09-2026-9T", "2025-H2", "ND09-2025", "2026-11")
-INDICATORS = ("online.dossiers_share", "online.services_used_share", "d766.timeliness")
+INDICATORS = ("d766.index", "online.dossiers_share", "online.services_used_share", "d766.timeliness")
 TARGET_P95_MS = 500
 
 
@@ -92,9 +92,9 @@ def get(url: str, token: str, expect: int = 200, data: bytes | None = None) -> t
     return elapsed, body
 
 
-def timed(url: str, token: str, rounds: int, warmup: int = 2) -> dict:
+def timed(url: str, token: str, rounds: int, warmup: int = 4) -> dict:
     """The first request (cold: nothing of this question cached in that worker yet), then
-    ``warmup`` more untimed (one per gunicorn worker), then ``rounds`` timed ones."""
+    ``warmup`` − 1 more untimed (so that each gunicorn worker has served one), then ``rounds`` timed ones."""
     first, body = get(url, token)
     for _ in range(warmup - 1):
         _t, body = get(url, token)
