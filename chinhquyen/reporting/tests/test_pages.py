@@ -150,3 +150,10 @@ def test_the_unit_page_and_the_transparency_page_export_too(world, geo, scenario
     )
     assert "Toàn quốc" in published and "Tỉnh Thử Nghiệm" in published
     assert Client().get("/bao-cao/cong-khai/bang.pdf?period=2099").status_code == 403
+
+
+def test_pages_write_numbers_the_vietnamese_way(world, geo, scenario):
+    more = _submit(world, agency=world.agency_a, when=at(2026, 3, 3, 9))
+    finish(world, more, accepted=at(2026, 3, 3, 10), finished=at(2026, 3, 4, 10), returned=False)
+    html = Client().get(f"/bao-cao/?period={PERIOD}&indicator=d766.timeliness").content.decode()
+    assert "66,67" in html and "66.67" not in html
