@@ -8,8 +8,11 @@ urlpatterns = [
     path("xep-hang.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
     path("xep-hang.pdf", views.dashboard_pdf, name="dashboard_pdf"),
     path("tinh/<str:code>/", views.province, name="province"),
-    path("tinh/<str:code>/bang.xlsx", views.province_xlsx, name="province_xlsx"),
-    path("tinh/<str:code>/bang.pdf", views.province_pdf, name="province_pdf"),
+    re_path(
+        r"^tinh/(?P<code>[^/]+)/bang\.(?P<kind>pdf|xlsx)$",
+        views.province_export,
+        name="province_export",
+    ),
     path("don-vi/<str:key>/", views.unit, name="unit"),
     re_path(
         r"^don-vi/(?P<key>[^/]+)/bang\.(?P<kind>pdf|xlsx)$", views.unit_export, name="unit_export"

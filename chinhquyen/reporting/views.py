@@ -204,21 +204,14 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "reporting/province.html", context)
 
 
-def province_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def province_export(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     try:
         data = _breakdown(request, code)
     except DomainError as exc:
         return _error_text(exc)
-    name = f"tinh-{code}-{data['indicator']}-{data['period']['code']}.pdf"
-    return _download(pdf.breakdown_to_pdf(data), PDF, name)
-
-
-def province_xlsx(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        data = _breakdown(request, code)
-    except DomainError as exc:
-        return _error_text(exc)
-    name = f"tinh-{code}-{data['indicator']}-{data['period']['code']}.xlsx"
+    name = f"tinh-{code}-{data['indicator']}-{data['period']['code']}.{kind}"
+    if kind == "pdf":
+        return _download(pdf.breakdown_to_pdf(data), PDF, name)
     return _download(xlsx.breakdown_to_xlsx(data), XLSX, name)
 
 

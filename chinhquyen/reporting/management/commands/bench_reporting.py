@@ -74,11 +74,7 @@ class Command(BaseCommand):
         return {**submission_cost(count=count, at=when), "table_rows_estimate": max(rows, 0)}
 
     def _naive(self, *, period: list[str], province: str, rounds: int, **_options) -> dict:
-        from chinhquyen.reporting.bench import (
-            naive_agencies_timeliness,
-            naive_procedures_timeliness,
-            naive_province_online,
-        )
+        from chinhquyen.reporting.bench import naive_province_online, naive_timeliness
         from chinhquyen.reporting.periods import period_parse
         from chinhquyen.reporting.scopes import scope_parse
 
@@ -93,8 +89,8 @@ class Command(BaseCommand):
                 ranking = naive_province_online(period=the_period)
                 timings["ranking"].append((time.perf_counter() - began) * 1000)
                 began = time.perf_counter()  # the drill-down's two tables: units, procedures
-                drill = naive_agencies_timeliness(period=the_period, agency_ids=agencies)
-                naive_procedures_timeliness(period=the_period, agency_ids=agencies)
+                drill = naive_timeliness(period=the_period, agency_ids=agencies, by="agency_id")
+                naive_timeliness(period=the_period, agency_ids=agencies, by="procedure_id")
                 timings["drilldown"].append((time.perf_counter() - began) * 1000)
             out[code] = {
                 "ranking_ms": sorted(round(t, 1) for t in timings["ranking"]),
