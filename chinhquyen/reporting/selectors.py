@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,7 +90,7 @@ def facts_series(
     result: dict[str, dict[str, dict[str, int]]] = {}
     keys = _cache_keys(gr, periods, spans, needed, want)
     if keys:
-        found = cache.get_many(list(keys.values()))
+        found = _cache().get_many(list(keys.values()))
         for code, key in keys.items():
             if key in found:
                 result[code] = found[key]
@@ -128,11 +128,16 @@ def facts_series(
         if period.code in keys:
             fresh[keys[period.code]] = result[period.code]
     if fresh:
-        cache.set_many(fresh, CACHE_SECONDS)
+        _cache().set_many(fresh, CACHE_SECONDS)
     return result
 
 
 CACHE_SECONDS = 15 * 60
+
+
+def _cache():
+    """The answer cache (``CACHES["reporting"]``: a database table shared by the workers)."""
+    return caches["reporting"]
 
 
 def _cache_keys(gr, periods, spans, needed, want) -> dict[str, str]:
@@ -141,7 +146,7 @@ def _cache_keys(gr, periods, spans, needed, want) -> dict[str, str]:
     of: the groups, the facts asked for, each half's seal (a back-dated write bumps it, a rebuild
     seals anew), and the state of the other sources read (catalogue links and versions,
     feedback, the exchange registers) — so a change anywhere is a new key, never a stale answer.
-    Kept in Django's cache (per process unless CACHES says otherwise) for ``CACHE_SECONDS``."""
+    Kept in the ``reporting`` cache (a database table every worker shares) ``CACHE_SECONDS``."""
     today = timezone.localdate()
     closed = [p for p in periods if p.end < today]
     if not closed:
@@ -705,11 +710,11 @@ def procedure_rows(
     ids = set(agency_ids)
     halves = rollups.halves_between(period.start, period.end)
     key = _closed_key("procedures", (sorted(ids), period.code), period, halves)
-    counts = cache.get(key) if key else None
+    counts = _cache().get(key) if key else None
     if counts is None:
         counts = grouped.procedure_counts(ids, halves)
         if key:
-            cache.set(key, counts, CACHE_SECONDS)
+            _cache().set(key, counts, CACHE_SECONDS)
     modes = _modes(period.end)
     offered = {
         pk: modes[pk] for pk in grouped.offered(grouped.Groups({"u": ids}))[0] if pk in modes

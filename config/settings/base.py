@@ -155,6 +155,18 @@ LEGACY_UNITS_DIR = Path(
     env_str("LEGACY_UNITS_DIR", str(VAR_DIR / "legacy" / "vietnam_provinces" / "data"))
 )
 # The bare endpoints under /bench/ that `make bench` compares the API with; off everywhere else.
+# "default": per process. "reporting": the reporting centre's answers for closed periods, in a
+# table of the database (created by migrate), so that every worker process shares them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reporting": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "reporting_cache",
+        "TIMEOUT": 15 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
 
