@@ -44,6 +44,11 @@ from django.db.models import BooleanField, F, Func
 from .text import fold
 
 MAX_WORDS = 8  # more words than this in a query are ignored (bounds the SQL)
+# Typos are forgiven only in words up to this length. Folded Vietnamese syllables have at most
+# 7 letters; a longer "word" is a run-on or garbage, and its typo alternation would grow with the
+# square of its length (a 181-letter word made a 130 KB regular expression that PostgreSQL
+# spent over a minute compiling).
+MAX_TYPO_LETTERS = 12
 CODE, ALL_IN_NAME, PHRASE = 1000, 200, 100
 EXACT, PREFIX, TYPO, ELSEWHERE = 4, 3, 2, 1
 
@@ -58,8 +63,9 @@ def words_of(folded: str) -> list[str]:
 
 def typo_variants(word: str) -> frozenset[str]:
     """Every word one typo (deletion, insertion, substitution, swap of neighbours) away from
-    ``word``, keeping pairs whose longer side has ≥ 4 letters and whose shorter side ≥ 3."""
-    if not word.isalpha() or len(word) < 3:
+    ``word``, keeping pairs whose longer side has ≥ 4 letters and whose shorter side ≥ 3; none
+    for a word longer than ``MAX_TYPO_LETTERS``."""
+    if not word.isalpha() or not 3 <= len(word) <= MAX_TYPO_LETTERS:
         return frozenset()
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     variants = {a + b[1:] for a, b in splits if b}
@@ -188,7 +194,7 @@ def typo_regex(word: str) -> str | None:
     literals: PostgreSQL's regular expressions run it over a row in microseconds, where an array
     overlap with the literal variants costs a hundred."""
     n = len(word)
-    if not word.isalpha() or n < 3:
+    if not word.isalpha() or not 3 <= n <= MAX_TYPO_LETTERS:
         return None
     alternatives = [word[:i] + "[a-z]" + word[i:] for i in range(n + 1)]  # insertions
     if n >= 4:  # a 3-letter word only meets 4-letter words (the longer side has ≥ 4 letters)

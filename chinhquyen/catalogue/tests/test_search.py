@@ -12,6 +12,8 @@ from django.db import connection
 
 from chinhquyen.catalogue.models import Procedure
 from chinhquyen.catalogue.search import (
+    MAX_TYPO_LETTERS,
+    MAX_WORDS,
     name_part,
     score,
     search_plan,
@@ -161,6 +163,17 @@ def test_the_regex_of_a_word_accepts_exactly_its_variants():
         for variant in typo_variants(word):
             assert pattern.search(f"x {variant} y"), (word, variant)
         assert not pattern.search("x abcdefgh y")
+
+
+def test_long_words_get_no_typo_tolerance_so_the_sql_stays_small(demo):
+    longest = "nghieng" + "x" * (MAX_TYPO_LETTERS - 7)
+    assert typo_variants(longest) and typo_variants(longest + "x") == frozenset()
+    plan = search_plan("giay phep " + " ".join(letter * 5000 for letter in "abcdefghijklmnop"))
+    assert len(plan.words) == MAX_WORDS
+    # Each word's pattern is the word itself plus a bounded alternation, never its square.
+    assert all(len(word_regex(w)) < len(w) + 1000 for w in plan.words)
+    assert codes(procedures_search(q="giay phep " + "x" * 5000)) == []
+    assert codes(procedures_search(q="giay phep xay dung " + "x" * 200), 1) == []
 
 
 def test_the_name_is_cut_out_of_search_text():
