@@ -13,6 +13,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chinhquyen.core.compiled import insert_new
+
 from .models import GENESIS, AuditCheckpoint, AuditRecord
 
 MAX_CHAIN_RETRIES = 8
@@ -87,9 +89,7 @@ def audit_record(
         return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **fields)
 
     if new_object:
-        record = build(1, GENESIS)
-        record.save(force_insert=True)
-        return record
+        return insert_new(build(1, GENESIS))
     for _attempt in range(MAX_CHAIN_RETRIES):
         head = (
             AuditRecord.objects.filter(chain=chain)

@@ -194,6 +194,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn):
         key=request.headers.get("Idempotency-Key"),
         fingerprint=services.request_fingerprint(data),
         run=run,
+        look_first=False,  # an API repeat is a rare retry: let the unique index catch it
     )
     return Status(status, body)
 

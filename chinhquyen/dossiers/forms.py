@@ -1,10 +1,18 @@
 """Validation of a dossier's e-form data against its procedure version's JSON Schema, with
-messages per field in Vietnamese. Validators are compiled once per version and cached."""
+messages per field in Vietnamese. Validators are compiled once per version and cached.
+
+Two validators per version: ``jsonschema_rs`` (compiled Rust, ~30× faster) accepts the valid
+forms, which is nearly every submission, and only a form it rejects goes through ``jsonschema``,
+whose errors carry the paths and keywords the messages are made from. The verdict is therefore
+``jsonschema``'s whenever the fast one says no; where the fast one says yes, ``jsonschema`` must
+agree, which ``tests/test_form_validation.py`` checks over every schema of the demo catalogue.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
@@ -12,17 +20,28 @@ from chinhquyen.core.errors import ValidationFailed
 
 # Procedure versions are immutable, so a compiled validator per version never goes stale. The
 # key includes the creation time: a restored or rebuilt database may reuse an id.
-_validators: dict[tuple[int, Any], Draft202012Validator] = {}
+_validators: dict[tuple[int, Any], tuple[Any, Draft202012Validator]] = {}
 
 
-def _validator(key: tuple[int, Any], schema: dict[str, Any]) -> Draft202012Validator:
-    validator = _validators.get(key)
-    if validator is None:
+def _fast(schema: dict[str, Any]):
+    """The quick yes; None for a schema it cannot compile (then ``jsonschema`` does it all)."""
+    try:
+        return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return None
+
+
+def _validator(key: tuple[int, Any], schema: dict[str, Any]) -> tuple[Any, Draft202012Validator]:
+    validators = _validators.get(key)
+    if validators is None:
         if len(_validators) > 2048:
             _validators.clear()
-        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        _validators[key] = validator
-    return validator
+        validators = (
+            _fast(schema),
+            Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER),
+        )
+        _validators[key] = validators
+    return validators
 
 
 def _path(error: SchemaError) -> str:
@@ -95,7 +114,9 @@ def form_validate(*, version_id: int, schema: dict[str, Any], data: Any, stamp: 
         )
     if not schema:
         return
-    validator = _validator((version_id, stamp), schema)
+    fast, validator = _validator((version_id, stamp), schema)
+    if fast is not None and fast.is_valid(data):
+        return
     fields: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         fields.setdefault(_path(error), []).append(_message(error))

@@ -26,8 +26,14 @@ from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
-from chinhquyen.core.compiled import CompiledQuery
-from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from chinhquyen.core.compiled import CompiledQuery, insert_new
+from chinhquyen.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
@@ -363,37 +369,42 @@ def dossier_submit(
         # The code is set last: the counter row lock is then held only for the few statements
         # before COMMIT, not while the big rows are built and written. The temporary code is never
         # visible outside this transaction.
-        dossier = Dossier.objects.create(
-            code=f"~{uuid.uuid4().hex}",
-            procedure=procedure,
-            procedure_version=version,
-            workflow_id=workflow_id,
-            agency=agency,
-            channel=channel,
-            state=initial.code,
-            status_code=initial.national_status,
-            applicant=owner,
-            applicant_name=applicant.name[:200],
-            applicant_id_number=applicant.id_number[:20],
-            applicant_phone=applicant.phone[:20],
-            applicant_email=applicant.email,
-            applicant_address=applicant.address[:300],
-            form_data=form_data,
-            submitted_at=at,
-            history_length=1,
+        # insert_new: the statements of the hot path are compiled once per connection.
+        dossier = insert_new(
+            Dossier(
+                code=f"~{uuid.uuid4().hex}",
+                procedure=procedure,
+                procedure_version=version,
+                workflow_id=workflow_id,
+                agency=agency,
+                channel=channel,
+                state=initial.code,
+                status_code=initial.national_status,
+                applicant=owner,
+                applicant_name=applicant.name[:200],
+                applicant_id_number=applicant.id_number[:20],
+                applicant_phone=applicant.phone[:20],
+                applicant_email=applicant.email,
+                applicant_address=applicant.address[:300],
+                form_data=form_data,
+                submitted_at=at,
+                history_length=1,
+            )
         )
         role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
-        submit_event = DossierEvent.objects.create(
-            dossier=dossier,
-            seq=1,
-            action="submit",
-            from_state="",
-            to_state=initial.code,
-            actor=user,
-            actor_role=role,
-            agency=agency if role == Role.COUNTER else None,
-            at=at,
-            data={"channel": channel, "procedure_version": version.version},
+        submit_event = insert_new(
+            DossierEvent(
+                dossier=dossier,
+                seq=1,
+                action="submit",
+                from_state="",
+                to_state=initial.code,
+                actor=user,
+                actor_role=role,
+                agency=agency if role == Role.COUNTER else None,
+                at=at,
+                data={"channel": channel, "procedure_version": version.version},
+            )
         )
         dossier.code = dossier_code_make(agency=agency, at=at)
         with connection.cursor() as cursor:  # plain SQL: this runs under the counter's row lock
@@ -447,12 +458,23 @@ def _idempotency_lookup(*, user_id: int, key: str) -> tuple[str, int, dict[str, 
 
 
 def idempotent(
-    *, user, key: str | None, fingerprint: str, run: Callable[[], tuple[int, dict[str, Any]]]
+    *,
+    user,
+    key: str | None,
+    fingerprint: str,
+    run: Callable[[], tuple[int, dict[str, Any]]],
+    look_first: bool = True,
 ) -> tuple[int, dict[str, Any]]:
     """Run ``run`` once per (user, key); a repeat returns the first answer.
 
     The record is inserted in the same transaction as the work. A concurrent duplicate blocks on
     the unique index until the first commits, then fails and reads the stored answer.
+
+    ``look_first``: look the key up before running, so a repeat does not redo the work. Without
+    it (the JSON API, where a repeat is a rare client retry and every submission would pay for
+    the look-up) a repeat runs, fails on the unique index, rolls everything back — its code
+    number too — and answers from the stored record; a repeat that ``run`` refuses (the
+    procedure has since closed, say) also gets the stored answer, as it would have.
     """
     if not key:
         return run()
@@ -460,19 +482,18 @@ def idempotent(
         raise ValidationFailed(
             "Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]}
         )
-    # A repeat finds the stored answer without redoing the work; a concurrent duplicate that
-    # passes this look-up waits on the unique index until the first transaction ends, fails there
-    # (rolling back its own work) and then reads the answer.
-    existing = _idempotency_lookup(user_id=user.pk, key=key)
+    existing = _idempotency_lookup(user_id=user.pk, key=key) if look_first else None
     if existing is None:
         try:
             with transaction.atomic():
                 status, body = run()
-                IdempotencyRecord.objects.create(
-                    user=user, key=key, request_hash=fingerprint, status=status, body=body
+                insert_new(
+                    IdempotencyRecord(
+                        user=user, key=key, request_hash=fingerprint, status=status, body=body
+                    )
                 )
                 return status, body
-        except IntegrityError:
+        except (IntegrityError, DomainError):
             existing = _idempotency_lookup(user_id=user.pk, key=key)
             if existing is None:
                 raise

@@ -81,11 +81,21 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DATABASE_SERVER_SIDE_BINDING", False
+    "DATABASE_SERVER_SIDE_BINDING", True
 ):
-    # psycopg sends parameters separately, in binary, instead of quoting them into the SQL:
-    # cheaper for large values (the document axis's 100 KB payloads). Off by default.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # psycopg sends parameters separately (binary for the document axis's 100 KB payloads,
+    # instead of quoting them into the SQL text) and, from a statement's 5th run on a connection,
+    # prepares it: PostgreSQL then skips parsing and planning the hot statements (a submission
+    # costs it a third less CPU, docs/benchmarks.md; connections are persistent, see
+    # DATABASE_CONN_MAX_AGE). Behind a pooler in transaction mode that does not track prepared
+    # statements (PgBouncer < 1.21, or without max_prepared_statements) set
+    # DATABASE_PREPARE_THRESHOLD=none; DATABASE_SERVER_SIDE_BINDING=false restores Django's
+    # default (parameters quoted into the SQL, nothing prepared).
+    _threshold = env_str("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=None if _threshold in ("", "none", "off") else int(_threshold),
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the single writer; IMMEDIATE avoids lock upgrades that
     # would fail under concurrent writers instead of waiting.

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models.sql.compiler import SQLCompiler
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Upper
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
 
-from chinhquyen.core.compiled import CompiledQuery
+from chinhquyen.core.compiled import CompiledQuery, insert_new
+from chinhquyen.dossiers.models import IdempotencyRecord
 from chinhquyen.units.models import Agency
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +49,75 @@ def test_the_same_text_as_a_placeholder_is_still_bound(world):
     a = world.agency_a
     assert query.first(a.agency_id, a.name, model=Agency) == {"agency_id": a.agency_id}
     assert query.first(a.name, a.agency_id, model=Agency) is None
+
+
+# --- insert_new -----------------------------------------------------------------------------
+
+
+def _record(user, key, **extra):
+    return IdempotencyRecord(
+        user=user, key=key, request_hash="h" * 64, status=201, body={"code": key}, **extra
+    )
+
+
+def test_insert_new_writes_what_save_writes_and_compiles_once(world, monkeypatch):
+    compiled = []
+    original = SQLInsertCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", counting)
+    first = insert_new(_record(world.citizen, "a"))
+    second = insert_new(_record(world.citizen, "b"))
+    saved = _record(world.citizen, "c")
+    saved.save()
+    assert compiled.count(IdempotencyRecord) == 2  # once for insert_new, once for save()
+
+    assert first.pk and second.pk == first.pk + 1 and not first._state.adding
+    assert first.created_at is not None  # auto_now_add ran
+    rows = {
+        r["key"]: r
+        for r in IdempotencyRecord.objects.values(
+            "key", "user_id", "status", "body", "request_hash"
+        )
+    }
+    assert rows["b"] == {**rows["c"], "key": "b", "body": {"code": "b"}}
+    assert IdempotencyRecord.objects.get(pk=second.pk).created_at == second.created_at
+
+
+def test_insert_new_sends_the_model_signals_once(world):
+    seen = []
+
+    def on_pre(sender, instance, **kwargs):
+        seen.append(("pre", instance.pk))
+
+    def on_post(sender, instance, created, **kwargs):
+        seen.append(("post", instance.pk, created))
+
+    pre_save.connect(on_pre, sender=IdempotencyRecord)
+    post_save.connect(on_post, sender=IdempotencyRecord)
+    try:
+        record = insert_new(_record(world.citizen, "s"))
+    finally:
+        pre_save.disconnect(on_pre, sender=IdempotencyRecord)
+        post_save.disconnect(on_post, sender=IdempotencyRecord)
+    assert seen == [("pre", None), ("post", record.pk, True)]
+
+
+def test_insert_new_takes_an_expression_or_a_set_pk_the_usual_way(world):
+    upper = _record(world.citizen, "")
+    upper.key = Upper(Value("key"))
+    upper = insert_new(upper)
+    upper.refresh_from_db()
+    assert upper.key == "KEY"
+    given = insert_new(_record(world.citizen, "p", pk=987654))
+    assert IdempotencyRecord.objects.get(pk=987654).key == "p" and given.pk == 987654
+
+
+def test_insert_new_raises_the_databases_errors(world):
+    insert_new(_record(world.citizen, "dup"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_new(_record(world.citizen, "dup"))
+    assert IdempotencyRecord.objects.filter(key="dup").count() == 1

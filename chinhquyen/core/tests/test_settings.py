@@ -69,18 +69,26 @@ def test_production_passes_djangos_deployment_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("flag", "expected"), [("true", "True"), ("", "None")])
-def test_server_side_binding_is_a_postgresql_opt_in(flag, expected):
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "True 5"),
+        ({"DATABASE_PREPARE_THRESHOLD": "none"}, "True None"),
+        ({"DATABASE_PREPARE_THRESHOLD": "1"}, "True 1"),
+        ({"DATABASE_SERVER_SIDE_BINDING": "false"}, "None None"),
+    ],
+)
+def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(env, expected):
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")},
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
+        **env,
     }
-    if flag:
-        env["DATABASE_SERVER_SIDE_BINDING"] = flag
     code = (
         "from django.conf import settings;"
-        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'))"
+        "o = settings.DATABASES['default'].get('OPTIONS', {});"
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", f"import django;django.setup();{code}"],

@@ -92,6 +92,27 @@ def test_a_repeated_idempotency_key_returns_the_first_dossier(world):
 
 
 @pytest.mark.django_db
+def test_an_api_repeat_takes_no_code_number_and_survives_a_later_refusal(world):
+    # The API does not look the key up first: a repeat redoes the work and rolls it back.
+    api = Api(world.citizen)
+    body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
+    first = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"}).json()
+    assert api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"}).json() == first
+    second = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-2"}).json()
+    assert int(second["code"][-4:]) == int(first["code"][-4:]) + 1, (
+        "the repeat gave its number back"
+    )
+
+    world.agency_a.is_active = False  # a submission now would be refused…
+    world.agency_a.save(update_fields=["is_active"])
+    fresh = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-3"})
+    assert fresh.status_code == 422
+    again = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"})
+    assert again.status_code == 201 and again.json() == first  # …but a repeat gets its answer
+    assert Dossier.objects.count() == 2
+
+
+@pytest.mark.django_db
 def test_an_idempotency_key_reused_for_another_payload_is_a_conflict(world):
     api = Api(world.citizen)
     body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
@@ -154,7 +175,8 @@ def test_fifty_parallel_submissions_get_fifty_consecutive_codes(world):
 @pytest.mark.postgres
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_parallel_repeats_of_one_idempotency_key_create_one_dossier(world):
+@pytest.mark.parametrize("look_first", [True, False], ids=["portal", "api"])
+def test_parallel_repeats_of_one_idempotency_key_create_one_dossier(world, look_first):
     payload = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
 
     def once(_):
@@ -167,17 +189,20 @@ def test_parallel_repeats_of_one_idempotency_key_create_one_dossier(world):
             key="double-click",
             fingerprint=request_fingerprint(payload),
             run=run,
+            look_first=look_first,
         )
 
     answers = _parallel(20, once)
     assert Dossier.objects.count() == 1
     assert {a[1]["code"] for a in answers} == {Dossier.objects.get().code}
+    assert Dossier.objects.get().code.endswith("-0001"), "the losers gave their numbers back"
 
 
 @pytest.mark.postgres
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world):
+@pytest.mark.parametrize("look_first", [True, False], ids=["portal", "api"])
+def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world, look_first):
     def once(i):
         try:
             return idempotent(
@@ -185,6 +210,7 @@ def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world):
                 key="k",
                 fingerprint=str(i % 2),
                 run=lambda: (201, {"code": submit(world, datetime(2026, 3, 2, tzinfo=VN)).code}),
+                look_first=look_first,
             )
         except Conflict:
             return "conflict"
