@@ -103,7 +103,11 @@ class Dossier(models.Model):
         "catalogue.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers"
     )
     workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="dossiers")
-    agency = models.ForeignKey("units.Agency", on_delete=models.PROTECT, related_name="dossiers")
+    # No index of its own for agency and applicant: the (agency, state) and (applicant,
+    # -submitted_at) indexes below start with them. Every index is written on every submission.
+    agency = models.ForeignKey(
+        "units.Agency", on_delete=models.PROTECT, related_name="dossiers", db_index=False
+    )
     channel = models.PositiveSmallIntegerField(choices=Channel.choices)
     state = models.CharField(max_length=40)
     status_code = models.PositiveSmallIntegerField(choices=NationalStatus.choices)
@@ -118,6 +122,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="dossiers",
+        db_index=False,
     )
     applicant_name = models.CharField(max_length=200)
     applicant_id_number = models.CharField(max_length=20, blank=True)
@@ -308,6 +313,7 @@ class DossierEvaluation(models.Model):
     scores = models.JSONField(help_text='{"1": 2, "2": 1, …} for the per-dossier indicators')
     total = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
+
     class Channel(models.TextChoices):
         ONLINE = "online", "Trực tuyến"
         KIOSK = "kiosk", "Máy đánh giá tại bộ phận một cửa"

@@ -135,4 +135,3 @@ def kiosk_thanks(request: HttpRequest) -> HttpResponse:
     if agency is None:
         return _not_enabled(request)
     return _render(request, "portal/kiosk_thanks.html", agency, seconds=KIOSK_RESET_SECONDS)
-

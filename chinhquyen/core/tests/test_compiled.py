@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
 
+from chinhquyen.core import compiled as compiled_module
 from chinhquyen.core.compiled import CompiledQuery, insert_new
 from chinhquyen.dossiers.models import IdempotencyRecord
 from chinhquyen.units.models import Agency
@@ -69,6 +70,7 @@ def test_insert_new_writes_what_save_writes_and_compiles_once(world, monkeypatch
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(SQLInsertCompiler, "as_sql", counting)
+    monkeypatch.delitem(connections["default"].__dict__, compiled_module._INSERTS, raising=False)
     first = insert_new(_record(world.citizen, "a"))
     second = insert_new(_record(world.citizen, "b"))
     saved = _record(world.citizen, "c")

@@ -11,8 +11,14 @@ from chinhquyen.core.redaction import ADDRESS, EMAIL, ID_NUMBER, NAME, PERSONAL,
         ("Số máy bàn 024-3823-4567.", f"Số máy bàn {PHONE}."),
         ("CCCD 031090001234, CMND 123456789", f"CCCD {ID_NUMBER}, CMND {ID_NUMBER}"),
         ("Mã số thuế 0101234567-001", f"Mã số thuế {ID_NUMBER}-001"),
-        ("Thủ tục 1.001193 mất 3 ngày, phí 50000 đồng", "Thủ tục 1.001193 mất 3 ngày, phí 50000 đồng"),
-        ("Hồ sơ 000.01.31.H26-261125-0001 ngày 12/03/2026", "Hồ sơ 000.01.31.H26-261125-0001 ngày 12/03/2026"),
+        (
+            "Thủ tục 1.001193 mất 3 ngày, phí 50000 đồng",
+            "Thủ tục 1.001193 mất 3 ngày, phí 50000 đồng",
+        ),
+        (
+            "Hồ sơ 000.01.31.H26-261125-0001 ngày 12/03/2026",
+            "Hồ sơ 000.01.31.H26-261125-0001 ngày 12/03/2026",
+        ),
     ],
 )
 def test_patterns(text, expected):
