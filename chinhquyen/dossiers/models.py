@@ -177,7 +177,10 @@ class Dossier(models.Model):
 class DossierEvent(models.Model):
     """Append-only history: one row per transition, with who, when, comment and files."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the unique (dossier, seq) below starts with it.
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField()
     action = models.CharField(max_length=40)
     from_state = models.CharField(max_length=40, blank=True)
@@ -275,7 +278,9 @@ class DossierStep(models.Model):
 class DossierCounter(models.Model):
     """Per-agency daily sequence for dossier codes. Incremented with one atomic upsert."""
 
-    agency = models.ForeignKey("units.Agency", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(  # indexed by the unique (agency, day)
+        "units.Agency", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     last = models.PositiveIntegerField(default=0)
 
@@ -291,7 +296,9 @@ class DossierCounter(models.Model):
 class IdempotencyRecord(models.Model):
     """Remembers the answer to a request made with an Idempotency-Key, per user."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(  # indexed by the unique (user, key)
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()

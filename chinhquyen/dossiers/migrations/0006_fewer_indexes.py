@@ -4,29 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# PostgreSQL also gets a varchar_pattern_ops copy of every unique CharField's index, for
-# LIKE 'prefix%'. Dossier codes are searched with icontains (a leading %), which it cannot serve,
-# and every submission writes it: dropped. Reversing recreates it.
-LIKE_INDEX = "dossiers_dossier_code_like_ops"
-
-
-def drop_code_like_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'dossiers_dossier' "
-            "AND indexdef LIKE '%%(code varchar_pattern_ops)%%'"
-        )
-        for (name,) in cursor.fetchall():
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-
-def create_code_like_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{LIKE_INDEX}" ON dossiers_dossier (code varchar_pattern_ops)'
-        )
+from chinhquyen.core.migration_ops import DropLikeIndex
 
 
 class Migration(migrations.Migration):
@@ -38,7 +16,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_code_like_index, create_code_like_index),
+        # Codes are searched with icontains (a leading %), which the LIKE copy cannot serve.
+        DropLikeIndex("dossiers_dossier", "code"),
         migrations.AlterField(
             model_name='dossier',
             name='agency',
