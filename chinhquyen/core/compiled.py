@@ -86,7 +86,7 @@ def _insert_sql(model, fields, connection, obj) -> tuple[str, bool] | None:
     can), compiled once per connection; None when it does not have one plain placeholder per
     field (a backend or field that builds its own SQL), and the caller then saves normally."""
     cache = connection.__dict__.setdefault(_INSERTS, {})
-    key = (model, tuple(f.attname for f in fields))
+    key = model  # the fields are always the model's own concrete fields but the auto pk
     if key not in cache:
         meta = model._meta
         query = InsertQuery(model)

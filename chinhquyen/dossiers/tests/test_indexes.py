@@ -1,5 +1,5 @@
 """The indexes on the submission's path: each one is written by every submission, so the
-redundant ones are gone (dossiers 0006–0007, audit 0002) and the ones the queries need stay."""
+redundant ones are gone (dossiers 0006, audit 0002) and the ones the queries need stay."""
 
 from __future__ import annotations
 
