@@ -10,8 +10,8 @@
 #   BENCH_HUB_WORKERS=4 BENCH_PUSH_CONCURRENCY=8
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432   BENCH_KEEP_DB=1 (keep the databases)
 #   BENCH_WORKDIR=...   (keys, SQLite-free logs of each process; default a fresh temp dir)
-#   DATABASE_SERVER_SIDE_BINDING=true   the recommended setting for axis hubs and nodes (binary
-#                                       parameters for the 100 KB payloads); false to compare
+#   DATABASE_SERVER_SIDE_BINDING=true   the project's default (binary parameters for the 100 KB
+#                                       payloads, prepared statements); false to compare
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
