@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
-from chinhquyen.core.compiled import CompiledQuery, insert_new
+from chinhquyen.core.compiled import CompiledQuery, insert_new, write_batch
 from chinhquyen.core.errors import (
     Conflict,
     DomainError,
@@ -76,9 +77,49 @@ def _counter_next(*, agency_id: int, day) -> int:
         return cursor.fetchone()[0]
 
 
-def dossier_code_make(*, agency: Agency, at: datetime) -> str:
+def _counter_next_if_linked(*, agency_id: int, day, link: dict) -> int | None:
+    """``_counter_next``, in the same statement as a check that the procedure–agency link read
+    from the process cache (``_procedure_and_agency``) still holds: the link row, the procedure's
+    code, current version and workflow, the agency's id and that it is active. None, with nothing
+    written, when something changed: the caller reads it all again."""
+    counter = DossierCounter._meta.db_table
+    through = Procedure.agencies.through._meta.db_table
+    procedures = Procedure._meta.db_table
+    agencies = Agency._meta.db_table
+    same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {counter} (agency_id, day, last) SELECT l.agency_id, %s, 1 "  # noqa: S608
+            f"FROM {through} l JOIN {procedures} p ON p.id = l.procedure_id "
+            f"JOIN {agencies} a ON a.id = l.agency_id "
+            f"WHERE l.procedure_id = %s AND l.agency_id = %s AND p.code = %s "
+            f"AND p.current_id {same} %s AND p.workflow_id {same} %s "
+            f"AND a.agency_id = %s AND a.is_active "
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {counter}.last + 1 RETURNING last",
+            [
+                day,
+                link["procedure__id"],
+                agency_id,
+                link["procedure__code"],
+                link["procedure__current_id"],
+                link["procedure__workflow_id"],
+                link["agency__agency_id"],
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def dossier_code_make(*, agency: Agency, at: datetime, link: dict | None = None) -> str | None:
+    """The next code of the agency's day. With ``link`` (a cached procedure–agency row) the
+    number is taken only if that row still holds; None otherwise."""
     day = timezone.localtime(at).date()
-    seq = _counter_next(agency_id=agency.pk, day=day)
+    if link is None:
+        seq = _counter_next(agency_id=agency.pk, day=day)
+    else:
+        seq = _counter_next_if_linked(agency_id=agency.pk, day=day, link=link)
+        if seq is None:
+            return None
     return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
 
 
@@ -209,7 +250,9 @@ _versions: dict[int, ProcedureVersion] = {}
 
 
 def version_cache_clear() -> None:
+    """Forget the process caches of the catalogue: versions and procedure–agency links."""
     _versions.clear()
+    _links.clear()
 
 
 def _version(version_id: int) -> ProcedureVersion:
@@ -255,18 +298,42 @@ def _received_then(agency: Agency, day: date | None) -> bool:
     return day < today and agency.unit.is_valid_on(day) and not agency.unit.is_valid_on(today)
 
 
+# The link rows read by recent submissions, per process: (procedure code, agency id) ->
+# (monotonic time read, row). A submission that uses one takes its code number with a check that
+# the row still holds (``_counter_next_if_linked``), so a change to what decides whether and how
+# the dossier is received (the link, the current version, the workflow, the agency's activity)
+# is seen at once; the agency's name and contact details may be up to LINKS_TTL seconds old.
+_links: dict[tuple[str, str], tuple[float, dict]] = {}
+LINKS_TTL = 60.0
+
+
 def _procedure_and_agency(
-    *, procedure_code: str, agency_id: str, day: date | None = None
-) -> tuple[Procedure, Agency]:
-    """The procedure and the receiving agency in one query on the hot path (their link); the
-    detailed lookups run only to explain a refusal, or for a back-dated dossier of an agency that
-    is no longer active (``day``: the dossier's date when it is not today, see
-    ``_received_then``)."""
-    row = _link_row.first(procedure_code, agency_id, model=Procedure)
+    *, procedure_code: str, agency_id: str, day: date | None = None, cached: bool = False
+) -> tuple[Procedure, Agency, dict | None]:
+    """The procedure and the receiving agency in one query on the hot path (their link), and,
+    with ``cached``, from the process cache: the third value is then the cached row, which the
+    caller must have checked when it takes the code (``dossier_code_make(link=…)``). The detailed
+    lookups run only to explain a refusal, or for a back-dated dossier of an agency that is no
+    longer active (``day``: the dossier's date when it is not today, see ``_received_then``)."""
+    key = (procedure_code, agency_id)
+    now = time.monotonic()
+    hit = _links.get(key) if cached else None
+    if hit is not None and now - hit[0] < LINKS_TTL:
+        row = hit[1]
+    else:
+        hit = None
+        row = _link_row.first(procedure_code, agency_id, model=Procedure)
+        if row is not None:
+            if len(_links) > 4096:
+                _links.clear()
+            _links[key] = (now, row)
+        else:
+            _links.pop(key, None)
     if row is not None:
         return (
             _from_row(Procedure, "procedure__", row),
             _from_row(Agency, "agency__", row),
+            row if hit is not None else None,
         )
     try:
         procedure = Procedure.objects.select_related("current", "current__field").get(
@@ -293,7 +360,7 @@ def _procedure_and_agency(
         )
     if agency.is_active:
         raise AssertionError("unreachable: the link query would have found this pair")
-    return procedure, agency
+    return procedure, agency, None
 
 
 def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
@@ -336,9 +403,39 @@ def dossier_submit(
         raise ValidationFailed(
             "Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]}
         )
+    args = {
+        "user": user,
+        "procedure_code": procedure_code,
+        "agency_id": agency_id,
+        "form_data": form_data,
+        "channel": channel,
+        "applicant": applicant,
+        "at": at,
+        "back_dated": back_dated,
+    }
+    # First with the procedure–agency link from the process cache; if it no longer holds when
+    # the code is taken (nothing is written then), again with everything read afresh.
+    return _submit(**args, cached=True) or _submit(**args, cached=False)
+
+
+def _submit(
+    *,
+    user,
+    procedure_code: str,
+    agency_id: str,
+    form_data: dict[str, Any],
+    channel: int,
+    applicant: Applicant | None,
+    at: datetime,
+    back_dated: bool,
+    cached: bool,
+) -> Dossier | None:
     day = timezone.localtime(at).date()
-    procedure, agency = _procedure_and_agency(
-        procedure_code=procedure_code, agency_id=agency_id, day=day if back_dated else None
+    procedure, agency, link = _procedure_and_agency(
+        procedure_code=procedure_code,
+        agency_id=agency_id,
+        day=day if back_dated else None,
+        cached=cached,
     )
     version = _version_in_force(procedure, day)
     if channel == Channel.ONLINE and version.online_mode == "none":
@@ -361,7 +458,10 @@ def dossier_submit(
     # Everything above only reads, so a refusal leaves the caller's transaction usable. The writes
     # need no savepoint of their own: if one fails the enclosing transaction is lost anyway, and
     # on the hot path the SAVEPOINT/RELEASE round trips cost more than the inserts they protect.
-    with transaction.atomic(savepoint=False):
+    # write_batch: on PostgreSQL the dossier, its first event, the audit record and the
+    # reporting counter (and, in ``idempotent``, the key's record) go as one statement; the
+    # dossier's pk is set when it has been sent.
+    with write_batch():
         workflow_id = procedure.workflow_id or default_workflow_id()
         spec = workflow_spec(workflow_id)
         initial = spec.initial
@@ -369,7 +469,9 @@ def dossier_submit(
         # afterwards (to hold the counter's row lock for fewer statements) rewrote the new row
         # and every one of its indexes, which cost PostgreSQL more than the shorter lock saved.
         # insert_new: the statements of the hot path are compiled once per connection.
-        code = dossier_code_make(agency=agency, at=at)
+        code = dossier_code_make(agency=agency, at=at, link=link)
+        if code is None:
+            return None  # the cached link changed: the block ends having written nothing
         dossier = insert_new(
             Dossier(
                 code=code,
@@ -479,7 +581,7 @@ def idempotent(
     existing = _idempotency_lookup(user_id=user.pk, key=key) if look_first else None
     if existing is None:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), write_batch():
                 status, body = run()
                 insert_new(
                     IdempotencyRecord(

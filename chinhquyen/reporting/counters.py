@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from chinhquyen.core.compiled import write_later
+
 from .models import COUNTER_FIELDS, DailyCounter
 from .rollups import late_write, rollups_clear
 
@@ -74,8 +76,8 @@ def counter_add(*, agency_id: int, procedure_id: int, day, deltas: dict[str, int
         f"ON CONFLICT (agency_id, procedure_id, day) DO UPDATE SET {updates}"
     )
     day_value = connection.ops.adapt_datefield_value(day)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [agency_id, procedure_id, day_value, *deltas.values()])
+    # Inside a write batch (a submission) it goes with the dossier's own inserts.
+    write_later(sql, [agency_id, procedure_id, day_value, *deltas.values()], table=table)
     # A back-dated event may land in a half-month already rolled up (rollups.py).
     late_write(agency_id=agency_id, procedure_id=procedure_id, day=day, deltas=deltas)
 

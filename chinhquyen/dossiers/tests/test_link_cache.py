@@ -1,0 +1,84 @@
+"""The procedure–agency link a submission reads is kept per process; the code counter's upsert
+checks that it still holds, so a change to the catalogue or the agency bites at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from chinhquyen.catalogue.models import Procedure
+from chinhquyen.catalogue.services import procedure_link_agencies, procedure_save
+from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.dossiers import services
+from chinhquyen.dossiers.models import DossierCounter
+from chinhquyen.dossiers.services import dossier_submit
+from chinhquyen.units.models import Agency
+from conftest import VALID_FORM, procedure_data
+
+pytestmark = pytest.mark.django_db
+
+
+def _submit(world, agency=None):
+    return dossier_submit(
+        user=world.citizen,
+        procedure_code=world.procedure.code,
+        agency_id=(agency or world.agency_a).agency_id,
+        form_data=VALID_FORM,
+    )
+
+
+def _last(agency) -> int:
+    return DossierCounter.objects.filter(agency=agency).values_list("last", flat=True).first() or 0
+
+
+def test_a_second_submission_does_not_read_the_link_again(world):
+    _submit(world)
+    with CaptureQueriesContext(connection) as ctx:
+        dossier = _submit(world)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if "catalogue_procedure_agencies" in sql], reads
+    assert dossier.procedure_id == world.procedure.pk and dossier.agency_id == world.agency_a.pk
+    assert dossier.code.endswith("-0002")
+
+
+def test_an_agency_unlinked_since_is_refused_and_takes_no_number(world):
+    _submit(world)
+    procedure_link_agencies(procedure=world.procedure, agencies=[world.agency_b])
+    with transaction.atomic():
+        with pytest.raises(ValidationFailed) as refused:
+            _submit(world)
+        # the refusal leaves the caller's transaction usable, as any refusal of a submission
+        assert Agency.objects.filter(pk=world.agency_a.pk).exists()
+    assert refused.value.code == "procedure_not_offered"
+    assert _last(world.agency_a) == 1
+    assert _submit(world, agency=world.agency_b).code.endswith("-0001")
+
+
+def test_a_deactivated_agency_is_refused_at_once(world):
+    _submit(world)
+    Agency.objects.filter(pk=world.agency_a.pk).update(is_active=False)
+    with pytest.raises(ValidationFailed) as refused:
+        _submit(world)
+    assert refused.value.code == "agency_unknown"
+    assert _last(world.agency_a) == 1
+
+
+def test_a_new_current_version_is_used_at_once(world):
+    first = _submit(world)
+    version, created = procedure_save(data=procedure_data(name="Thủ tục thử nghiệm, bản mới"))
+    assert created is not None and version.pk != first.procedure_version_id
+    assert Procedure.objects.get(pk=world.procedure.pk).current_id == version.pk
+    second = _submit(world)
+    assert second.procedure_version_id == version.pk
+    assert second.code.endswith("-0002")  # the number refused to the stale link is not lost
+
+
+def test_the_agency_details_are_read_again_after_the_ttl(world, monkeypatch):
+    _submit(world)
+    Agency.objects.filter(pk=world.agency_a.pk).update(name="UBND phường Mới")
+    clock = [services.time.monotonic()]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    assert _submit(world).agency.name == world.agency_a.name  # cached: at most LINKS_TTL old
+    clock[0] += services.LINKS_TTL + 1
+    assert _submit(world).agency.name == "UBND phường Mới"
