@@ -465,49 +465,51 @@ def _submit(
         workflow_id = procedure.workflow_id or default_workflow_id()
         spec = workflow_spec(workflow_id)
         initial = spec.initial
-        # The code is taken first and the dossier written once with it: an UPDATE of the code
-        # afterwards (to hold the counter's row lock for fewer statements) rewrote the new row
-        # and every one of its indexes, which cost PostgreSQL more than the shorter lock saved.
-        # insert_new: the statements of the hot path are compiled once per connection.
+        role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
+        # What does not need the code is built before the code is taken: from then until the
+        # commit the agency's counter row is locked, and every other submission to the agency
+        # that day waits for it (docs/benchmarks.md: the submission rate of one agency is bound
+        # by this). The dossier is still written once, with its code: an UPDATE of the code
+        # afterwards rewrote the new row and every one of its indexes, which cost PostgreSQL
+        # more than the shorter lock saved.
+        dossier = Dossier(
+            code="",
+            procedure=procedure,
+            procedure_version=version,
+            workflow_id=workflow_id,
+            agency=agency,
+            channel=channel,
+            state=initial.code,
+            status_code=initial.national_status,
+            applicant=owner,
+            applicant_name=applicant.name[:200],
+            applicant_id_number=applicant.id_number[:20],
+            applicant_phone=applicant.phone[:20],
+            applicant_email=applicant.email,
+            applicant_address=applicant.address[:300],
+            form_data=form_data,
+            submitted_at=at,
+            history_length=1,
+        )
+        submit_event = DossierEvent(
+            dossier=dossier,
+            seq=1,
+            action="submit",
+            from_state="",
+            to_state=initial.code,
+            actor=user,
+            actor_role=role,
+            agency=agency if role == Role.COUNTER else None,
+            at=at,
+            data={"channel": channel, "procedure_version": version.version},
+        )
         code = dossier_code_make(agency=agency, at=at, link=link)
         if code is None:
             return None  # the cached link changed: the block ends having written nothing
-        dossier = insert_new(
-            Dossier(
-                code=code,
-                procedure=procedure,
-                procedure_version=version,
-                workflow_id=workflow_id,
-                agency=agency,
-                channel=channel,
-                state=initial.code,
-                status_code=initial.national_status,
-                applicant=owner,
-                applicant_name=applicant.name[:200],
-                applicant_id_number=applicant.id_number[:20],
-                applicant_phone=applicant.phone[:20],
-                applicant_email=applicant.email,
-                applicant_address=applicant.address[:300],
-                form_data=form_data,
-                submitted_at=at,
-                history_length=1,
-            )
-        )
-        role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
-        submit_event = insert_new(
-            DossierEvent(
-                dossier=dossier,
-                seq=1,
-                action="submit",
-                from_state="",
-                to_state=initial.code,
-                actor=user,
-                actor_role=role,
-                agency=agency if role == Role.COUNTER else None,
-                at=at,
-                data={"channel": channel, "procedure_version": version.version},
-            )
-        )
+        dossier.code = code
+        # insert_new: the statements of the hot path are compiled once per connection.
+        insert_new(dossier)
+        insert_new(submit_event)
         signals.event_recorded.send(sender=Dossier, event=submit_event)
         audit_record(
             new_object=True,
