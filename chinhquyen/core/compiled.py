@@ -190,7 +190,6 @@ class WriteBatch:
         self.items: list[tuple[str, str, list[Any], Model | None, dict]] = []
         self.tables: set[str] = set()
         self.flushing = False
-        self.statements = 0  # sent, for tests and benchmarks
 
     # an execute wrapper: flush before anything else runs
     def __call__(self, execute, sql, params, many, context):
@@ -279,7 +278,6 @@ class WriteBatch:
                 row = cursor.fetchone() if objects else ()
         finally:
             self.flushing = False
-        self.statements += 1
         alias = self.connection.alias
         for (_table, _sql, _params, obj, refs), pk in zip(objects, row, strict=True):
             setattr(obj, obj._meta.pk.attname, pk)

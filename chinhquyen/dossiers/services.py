@@ -60,52 +60,47 @@ User = get_user_model()
 # --- dossier codes ------------------------------------------------------------------------------
 
 
-def _counter_next(*, agency_id: int, day) -> int:
+def _counter_next(*, agency_id: int, day, link: dict | None = None) -> int | None:
     """Atomically take the next number of the agency's daily counter.
 
     One upsert statement: concurrent submissions queue on the counter row, and because it runs
     inside the submitting transaction a rollback gives the number back, so numbers neither repeat
     nor skip.
+
+    With ``link`` (a procedure–agency row from the process cache, ``_procedure_and_agency``) the
+    same statement takes the number only if that row still holds: the link, the procedure's code,
+    current version and workflow, the agency's id and that it is active. None, with nothing
+    written, when something changed: the caller reads it all again.
     """
     table = DossierCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [agency_id, day],
-        )
-        return cursor.fetchone()[0]
-
-
-def _counter_next_if_linked(*, agency_id: int, day, link: dict) -> int | None:
-    """``_counter_next``, in the same statement as a check that the procedure–agency link read
-    from the process cache (``_procedure_and_agency``) still holds: the link row, the procedure's
-    code, current version and workflow, the agency's id and that it is active. None, with nothing
-    written, when something changed: the caller reads it all again."""
-    counter = DossierCounter._meta.db_table
-    through = Procedure.agencies.through._meta.db_table
-    procedures = Procedure._meta.db_table
-    agencies = Agency._meta.db_table
-    same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {counter} (agency_id, day, last) SELECT l.agency_id, %s, 1 "  # noqa: S608
+    upsert = f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    if link is None:
+        sql = f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) {upsert}"  # noqa: S608
+        params = [agency_id, day]
+    else:
+        through = Procedure.agencies.through._meta.db_table
+        procedures = Procedure._meta.db_table
+        agencies = Agency._meta.db_table
+        same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
+        sql = (
+            f"INSERT INTO {table} (agency_id, day, last) SELECT l.agency_id, %s, 1 "  # noqa: S608
             f"FROM {through} l JOIN {procedures} p ON p.id = l.procedure_id "
             f"JOIN {agencies} a ON a.id = l.agency_id "
             f"WHERE l.procedure_id = %s AND l.agency_id = %s AND p.code = %s "
             f"AND p.current_id {same} %s AND p.workflow_id {same} %s "
-            f"AND a.agency_id = %s AND a.is_active "
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {counter}.last + 1 RETURNING last",
-            [
-                day,
-                link["procedure__id"],
-                agency_id,
-                link["procedure__code"],
-                link["procedure__current_id"],
-                link["procedure__workflow_id"],
-                link["agency__agency_id"],
-            ],
+            f"AND a.agency_id = %s AND a.is_active {upsert}"
         )
+        params = [
+            day,
+            link["procedure__id"],
+            agency_id,
+            link["procedure__code"],
+            link["procedure__current_id"],
+            link["procedure__workflow_id"],
+            link["agency__agency_id"],
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -114,12 +109,9 @@ def dossier_code_make(*, agency: Agency, at: datetime, link: dict | None = None)
     """The next code of the agency's day. With ``link`` (a cached procedure–agency row) the
     number is taken only if that row still holds; None otherwise."""
     day = timezone.localtime(at).date()
-    if link is None:
-        seq = _counter_next(agency_id=agency.pk, day=day)
-    else:
-        seq = _counter_next_if_linked(agency_id=agency.pk, day=day, link=link)
-        if seq is None:
-            return None
+    seq = _counter_next(agency_id=agency.pk, day=day, link=link)
+    if seq is None:
+        return None
     return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
 
 
@@ -300,7 +292,7 @@ def _received_then(agency: Agency, day: date | None) -> bool:
 
 # The link rows read by recent submissions, per process: (procedure code, agency id) ->
 # (monotonic time read, row). A submission that uses one takes its code number with a check that
-# the row still holds (``_counter_next_if_linked``), so a change to what decides whether and how
+# the row still holds (``_counter_next``), so a change to what decides whether and how
 # the dossier is received (the link, the current version, the workflow, the agency's activity)
 # is seen at once; the agency's name and contact details may be up to LINKS_TTL seconds old.
 _links: dict[tuple[str, str], tuple[float, dict]] = {}
@@ -318,10 +310,10 @@ def _procedure_and_agency(
     key = (procedure_code, agency_id)
     now = time.monotonic()
     hit = _links.get(key) if cached else None
-    if hit is not None and now - hit[0] < LINKS_TTL:
+    from_cache = hit is not None and now - hit[0] < LINKS_TTL
+    if from_cache:
         row = hit[1]
     else:
-        hit = None
         row = _link_row.first(procedure_code, agency_id, model=Procedure)
         if row is not None:
             if len(_links) > 4096:
@@ -333,7 +325,7 @@ def _procedure_and_agency(
         return (
             _from_row(Procedure, "procedure__", row),
             _from_row(Agency, "agency__", row),
-            row if hit is not None else None,
+            row if from_cache else None,
         )
     try:
         procedure = Procedure.objects.select_related("current", "current__field").get(

@@ -4,6 +4,8 @@ them one by one."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
@@ -137,12 +139,9 @@ def test_an_error_in_the_block_writes_nothing(world):
 def test_an_error_caught_inside_an_outer_transaction_rolls_it_back(world):
     with pytest.raises(TransactionManagementError), transaction.atomic():
         insert_new(_record(world.citizen, "before"))
-        try:
-            with write_batch():
-                insert_new(_record(world.citizen, "lost"))
-                raise RuntimeError("refused")
-        except RuntimeError:
-            pass
+        with suppress(RuntimeError), write_batch():  # the caller catches the refusal
+            insert_new(_record(world.citizen, "lost"))
+            raise RuntimeError("refused")
         IdempotencyRecord.objects.count()  # as after any failed atomic(savepoint=False)
     assert not IdempotencyRecord.objects.filter(key__in=["before", "lost"]).exists()
 
@@ -150,12 +149,10 @@ def test_an_error_caught_inside_an_outer_transaction_rolls_it_back(world):
 def test_a_savepoint_keeps_what_came_before_it_and_undoes_what_came_after(world):
     with write_batch():
         kept = insert_new(_record(world.citizen, "kept"))
-        try:
-            with transaction.atomic():  # SAVEPOINT: the queue is sent before it
-                insert_new(_record(world.citizen, "undone"))
-                raise RuntimeError("refused")
-        except RuntimeError:
-            pass
+        # SAVEPOINT: the queue is sent before it
+        with suppress(RuntimeError), transaction.atomic():
+            insert_new(_record(world.citizen, "undone"))
+            raise RuntimeError("refused")
         after = insert_new(_record(world.citizen, "after"))
     assert set(IdempotencyRecord.objects.values_list("key", flat=True)) == {"kept", "after"}
     assert kept.pk and after.pk
