@@ -102,6 +102,20 @@ def _insert_sql(model, fields, connection, obj) -> tuple[str, bool] | None:
     return cache[key]
 
 
+_FIELDS: dict[type[Model], tuple[list, list]] = {}
+
+
+def _insert_fields(model) -> tuple[list, list]:
+    """The fields an INSERT of ``model`` writes (its own concrete fields but the auto pk), and
+    those of them that are relations; a model's fields are fixed once the apps are loaded."""
+    found = _FIELDS.get(model)
+    if found is None:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        found = _FIELDS[model] = (fields, [f for f in fields if f.is_relation])
+    return found
+
+
 def insert_new(obj: Model, *, using: str | None = None) -> Model:
     """``obj.save(force_insert=True)`` for a new row of a plain model, with the INSERT compiled
     once per connection: the same defaults, ``pre_save`` (``auto_now_add``), value preparation
@@ -123,13 +137,14 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
         return obj
     connection = connections[alias]
     batch = _batch_of(connection)
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    fields, relations = _insert_fields(model)
     # A foreign key to a row still waiting in the write batch is bound to its RETURNING id
-    # inside the batch's statement; Django's own check covers every other relation.
-    pending = batch.pending_relations(obj, fields) if batch is not None else {}
+    # inside the batch's statement (its value here is None); Django's own check covers every
+    # other relation.
+    pending = batch.pending_relations(obj, relations) if batch is not None else {}
     obj._prepare_related_fields_for_save(
         operation_name="save",
-        fields=[f for f in meta.concrete_fields if f not in pending] if pending else None,
+        fields=set(meta.concrete_fields).difference(pending) if pending else None,
     )
     pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
     values = [f.pre_save(obj, True) for f in fields]
@@ -144,7 +159,7 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
     else:
         sql, returning = compiled
         params = [
-            None if f in pending else f.get_db_prep_save(v, connection=connection)
+            f.get_db_prep_save(v, connection=connection)
             for f, v in zip(fields, values, strict=True)
         ]
         if batch is not None and returning:
@@ -203,11 +218,11 @@ class WriteBatch:
                 self.flush()
         return execute(sql, params, many, context)
 
-    def pending_relations(self, obj: Model, fields) -> dict:
+    def pending_relations(self, obj: Model, relations) -> dict:
         """{field: queued object} for the foreign keys of ``obj`` that point at queued rows."""
         found = {}
-        for field in fields:
-            if field.is_relation and field.is_cached(obj):
+        for field in relations:
+            if field.is_cached(obj):
                 target = field.get_cached_value(obj)
                 if target is not None and target.pk is None and self.holds(target):
                     found[field] = target
