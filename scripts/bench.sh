@@ -12,6 +12,8 @@
 #   BENCH_PORT=8077   BENCH_KEEP_DB=1 (do not drop the database at the end)
 #   BENCH_RETRIES=2 BENCH_QUIET_TIMEOUT=300   the machine is shared: before each scenario wait
 #     for other processes to calm down, and measure a scenario again when they disturbed it
+#   BENCH_ROUNDS=3   measure the scenarios that many times in turn; ratios are the median of the
+#     rounds' ratios (the host's speed drifts over minutes: docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -124,7 +126,8 @@ set +e
   --results "$OUT/results-$STAMP.json" --duration "$DURATION" --warmup "$WARMUP" \
   --connections "$CONNECTIONS" --wrk-threads "$WRK_THREADS" --scenarios "$SCENARIOS" \
   --server "$SERVER_JSON" --tag "$STAMP" --server-pid "$GUNICORN_PID" \
-  --retries "${BENCH_RETRIES:-2}" --quiet-timeout "${BENCH_QUIET_TIMEOUT:-300}"
+  --retries "${BENCH_RETRIES:-2}" --quiet-timeout "${BENCH_QUIET_TIMEOUT:-300}" \
+  --rounds "${BENCH_ROUNDS:-3}"
 rc=$?
 set -e
 if [ -s "$OUT/gunicorn.log" ]; then
