@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chinhquyen.core.compiled import insert_new
+from chinhquyen.core.compiled import SqlParam, current_batch, insert_new
 
 from .models import GENESIS, AuditCheckpoint, AuditRecord
 
@@ -24,7 +24,7 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def record_digest(
+def _payload(
     *,
     chain: str,
     seq: int,
@@ -37,7 +37,7 @@ def record_digest(
     changes: dict[str, Any],
     prev_hash: str,
 ) -> str:
-    payload = _canonical(
+    return _canonical(
         [
             chain,
             seq,
@@ -51,7 +51,16 @@ def record_digest(
             prev_hash,
         ]
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record_digest(**fields: Any) -> str:
+    """The SHA-256 of a record's canonical JSON (the fields of ``_payload``), in hex."""
+    return hashlib.sha256(_payload(**fields).encode()).hexdigest()
+
+
+# The same digest computed by PostgreSQL, for a record whose object id is a write batch's value
+# not known yet (a new dossier's code, core/compiled.py).
+_SQL_DIGEST = "encode(sha256(convert_to(%s, 'UTF8')), 'hex')"
 
 
 def audit_record(
@@ -84,9 +93,22 @@ def audit_record(
     }
     fields["actor_label"] = actor.get_username() if fields["actor_id"] else "system"
 
+    batch = current_batch()
+
     def build(seq: int, prev_hash: str) -> AuditRecord:
-        digest = record_digest(seq=seq, prev_hash=prev_hash, **fields)
-        return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **fields)
+        # The object id may be a write batch's token for a value not known yet (the code of a
+        # dossier submitted in the same statement): the digest is then PostgreSQL's.
+        values = batch.resolve(fields) if batch is not None else fields
+        if batch is not None and batch.holds_value(values["chain"]):
+            payload = _payload(seq=seq, prev_hash=prev_hash, **values)
+            digest = SqlParam(
+                _SQL_DIGEST,
+                [payload],
+                lambda resolve: hashlib.sha256(resolve(payload).encode()).hexdigest(),
+            )
+        else:
+            digest = record_digest(seq=seq, prev_hash=prev_hash, **values)
+        return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **values)
 
     if new_object:
         return insert_new(build(1, GENESIS))

@@ -11,17 +11,29 @@ then only binds the real values. The SQL is still the ORM's own; nothing is hand
 
 from __future__ import annotations
 
+import json
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, connections, router, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.subqueries import InsertQuery
 
+try:
+    from psycopg.types.json import Jsonb
+except ImportError:  # pragma: no cover - SQLite-only installs
+
+    class Jsonb:  # type: ignore[no-redef]
+        obj: Any
+        dumps: Any
+
+
+_json_dumps = json.dumps
 _counter = iter(range(1, 1 << 62))
 _counter_lock = threading.Lock()
 
@@ -152,6 +164,8 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
     if not any(hasattr(v, "resolve_expression") for v in values):
         compiled = _insert_sql(model, fields, connection, obj)
     if compiled is None:
+        if any(type(v) is SqlParam for v in values):  # pragma: no cover - a programming error
+            raise TypeError("a SqlParam value needs a plain model in a write batch")
         if pending:  # pragma: no cover - only plain models go through a batch
             batch.flush()
             obj._prepare_related_fields_for_save(operation_name="save")
@@ -159,12 +173,14 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
     else:
         sql, returning = compiled
         params = [
-            f.get_db_prep_save(v, connection=connection)
+            v if type(v) is SqlParam else f.get_db_prep_save(v, connection=connection)
             for f, v in zip(fields, values, strict=True)
         ]
         if batch is not None and returning:
             batch.add_insert(obj, sql, params, fields, pending)
             return obj  # the pk, _state and post_save follow when the batch is sent
+        if any(type(p) is SqlParam for p in params):  # pragma: no cover - a programming error
+            raise TypeError("a SqlParam value is only for a write batch")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if returning:
@@ -189,6 +205,50 @@ def _batch_of(connection) -> WriteBatch | None:
     return connection.__dict__.get(_BATCH)
 
 
+class BatchValueMissing(Exception):
+    """A value of a write batch (``WriteBatch.value``) was not produced: its query returned no
+    row (a check in it failed). The batch's statement failed with it and wrote nothing, and the
+    transaction is lost; whoever opened the outermost block may run it again."""
+
+
+class SqlParam:
+    """A parameter written as SQL in a write batch's statement: ``sql``, with its own ``%s``
+    ``params``, takes the place of one ``%s``. ``python(resolve)`` gives the same value in Python
+    once the batch's values are known (``resolve`` replaces their tokens in a string); it becomes
+    the attribute of the queued object that held the parameter."""
+
+    __slots__ = ("sql", "params", "python")
+
+    def __init__(self, sql: str, params: list[Any], python: Callable[[Callable], Any]) -> None:
+        self.sql, self.params, self.python = sql, params, python
+
+
+_MAY_HOLD_VALUES = frozenset({str, Jsonb, SqlParam})
+_PIECES: dict[str, list[str]] = {}
+
+
+def _pieces(sql: str) -> list[str]:
+    """``sql`` split at its placeholders (the batch's few statements, split once)."""
+    found = _PIECES.get(sql)
+    if found is None:
+        if len(_PIECES) > 1024:  # pragma: no cover - bounded, whatever the statements
+            _PIECES.clear()
+        found = _PIECES[sql] = sql.split("%s")
+    return found
+
+
+class _Item:
+    __slots__ = ("table", "sql", "params", "obj", "refs", "fields", "token")
+
+    def __init__(self, table, sql, params, obj=None, refs=None, fields=None, token=None):
+        self.table, self.sql, self.params, self.obj = table, sql, params, obj
+        self.refs, self.fields, self.token = refs or {}, fields, token
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
+
+
 class WriteBatch:
     """Inserts and upserts queued on a PostgreSQL connection and sent as one statement.
 
@@ -198,13 +258,26 @@ class WriteBatch:
     writes before it, in order; and before a second write to the same table, so that no statement
     ever touches one row twice. It is also an execute wrapper, which is how it sees the other
     statements coming.
+
+    A batch that is its own transaction (``outermost``) can also hold *values*: a query whose one
+    result (the next number of a counter, say) the later writes use. Until the batch is sent,
+    Python holds a random token in its place, in any string, JSON parameter or ``SqlParam``;
+    the statement puts the value there, and afterwards the queued objects' attributes and
+    ``resolve()`` give the real value. If nothing was sent in the transaction before the last
+    flush, that flush runs in autocommit: PostgreSQL runs one statement as its own transaction,
+    which saves the BEGIN and COMMIT round trips.
     """
 
-    def __init__(self, connection) -> None:
+    def __init__(self, connection, *, outermost: bool = False) -> None:
         self.connection = connection
-        self.items: list[tuple[str, str, list[Any], Model | None, dict]] = []
+        self.outermost = outermost
+        self.items: list[_Item] = []
         self.tables: set[str] = set()
         self.flushing = False
+        self.pending: dict[
+            str, tuple[int, Callable[[], None] | None]
+        ] = {}  # token -> (item, on_missing)
+        self.resolved: dict[str, str] = {}
 
     # an execute wrapper: flush before anything else runs
     def __call__(self, execute, sql, params, many, context):
@@ -213,7 +286,7 @@ class WriteBatch:
                 # Everything queued came after the last statement sent, so after the savepoint
                 # this rolls back to: it is undone without being sent (the transaction may be
                 # in error, which is often why it rolls back).
-                self.items, self.tables = [], set()
+                self.items, self.tables, self.pending = [], set(), {}
             else:
                 self.flush()
         return execute(sql, params, many, context)
@@ -229,7 +302,7 @@ class WriteBatch:
         return found
 
     def holds(self, obj: Model) -> bool:
-        return any(item[3] is obj for item in self.items)
+        return any(item.obj is obj for item in self.items)
 
     def add_insert(self, obj: Model, sql: str, params: list[Any], fields, pending: dict) -> None:
         table = obj._meta.db_table
@@ -244,59 +317,190 @@ class WriteBatch:
             pending = {}
         self.tables.add(table)
         refs = {fields.index(f): (f.attname, target) for f, target in pending.items()}
-        self.items.append((table, sql, params, obj, refs))
+        self.items.append(_Item(table, sql, params, obj, refs, fields))
 
     def add(self, sql: str, params: list[Any], *, table: str) -> None:
         """A statement without result (an upsert), queued like an insert."""
         if table in self.tables:
             self.flush()
         self.tables.add(table)
-        self.items.append((table, sql, list(params), None, {}))
+        self.items.append(_Item(table, sql, list(params)))
 
-    def _statement(self, items) -> tuple[str, list[Any]]:
-        if len(items) == 1:
-            return items[0][1], items[0][2]
-        names = {id(item[3]): f"w{i}" for i, item in enumerate(items) if item[3] is not None}
-        parts, params, selects = [], [], []
-        for i, (_table, sql, item_params, obj, refs) in enumerate(items):
-            if refs:  # the placeholder of each reference becomes a sub-select of its row's id
-                pieces = sql.split("%s")
+    def value(
+        self,
+        sql: str,
+        params: list[Any],
+        *,
+        table: str,
+        on_missing: Callable[[], None] | None = None,
+    ) -> str | None:
+        """Queue ``sql``, a query (a data-modifying one, typically ``… RETURNING … AS v``) that
+        gives one row with one text column ``v``, and return the token that stands for ``v``
+        until the batch is sent; None when this batch cannot hold values (it is not its own
+        transaction), and the caller then runs the query itself. ``table``: the table it writes.
+        The value must be usable as it is inside a JSON string (no quote, backslash or control
+        character). If the query gives no row, the statement fails and ``BatchValueMissing`` is
+        raised, after ``on_missing()``."""
+        if not self.outermost:
+            return None
+        if table in self.tables:
+            self.flush()
+        self.tables.add(table)
+        token = f"cqv{secrets.token_hex(10)}"
+        self.pending[token] = (len(self.items), on_missing)
+        self.items.append(_Item(table, sql, list(params), token=token))
+        return token
+
+    def holds_value(self, text: str) -> bool:
+        """Whether ``text`` holds the token of a value not sent yet."""
+        return any(token in text for token in self.pending)
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` (a string, a ``SqlParam``, JSON data) with the tokens of the values sent so
+        far replaced by the values."""
+        if not self.resolved:
+            return value
+        kind = type(value)
+        if kind is str:
+            for token, real in self.resolved.items():
+                if token in value:
+                    value = value.replace(token, real)
+            return value
+        if kind is SqlParam:
+            return value.python(self.resolve)
+        if kind is dict:
+            return {self.resolve(k): self.resolve(v) for k, v in value.items()}
+        if kind is list or kind is tuple:
+            return kind(self.resolve(v) for v in value)
+        return value
+
+    def _bind(self, param: Any, names: dict[str, str]) -> tuple[str, list[Any], bool]:
+        """The SQL and parameters in place of one ``%s`` when the batch has values; whether
+        the parameter held a token (or was a SqlParam)."""
+        kind = type(param)
+        if kind is SqlParam:
+            out, bound = [], []
+            pieces = param.sql.split("%s")
+            out.append(pieces[0])
+            for inner, piece in zip(param.params, pieces[1:], strict=True):
+                sql, more, _ = self._bind(inner, names)
+                out.append(sql)
+                out.append(piece)
+                bound.extend(more)
+            return f"({''.join(out)})", bound, True
+        text, cast = None, ""
+        if kind is str:
+            text = param
+        elif kind is Jsonb:
+            text = (param.dumps or _json_dumps)(param.obj)
+            cast = "::jsonb"
+        if text is None:
+            return "%s", [param], False
+        found = False
+        for token, real in self.resolved.items():
+            if token in text:
+                text, found = text.replace(token, real), True
+        sql, bound = "%s", [text]
+        for token in self.pending:
+            if token in text:
+                # the token as a parameter: the statement's text stays the same from one batch
+                # to the next, so psycopg prepares it once
+                sql, found = f"replace({sql}, %s, {names[token]})", True
+                bound.append(token)
+        return sql + cast, bound, found
+
+    def _statement(self, items: list[_Item]) -> tuple[str, list[Any], list[tuple]]:
+        """The statement, its parameters, and (object, attname, value) of the attributes that
+        held tokens."""
+        valued = bool(self.pending or self.resolved)
+        if len(items) == 1 and not valued:
+            return items[0].sql, items[0].params, []
+        names = {id(item.obj): f"w{i}" for i, item in enumerate(items) if item.obj is not None}
+        values = {}
+        for token, (at, _on_missing) in self.pending.items():
+            # max()/HAVING: one row gives its value, none fails the statement (division by zero)
+            values[token] = f"(SELECT max(v) FROM w{at} HAVING 1 / count(*) = 1)"  # noqa: S608
+        parts, params, selects, fixups = [], [], [], []
+        for i, item in enumerate(items):
+            sql, item_params = item.sql, item.params
+            if item.refs or valued:
+                pieces = _pieces(sql)
                 out, bound = [pieces[0]], []
                 for at, piece in enumerate(pieces[1:]):
-                    if at in refs:
-                        target = refs[at][1]
+                    param = item_params[at]
+                    if at in item.refs:  # the placeholder becomes a sub-select of its row's id
+                        target = item.refs[at][1]
                         ref = f'(SELECT "{target._meta.pk.column}" FROM {names[id(target)]})'  # noqa: S608
                         out.append(ref)
+                    elif valued and type(param) in _MAY_HOLD_VALUES:
+                        one, more, held = self._bind(param, values)
+                        out.append(one)
+                        bound.extend(more)
+                        if held and item.obj is not None:
+                            kept = param.obj if type(param) is Jsonb else param
+                            fixups.append((item.obj, item.fields[at].attname, kept))
                     else:
                         out.append("%s")
-                        bound.append(item_params[at])
+                        bound.append(param)
                     out.append(piece)
                 sql, item_params = "".join(out), bound
             parts.append(f"w{i} AS ({sql})")
             params.extend(item_params)
-            if obj is not None:
-                selects.append(f'(SELECT "{obj._meta.pk.column}" FROM w{i})')  # noqa: S608
-        return f"WITH {', '.join(parts)} SELECT {', '.join(selects) or '1'}", params
+            if item.obj is not None:
+                selects.append(f'(SELECT "{item.obj._meta.pk.column}" FROM w{i})')  # noqa: S608
+        selects.extend(values.values())
+        statement = f"WITH {', '.join(parts)} SELECT {', '.join(selects) or '1'}"
+        return statement, params, fixups
 
-    def flush(self) -> None:
-        """Send the queue as one statement; set the queued objects' ids and send their
-        ``post_save``."""
+    def _idle(self) -> bool:
+        """Whether nothing has been sent in the current transaction yet (psycopg 3)."""
+        try:
+            from psycopg import pq
+
+            return self.connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
+        except (ImportError, AttributeError):  # pragma: no cover - another driver
+            return False
+
+    def flush(self, *, last: bool = False) -> None:
+        """Send the queue as one statement; set the queued objects' ids (and the attributes that
+        held values) and send their ``post_save``. ``last``: the block ends after it."""
         items, self.items, self.tables = self.items, [], set()
         if not items:
             return
-        statement, params = self._statement(items)
-        objects = [item for item in items if item[3] is not None]
+        statement, params, fixups = self._statement(items)
+        objects = [item for item in items if item.obj is not None]
+        raw = self.connection.connection
+        autocommit = last and self.outermost and self._idle()
         self.flushing = True
         try:
+            if autocommit:
+                # The whole transaction is this one statement: PostgreSQL runs it as its own.
+                # The COMMIT that ``atomic`` then asks psycopg for has nothing to do.
+                raw.autocommit = True
             with self.connection.cursor() as cursor:
                 cursor.execute(statement, params)
-                row = cursor.fetchone() if objects else ()
+                row = cursor.fetchone() if objects or self.pending else ()
+        except DataError as exc:
+            if self.pending and _sqlstate(exc) == "22012":
+                for _at, on_missing in self.pending.values():
+                    if on_missing is not None:
+                        on_missing()
+                raise BatchValueMissing("a write batch's value query gave no row") from exc
+            raise
         finally:
+            if autocommit and not raw.closed:
+                raw.autocommit = False
             self.flushing = False
+            pending, self.pending = self.pending, {}
+        if pending:
+            self.resolved.update(zip(pending, row[len(objects) :], strict=True))
+        for obj, attname, value in fixups:
+            setattr(obj, attname, self.resolve(value))
         alias = self.connection.alias
-        for (_table, _sql, _params, obj, refs), pk in zip(objects, row, strict=True):
+        for item, pk in zip(objects, row, strict=False):
+            obj = item.obj
             setattr(obj, obj._meta.pk.attname, pk)
-            for attname, target in refs.values():
+            for attname, target in item.refs.values():
                 setattr(obj, attname, target.pk)
             obj._state.adding = False
             obj._state.db = alias
@@ -316,25 +520,38 @@ def write_batching(connection) -> bool:
     return connection.vendor == "postgresql" and getattr(settings, "DATABASE_WRITE_BATCH", True)
 
 
+def current_batch(using: str = DEFAULT_DB_ALIAS) -> WriteBatch | None:
+    """The write batch open on the connection, if any."""
+    return _batch_of(connections[using])
+
+
 @contextmanager
-def write_batch(using: str = DEFAULT_DB_ALIAS) -> Iterator[WriteBatch | None]:
+def write_batch(
+    using: str = DEFAULT_DB_ALIAS, *, savepoint: bool = False
+) -> Iterator[WriteBatch | None]:
     """A transaction in which ``insert_new`` and ``write_later`` queue their writes and send
     them together, as one statement, when something else is about to run or at the end of the
     block. Inside the block a queued object has no pk yet: code that needs it must come after
     the block (or run a query, which sends the queue first). A nested block joins the outer one.
     On an exception the queue is dropped, and the transaction is rolled back as by ``atomic``.
-    Elsewhere than on PostgreSQL it is just ``atomic(savepoint=False)``."""
+    Elsewhere than on PostgreSQL it is just ``atomic(savepoint=savepoint)``.
+
+    When the block is the outermost ``atomic``, the batch can hold values (``WriteBatch.value``)
+    and, if nothing else was sent, its one statement runs in autocommit (see ``WriteBatch``).
+    ``savepoint``: inside a transaction, as ``atomic()`` with a savepoint (a failure can then be
+    caught and the transaction goes on)."""
     connection = connections[using]
-    with transaction.atomic(using=using, savepoint=False):
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(using=using, savepoint=savepoint):
         if _batch_of(connection) is not None or not write_batching(connection):
             yield _batch_of(connection)
             return
-        batch = WriteBatch(connection)
+        batch = WriteBatch(connection, outermost=outermost)
         connection.__dict__[_BATCH] = batch
         try:
             with connection.execute_wrapper(batch):
                 yield batch
-                batch.flush()
+                batch.flush(last=True)
         finally:
             connection.__dict__.pop(_BATCH, None)
 

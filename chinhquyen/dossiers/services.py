@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +28,13 @@ from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.catalogue.models import Procedure, ProcedureVersion, TimeUnit
-from chinhquyen.core.compiled import CompiledQuery, insert_new, write_batch
+from chinhquyen.core.compiled import (
+    BatchValueMissing,
+    CompiledQuery,
+    current_batch,
+    insert_new,
+    write_batch,
+)
 from chinhquyen.core.errors import (
     Conflict,
     DomainError,
@@ -60,6 +68,42 @@ User = get_user_model()
 # --- dossier codes ------------------------------------------------------------------------------
 
 
+def _counter_sql(
+    *, agency_id: int, day, link: dict | None = None, returning: str = "last"
+) -> tuple[str, list[Any]]:
+    """The upsert that takes the next number of the agency's daily counter (``_counter_next``),
+    returning ``returning`` (an expression of the new ``last``)."""
+    table = DossierCounter._meta.db_table
+    upsert = (
+        f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING {returning}"
+    )
+    if link is None:
+        sql = f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) {upsert}"  # noqa: S608
+        return sql, [agency_id, day]
+    through = Procedure.agencies.through._meta.db_table
+    procedures = Procedure._meta.db_table
+    agencies = Agency._meta.db_table
+    same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
+    sql = (
+        f"INSERT INTO {table} (agency_id, day, last) SELECT l.agency_id, %s, 1 "  # noqa: S608
+        f"FROM {through} l JOIN {procedures} p ON p.id = l.procedure_id "
+        f"JOIN {agencies} a ON a.id = l.agency_id "
+        f"WHERE l.procedure_id = %s AND l.agency_id = %s AND p.code = %s "
+        f"AND p.current_id {same} %s AND p.workflow_id {same} %s "
+        f"AND a.agency_id = %s AND a.is_active {upsert}"
+    )
+    params = [
+        day,
+        link["procedure__id"],
+        agency_id,
+        link["procedure__code"],
+        link["procedure__current_id"],
+        link["procedure__workflow_id"],
+        link["agency__agency_id"],
+    ]
+    return sql, params
+
+
 def _counter_next(*, agency_id: int, day, link: dict | None = None) -> int | None:
     """Atomically take the next number of the agency's daily counter.
 
@@ -72,47 +116,93 @@ def _counter_next(*, agency_id: int, day, link: dict | None = None) -> int | Non
     current version and workflow, the agency's id and that it is active. None, with nothing
     written, when something changed: the caller reads it all again.
     """
-    table = DossierCounter._meta.db_table
-    upsert = f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
-    if link is None:
-        sql = f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) {upsert}"  # noqa: S608
-        params = [agency_id, day]
-    else:
-        through = Procedure.agencies.through._meta.db_table
-        procedures = Procedure._meta.db_table
-        agencies = Agency._meta.db_table
-        same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
-        sql = (
-            f"INSERT INTO {table} (agency_id, day, last) SELECT l.agency_id, %s, 1 "  # noqa: S608
-            f"FROM {through} l JOIN {procedures} p ON p.id = l.procedure_id "
-            f"JOIN {agencies} a ON a.id = l.agency_id "
-            f"WHERE l.procedure_id = %s AND l.agency_id = %s AND p.code = %s "
-            f"AND p.current_id {same} %s AND p.workflow_id {same} %s "
-            f"AND a.agency_id = %s AND a.is_active {upsert}"
-        )
-        params = [
-            day,
-            link["procedure__id"],
-            agency_id,
-            link["procedure__code"],
-            link["procedure__current_id"],
-            link["procedure__workflow_id"],
-            link["agency__agency_id"],
-        ]
+    sql, params = _counter_sql(agency_id=agency_id, day=day, link=link)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
 
+_SEQ_SPEC = re.compile(r"(?P<zero>0?)(?P<width>\d*)d?")
+_code_formats: dict[str, tuple[str, str, str] | None] = {}
+
+
+def _format_text(parts) -> str:
+    """A format string again from ``string.Formatter().parse`` parts."""
+    out = []
+    for literal, name, spec, conversion in parts:
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            out.append("{" + name)
+            out.append(f"!{conversion}" if conversion else "")
+            out.append(f":{spec}}}" if spec else "}")
+    return "".join(out)
+
+
+def _code_format_split(fmt: str) -> tuple[str, str, str] | None:
+    """``DOSSIER_CODE_FORMAT`` as (the format before the number, its SQL, the format after):
+    the SQL formats ``last`` as the format's ``{seq:…}`` does. None when the number's spec is
+    not one SQL can follow (only ``d``, a width, a zero fill) or it is not there exactly once."""
+    if fmt in _code_formats:
+        return _code_formats[fmt]
+    found = None
+    parts = list(string.Formatter().parse(fmt))
+    seqs = [i for i, part in enumerate(parts) if part[1] == "seq"]
+    if len(seqs) == 1:
+        at = seqs[0]
+        literal, _name, spec, conversion = parts[at]
+        match = _SEQ_SPEC.fullmatch(spec or "")
+        if match and conversion is None:
+            number = "last::text"
+            if match["width"]:
+                fill = "0" if match["zero"] else " "
+                number = (
+                    f"lpad({number}, greatest({int(match['width'])}, length({number})), '{fill}')"
+                )
+            before = _format_text([*parts[:at], (literal, None, None, None)])
+            found = (before, number, _format_text(parts[at + 1 :]))
+    _code_formats[fmt] = found
+    return found
+
+
+def _json_plain(text: str) -> bool:
+    return json.dumps(text, ensure_ascii=False)[1:-1] == text
+
+
 def dossier_code_make(*, agency: Agency, at: datetime, link: dict | None = None) -> str | None:
     """The next code of the agency's day. With ``link`` (a cached procedure–agency row) the
-    number is taken only if that row still holds; None otherwise."""
+    number is taken only if that row still holds; None otherwise.
+
+    Inside a write batch that is its own transaction the number is taken by the batch's
+    statement, with everything else the submission writes: the code returned is then the
+    batch's token for it (``core.compiled.WriteBatch.value``), and the agency's counter row is
+    locked only while that one statement runs. If the cached ``link`` no longer holds, the
+    statement fails (``BatchValueMissing``) after dropping the link from the cache."""
     day = timezone.localtime(at).date()
+    fmt = settings.DOSSIER_CODE_FORMAT
+    batch = current_batch()
+    split = _code_format_split(fmt) if batch is not None and batch.outermost else None
+    if split is not None:
+        before, number, after = split
+        prefix = before.format(agency=agency.agency_id, date=day)
+        suffix = after.format(agency=agency.agency_id, date=day)
+        if _json_plain(prefix) and _json_plain(suffix):
+            sql, params = _counter_sql(
+                agency_id=agency.pk, day=day, link=link, returning=f"%s || {number} || %s AS v"
+            )
+            key = (link["procedure__code"], link["agency__agency_id"]) if link else None
+            token = batch.value(
+                sql,
+                [*params, prefix, suffix],
+                table=DossierCounter._meta.db_table,
+                on_missing=(lambda: _links.pop(key, None)) if key else None,
+            )
+            if token is not None:
+                return token
     seq = _counter_next(agency_id=agency.pk, day=day, link=link)
     if seq is None:
         return None
-    return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
+    return fmt.format(agency=agency.agency_id, date=day, seq=seq)
 
 
 # --- the clock ---------------------------------------------------------------------------------
@@ -406,8 +496,13 @@ def dossier_submit(
         "back_dated": back_dated,
     }
     # First with the procedure–agency link from the process cache; if it no longer holds when
-    # the code is taken (nothing is written then), again with everything read afresh.
-    return _submit(**args, cached=True) or _submit(**args, cached=False)
+    # the code is taken (nothing is written then), again with everything read afresh. When the
+    # code is taken by this submission's own write batch, that shows when the batch is sent.
+    try:
+        dossier = _submit(**args, cached=True)
+    except BatchValueMissing:
+        dossier = None
+    return dossier or _submit(**args, cached=False)
 
 
 def _submit(
@@ -573,16 +668,27 @@ def idempotent(
             "Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]}
         )
     existing = _idempotency_lookup(user_id=user.pk, key=key) if look_first else None
-    if existing is None:
+    attempts = 2
+    while existing is None:
+        attempts -= 1
         try:
-            with transaction.atomic(), write_batch():
+            # Its own transaction when called outside one (the API): the work and the record
+            # can then go as one statement (core/compiled.py); a savepoint inside another.
+            with write_batch(savepoint=True):
                 status, body = run()
-                insert_new(
+                record = insert_new(
                     IdempotencyRecord(
                         user=user, key=key, request_hash=fingerprint, status=status, body=body
                     )
                 )
-                return status, body
+            # record.body: the answer with the values the batch's statement produced (a new
+            # dossier's code, core/compiled.py), as stored
+            return status, record.body
+        except BatchValueMissing:
+            # What ``run`` read from a cache no longer held when the batch was sent; nothing
+            # was written and the cache was corrected: once more.
+            if not attempts:
+                raise
         except (IntegrityError, DomainError):
             existing = _idempotency_lookup(user_id=user.pk, key=key)
             if existing is None:

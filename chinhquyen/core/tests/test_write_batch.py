@@ -11,11 +11,20 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
 from chinhquyen.audit.models import AuditRecord
-from chinhquyen.core.compiled import insert_new, write_batch, write_batching, write_later
+from chinhquyen.audit.services import audit_verify, record_digest
+from chinhquyen.core.compiled import (
+    BatchValueMissing,
+    insert_new,
+    write_batch,
+    write_batching,
+    write_later,
+)
+from chinhquyen.core.models import BenchRow
 from chinhquyen.dossiers.models import Dossier, DossierEvent, IdempotencyRecord
-from chinhquyen.dossiers.services import dossier_submit
+from chinhquyen.dossiers.services import dossier_submit, idempotent
 from chinhquyen.reporting.models import DailyCounter
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +228,129 @@ def test_psycopg_converts_the_batched_statement_once(world):
         _submit(world)
     assert max(sent) > 50  # the batch
     assert hits() - before == len(sent)  # each statement's conversion came from the cache
+
+
+# --- values: what a batch that is its own transaction computes in its statement ---------------
+
+own_transaction = pytest.mark.django_db(transaction=True)
+
+
+class _Sent:
+    """An execute wrapper that notes each statement and whether psycopg was in autocommit."""
+
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append((sql, connection.connection.autocommit))
+        return execute(sql, params, many, context)
+
+
+def _api_submit(world, key):
+    """As ``POST /api/v1/dossiers`` does: (the answer, the dossier)."""
+    made = []
+
+    def run():
+        made.append(
+            dossier_submit(
+                user=world.citizen,
+                procedure_code=world.procedure.code,
+                agency_id=world.agency_a.agency_id,
+                form_data=VALID_FORM,
+            )
+        )
+        return 201, {"code": made[-1].code, "status": made[-1].state}
+
+    _status, body = idempotent(
+        user=world.citizen, key=key, fingerprint="f" * 64, run=run, look_first=False
+    )
+    return body, made[-1]
+
+
+@batched
+@own_transaction
+def test_a_submission_alone_in_its_transaction_is_one_statement_in_autocommit(world):
+    _api_submit(world, "first")  # reads and caches what a first submission needs
+    sent = _Sent()
+    with connection.execute_wrapper(sent):
+        body, dossier = _api_submit(world, "second")
+    # the counter, the dossier, its event, the audit record, the reporting counter and the
+    # idempotency record: one statement, run by PostgreSQL as its own transaction (no BEGIN,
+    # no COMMIT round trips)
+    assert len(sent.statements) == 1, sent.statements
+    sql, autocommit = sent.statements[0]
+    assert autocommit is True
+    assert sql.startswith("WITH w0 AS (INSERT INTO dossiers_dossiercounter")
+    code = f"{world.agency_a.agency_id}-{timezone.localtime(dossier.submitted_at):%y%m%d}-0002"
+    # the code the statement made reaches every place that holds it, in the database and here
+    assert dossier.code == body["code"] == code
+    assert Dossier.objects.get(pk=dossier.pk).code == code
+    stored = IdempotencyRecord.objects.get(user=world.citizen, key="second")
+    assert stored.body["code"] == code
+    record = AuditRecord.objects.get(object_id=code)
+    assert record.chain == f"dossier:{code}"
+    assert record.hash == record_digest(
+        chain=record.chain,
+        seq=record.seq,
+        at=record.at,
+        actor_id=record.actor_id,
+        actor_label=record.actor_label,
+        event=record.event,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        changes=record.changes,
+        prev_hash=record.prev_hash,
+    )
+    assert audit_verify().ok
+    assert not connection.in_atomic_block and connection.get_autocommit()
+
+
+@batched
+@own_transaction
+def test_values_reach_strings_and_json_and_a_later_read_sends_them():
+    with write_batch() as batch:
+        token = batch.value("SELECT 'V-1' AS v", [], table="")
+        assert token and batch.holds_value(f"x{token}")
+        first = insert_new(BenchRow(payload={"k": f"<{token}>", "n": 1}))
+        assert first.pk is None
+        assert BenchRow.objects.filter(pk__gt=0).count() >= 1  # a read: the queue goes first
+        assert first.pk is not None and first.payload == {"k": "<V-1>", "n": 1}
+        assert not batch.holds_value(token) and batch.resolve([token, {"a": token}]) == [
+            "V-1",
+            {"a": "V-1"},
+        ]
+        later = insert_new(BenchRow(payload={"k": token}))  # after the value is known
+    assert later.payload == {"k": "V-1"}
+    stored = dict(BenchRow.objects.filter(pk__in=[first.pk, later.pk]).values_list("pk", "payload"))
+    assert stored == {first.pk: {"k": "<V-1>", "n": 1}, later.pk: {"k": "V-1"}}
+
+
+@batched
+@own_transaction
+def test_a_value_query_that_gives_no_row_fails_the_statement_and_writes_nothing():
+    before = BenchRow.objects.count()
+    told = []
+    with pytest.raises(BatchValueMissing), write_batch() as batch:
+        token = batch.value(
+            "SELECT 'never' AS v WHERE false", [], table="", on_missing=lambda: told.append(1)
+        )
+        insert_new(BenchRow(payload={"k": token}))
+        insert_new(BenchRow(payload={}))  # a second row of the table: sent apart, with the first
+    assert told == [1]
+    assert BenchRow.objects.count() == before
+    assert connection.get_autocommit() and not connection.in_atomic_block
+
+
+@batched
+def test_a_batch_inside_a_transaction_holds_no_values(world):
+    # the test runs in a transaction: a failed value would take the caller's transaction with it
+    with write_batch() as batch:
+        assert batch is not None and not batch.outermost
+        assert batch.value("SELECT 'x' AS v", [], table="") is None
+    _submit(world)  # reads and caches what a first submission needs
+    sent = _Sent()
+    with connection.execute_wrapper(sent):
+        dossier = _submit(world)
+    assert dossier.code.endswith("-0002")
+    # the counter at once, then the batch, both inside the caller's transaction
+    assert [autocommit for _sql, autocommit in sent.statements] == [False, False]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from django.db import connection, connections, transaction
 from chinhquyen.core.errors import Conflict
 from chinhquyen.dossiers.models import Dossier, IdempotencyRecord
 from chinhquyen.dossiers.services import (
+    _code_format_split,
     dossier_code_make,
     dossier_submit,
     idempotent,
@@ -218,3 +219,44 @@ def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world, look_firs
     answers = _parallel(10, once)
     assert Dossier.objects.count() == 1
     assert "conflict" in answers
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "{agency}-{date:%y%m%d}-{seq:04d}",
+        "{agency}-{date:%Y%m%d}-{seq:05d}",
+        "{date:%d%m%Y}/{seq}/{agency}",
+        "HS{{{seq:3d}}}-{agency}",
+        "{agency}.{seq:d}",
+    ],
+)
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL is PostgreSQL's")
+def test_postgresql_formats_the_number_as_the_code_format_does(fmt):
+    """A submission that is its own transaction has PostgreSQL format its code (the counter is in
+    the write batch's statement, core/compiled.py): the same text as Python's format."""
+    split = _code_format_split(fmt)
+    assert split is not None
+    before, number, after = split
+    day = date(2026, 2, 17)
+    for seq in (1, 42, 999, 9999, 10000, 1234567):
+        prefix = before.format(agency="000.00.31.H26", date=day)
+        suffix = after.format(agency="000.00.31.H26", date=day)
+        with connection.cursor() as cursor:
+            sql = f"SELECT %s || {number} || %s FROM (SELECT %s::int AS last) t"  # noqa: S608
+            cursor.execute(sql, [prefix, suffix, seq])
+            made = cursor.fetchone()[0]
+        assert made == fmt.format(agency="000.00.31.H26", date=day, seq=seq)
+
+
+@pytest.mark.parametrize("fmt", ["{agency}-{seq:x}", "{agency}-{seq}-{seq}", "{agency}-{seq!r}"])
+def test_a_code_format_sql_cannot_follow_is_left_to_python(fmt):
+    assert _code_format_split(fmt) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_format_sql_cannot_follow_still_numbers_in_order(world, settings):
+    settings.DOSSIER_CODE_FORMAT = "{agency}-{date:%y%m%d}-{seq:x}"
+    codes = [submit(world, None).code for _ in range(3)]
+    assert [c.rsplit("-", 1)[1] for c in codes] == ["1", "2", "3"]
