@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DataError, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, connections, models, router, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.subqueries import InsertQuery
@@ -114,17 +114,33 @@ def _insert_sql(model, fields, connection, obj) -> tuple[str, bool] | None:
     return cache[key]
 
 
-_FIELDS: dict[type[Model], tuple[list, list]] = {}
+_FIELDS: dict[type[Model], tuple[list, list, list]] = {}
+
+# Fields whose value preparation leaves a value of this exact type (or None) as it is: these
+# classes exactly (a subclass may prepare differently). Not integers: on PostgreSQL Django wraps
+# them in psycopg's sized integer types, which keeps the prepared statements' parameter types.
+_PLAIN_TYPES = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.BooleanField: bool,
+}
 
 
-def _insert_fields(model) -> tuple[list, list]:
-    """The fields an INSERT of ``model`` writes (its own concrete fields but the auto pk), and
-    those of them that are relations; a model's fields are fixed once the apps are loaded."""
+def _plain_type(field) -> type | None:
+    return _PLAIN_TYPES.get(type(field))
+
+
+def _insert_fields(model) -> tuple[list, list, list]:
+    """The fields an INSERT of ``model`` writes (its own concrete fields but the auto pk), those
+    of them that are relations, and each one's plain type (``_PLAIN_TYPES``) or None; a model's
+    fields are fixed once the apps are loaded."""
     found = _FIELDS.get(model)
     if found is None:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-        found = _FIELDS[model] = (fields, [f for f in fields if f.is_relation])
+        relations = [f for f in fields if f.is_relation]
+        found = _FIELDS[model] = (fields, relations, [_plain_type(f) for f in fields])
     return found
 
 
@@ -149,7 +165,7 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
         return obj
     connection = connections[alias]
     batch = _batch_of(connection)
-    fields, relations = _insert_fields(model)
+    fields, relations, plain = _insert_fields(model)
     # A foreign key to a row still waiting in the write batch is bound to its RETURNING id
     # inside the batch's statement (its value here is None); Django's own check covers every
     # other relation.
@@ -172,10 +188,12 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
         obj._save_table(cls=model, force_insert=True, using=alias)
     else:
         sql, returning = compiled
-        params = [
-            v if type(v) is SqlParam else f.get_db_prep_save(v, connection=connection)
-            for f, v in zip(fields, values, strict=True)
-        ]
+        params = []
+        for f, v, kind in zip(fields, values, plain, strict=True):
+            if kind is not None and (v is None or type(v) is kind) or type(v) is SqlParam:
+                params.append(v)  # what preparing it would give
+            else:
+                params.append(f.get_db_prep_save(v, connection=connection))
         if batch is not None and returning:
             batch.add_insert(obj, sql, params, fields, pending)
             return obj  # the pk, _state and post_save follow when the batch is sent
