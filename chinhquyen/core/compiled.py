@@ -25,8 +25,10 @@ from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.subqueries import InsertQuery
 
 try:
+    from psycopg.pq import TransactionStatus
     from psycopg.types.json import Jsonb
 except ImportError:  # pragma: no cover - SQLite-only installs
+    TransactionStatus = None
 
     class Jsonb:  # type: ignore[no-redef]
         obj: Any
@@ -472,12 +474,9 @@ class WriteBatch:
 
     def _idle(self) -> bool:
         """Whether nothing has been sent in the current transaction yet (psycopg 3)."""
-        try:
-            from psycopg import pq
-
-            return self.connection.connection.info.transaction_status == pq.TransactionStatus.IDLE
-        except (ImportError, AttributeError):  # pragma: no cover - another driver
-            return False
+        info = getattr(self.connection.connection, "info", None)
+        status = getattr(info, "transaction_status", None)
+        return TransactionStatus is not None and status == TransactionStatus.IDLE
 
     def flush(self, *, last: bool = False) -> None:
         """Send the queue as one statement; set the queued objects' ids (and the attributes that

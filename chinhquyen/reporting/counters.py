@@ -57,24 +57,36 @@ def _local_day(at):
     return timezone.localtime(at).date()
 
 
+_UPSERTS: dict[tuple[str, ...], str] = {}
+
+
+def _upsert_sql(names: tuple[str, ...]) -> str:
+    """The upsert adding to the counters ``names``; built once per set of counters."""
+    sql = _UPSERTS.get(names)
+    if sql is None:
+        table = DailyCounter._meta.db_table
+        columns = ", ".join(["agency_id", "procedure_id", "day", *names])
+        placeholders = ", ".join(["%s"] * (3 + len(names)))
+        updates = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in names)
+        # Every column has a default of 0 in the model, but the database has no default: give
+        # all.
+        missing = [f for f in COUNTER_FIELDS if f not in names]
+        if missing:
+            columns += ", " + ", ".join(missing)
+            placeholders += ", " + ", ".join(["0"] * len(missing))
+        sql = _UPSERTS[names] = (
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names are ours
+            f"ON CONFLICT (agency_id, procedure_id, day) DO UPDATE SET {updates}"
+        )
+    return sql
+
+
 def counter_add(*, agency_id: int, procedure_id: int, day, deltas: dict[str, int]) -> None:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
     table = DailyCounter._meta.db_table
-    names = list(deltas)
-    columns = ", ".join(["agency_id", "procedure_id", "day", *names])
-    placeholders = ", ".join(["%s"] * (3 + len(names)))
-    updates = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in names)
-    # Every column has a default of 0 in the model, but the database has no default: give all.
-    missing = [f for f in COUNTER_FIELDS if f not in deltas]
-    if missing:
-        columns += ", " + ", ".join(missing)
-        placeholders += ", " + ", ".join(["0"] * len(missing))
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names are ours
-        f"ON CONFLICT (agency_id, procedure_id, day) DO UPDATE SET {updates}"
-    )
+    sql = _upsert_sql(tuple(deltas))
     day_value = connection.ops.adapt_datefield_value(day)
     # Inside a write batch (a submission) it goes with the dossier's own inserts.
     write_later(sql, [agency_id, procedure_id, day_value, *deltas.values()], table=table)
