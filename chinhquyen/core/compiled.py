@@ -285,7 +285,9 @@ class WriteBatch:
     the statement puts the value there, and afterwards the queued objects' attributes and
     ``resolve()`` give the real value. If nothing was sent in the transaction before the last
     flush, that flush runs in autocommit: PostgreSQL runs one statement as its own transaction,
-    which saves the BEGIN and COMMIT round trips.
+    which saves the BEGIN and COMMIT round trips. The rows are then committed with the statement,
+    so the queued objects' ``post_save`` receivers run after the commit (the project has none;
+    like ``on_commit`` hooks, they must not fail).
     """
 
     def __init__(self, connection, *, outermost: bool = False) -> None:
