@@ -35,7 +35,6 @@ except ImportError:  # pragma: no cover - SQLite-only installs
         dumps: Any
 
 
-_json_dumps = json.dumps
 _counter = iter(range(1, 1 << 62))
 _counter_lock = threading.Lock()
 
@@ -199,8 +198,6 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
         if batch is not None and returning:
             batch.add_insert(obj, sql, params, fields, pending)
             return obj  # the pk, _state and post_save follow when the batch is sent
-        if any(type(p) is SqlParam for p in params):  # pragma: no cover - a programming error
-            raise TypeError("a SqlParam value is only for a write batch")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if returning:
@@ -258,11 +255,11 @@ def _pieces(sql: str) -> list[str]:
 
 
 class _Item:
-    __slots__ = ("table", "sql", "params", "obj", "refs", "fields", "token")
+    __slots__ = ("table", "sql", "params", "obj", "refs", "fields")
 
-    def __init__(self, table, sql, params, obj=None, refs=None, fields=None, token=None):
+    def __init__(self, table, sql, params, obj=None, refs=None, fields=None):
         self.table, self.sql, self.params, self.obj = table, sql, params, obj
-        self.refs, self.fields, self.token = refs or {}, fields, token
+        self.refs, self.fields = refs or {}, fields
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -370,7 +367,7 @@ class WriteBatch:
         self.tables.add(table)
         token = f"cqv{secrets.token_hex(10)}"
         self.pending[token] = (len(self.items), on_missing)
-        self.items.append(_Item(table, sql, list(params), token=token))
+        self.items.append(_Item(table, sql, list(params)))
         return token
 
     def holds_value(self, text: str) -> bool:
@@ -401,9 +398,8 @@ class WriteBatch:
         the parameter held a token (or was a SqlParam)."""
         kind = type(param)
         if kind is SqlParam:
-            out, bound = [], []
-            pieces = param.sql.split("%s")
-            out.append(pieces[0])
+            pieces = _pieces(param.sql)
+            out, bound = [pieces[0]], []
             for inner, piece in zip(param.params, pieces[1:], strict=True):
                 sql, more, _ = self._bind(inner, names)
                 out.append(sql)
@@ -414,7 +410,7 @@ class WriteBatch:
         if kind is str:
             text = param
         elif kind is Jsonb:
-            text = (param.dumps or _json_dumps)(param.obj)
+            text = (param.dumps or json.dumps)(param.obj)
             cast = "::jsonb"
         if text is None:
             return "%s", [param], False

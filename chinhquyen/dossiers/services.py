@@ -553,12 +553,12 @@ def _submit(
         spec = workflow_spec(workflow_id)
         initial = spec.initial
         role = Role.CITIZEN if channel == Channel.ONLINE else Role.COUNTER
-        # What does not need the code is built before the code is taken: from then until the
-        # commit the agency's counter row is locked, and every other submission to the agency
-        # that day waits for it (docs/benchmarks.md: the submission rate of one agency is bound
-        # by this). The dossier is still written once, with its code: an UPDATE of the code
-        # afterwards rewrote the new row and every one of its indexes, which cost PostgreSQL
-        # more than the shorter lock saved.
+        # What does not need the code is built before the code is taken. When the number is
+        # taken at once (inside a caller's transaction, or on SQLite), the agency's counter row
+        # stays locked from then until the commit and every other submission to the agency that
+        # day waits for it; in a batch of its own it is locked only while the batch's one
+        # statement runs (docs/benchmarks.md). The dossier is written once, with its code: an
+        # UPDATE of the code afterwards rewrote the new row and every one of its indexes.
         dossier = Dossier(
             code="",
             procedure=procedure,
