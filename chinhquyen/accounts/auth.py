@@ -35,6 +35,14 @@ def _lookup(key_hash: str):
 
 
 class BearerToken(HttpBearer):
+    def __call__(self, request: HttpRequest):
+        # ninja's own reads request.headers, which copies every header out of META first
+        value = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request: HttpRequest, token: str):
         if not token:
             return None

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chinhquyen.core.compiled import SqlParam, current_batch, insert_new
+from chinhquyen.core.compiled import SqlParam, current_batch, insert_new, instance_new
 
 from .models import GENESIS, AuditCheckpoint, AuditRecord
 
@@ -108,7 +108,7 @@ def audit_record(
             )
         else:
             digest = record_digest(seq=seq, prev_hash=prev_hash, **values)
-        return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **values)
+        return instance_new(AuditRecord, seq=seq, prev_hash=prev_hash, hash=digest, **values)
 
     if new_object:
         return insert_new(build(1, GENESIS))

@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.api import api
 from chinhquyen.core.errors import ValidationFailed
 
 from . import services
@@ -191,12 +192,14 @@ def create_dossier(request: HttpRequest, payload: DossierIn):
 
     status, body = services.idempotent(
         user=user,
-        key=request.headers.get("Idempotency-Key"),
+        key=request.META.get("HTTP_IDEMPOTENCY_KEY"),
         fingerprint=services.request_fingerprint(data),
         run=run,
         look_first=False,  # an API repeat is a rare retry: let the unique index catch it
     )
-    return Status(status, body)
+    # The body is ours (status_body, or the stored copy of it): rendered as it is, without
+    # ninja validating a plain dict against ``dict`` and copying it first.
+    return api.create_response(request, body, status=status)
 
 
 @router.get("", auth=bearer_or_session, response=dict, summary="Hồ sơ của tôi / hộp thư cơ quan")

@@ -33,6 +33,7 @@ from chinhquyen.core.compiled import (
     CompiledQuery,
     current_batch,
     insert_new,
+    instance_new,
     write_batch,
 )
 from chinhquyen.core.errors import (
@@ -559,7 +560,8 @@ def _submit(
         # day waits for it; in a batch of its own it is locked only while the batch's one
         # statement runs (docs/benchmarks.md). The dossier is written once, with its code: an
         # UPDATE of the code afterwards rewrote the new row and every one of its indexes.
-        dossier = Dossier(
+        dossier = instance_new(
+            Dossier,
             code="",
             procedure=procedure,
             procedure_version=version,
@@ -578,7 +580,8 @@ def _submit(
             submitted_at=at,
             history_length=1,
         )
-        submit_event = DossierEvent(
+        submit_event = instance_new(
+            DossierEvent,
             dossier=dossier,
             seq=1,
             action="submit",
@@ -677,8 +680,13 @@ def idempotent(
             with write_batch(savepoint=True):
                 status, body = run()
                 record = insert_new(
-                    IdempotencyRecord(
-                        user=user, key=key, request_hash=fingerprint, status=status, body=body
+                    instance_new(
+                        IdempotencyRecord,
+                        user=user,
+                        key=key,
+                        request_hash=fingerprint,
+                        status=status,
+                        body=body,
                     )
                 )
             # record.body: the answer with the values the batch's statement produced (a new

@@ -8,10 +8,19 @@ from django.db.models import Value
 from django.db.models.functions import Upper
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from chinhquyen.audit.models import AuditRecord
 from chinhquyen.core import compiled as compiled_module
-from chinhquyen.core.compiled import CompiledQuery, insert_new
-from chinhquyen.dossiers.models import IdempotencyRecord
+from chinhquyen.core.compiled import CompiledQuery, insert_new, instance_new
+from chinhquyen.dossiers.models import (
+    Dossier,
+    DossierEvaluation,
+    DossierEvent,
+    IdempotencyRecord,
+    Workflow,
+)
 from chinhquyen.units.models import Agency
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +132,83 @@ def test_insert_new_raises_the_databases_errors(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_new(_record(world.citizen, "dup"))
     assert IdempotencyRecord.objects.filter(key="dup").count() == 1
+
+
+# --- what insert_new skips must not change what is written --------------------------------------
+
+_SAMPLES = [None, 0, 1, 7, -3, 32_000, 2**40, "", "chữ", True, False]
+
+
+@pytest.mark.parametrize("model", [Dossier, DossierEvent, AuditRecord, IdempotencyRecord])
+def test_insert_new_prepares_each_value_as_django_does(model):
+    """Where insert_new takes a value without Django's preparation (``_fast_prep``), the
+    parameter is what the preparation gives: equal and of the same type (on PostgreSQL a
+    psycopg sized integer for an integer column, a plain int for a foreign key)."""
+    connection = connections["default"]
+    fields, _relations, fast = compiled_module._insert_fields(model, connection)
+    checked = 0
+    for field, prep in zip(fields, fast, strict=True):
+        if prep is None:
+            continue
+        kind, convert = prep
+        for value in _SAMPLES:
+            if value is not None and type(value) is not kind:
+                continue
+            ours = value if value is None or convert is None else convert(value)
+            django = field.get_db_prep_save(value, connection=connection)
+            assert (ours, type(ours)) == (django, type(django)), (field, value)
+            checked += 1
+    assert checked  # every one of these models has such fields
+
+
+def _attributes(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_instance_new_builds_what_the_constructor_builds(world):
+    version = world.procedure.current
+    at = timezone.now()
+    values = dict(
+        code="X",
+        procedure=world.procedure,
+        procedure_version=version,
+        agency=world.agency_a,
+        channel=2,
+        state="submitted",
+        status_code=1,
+        applicant=world.citizen,
+        applicant_name="Nguyễn Văn A",
+        submitted_at=at,
+        history_length=1,
+    )
+    values["workflow_id"] = Workflow.objects.values_list("pk", flat=True).first()
+    ours, theirs = instance_new(Dossier, **values), Dossier(**values)
+    assert _attributes(ours) == _attributes(theirs)
+    assert ours._state.adding and ours.pk is None
+    with CaptureQueriesContext(connections["default"]) as ctx:  # the objects given are cached
+        assert ours.procedure is world.procedure and ours.agency is world.agency_a
+        assert ours.applicant is world.citizen
+    assert not ctx.captured_queries
+    assert ours.form_data == {} and ours.form_data is not instance_new(Dossier, **values).form_data
+
+    # a foreign key to an object not saved yet, and one given as None
+    event = instance_new(DossierEvent, dossier=ours, seq=1, action="submit", at=at, agency=None)
+    assert event.dossier is ours and event.dossier_id is None and event.agency is None
+    assert _attributes(event) == _attributes(
+        DossierEvent(dossier=ours, seq=1, action="submit", at=at, agency=None)
+    )
+
+
+def test_instance_new_refuses_what_the_constructor_refuses(world):
+    with pytest.raises(TypeError, match="nonsense"):
+        instance_new(IdempotencyRecord, key="k", nonsense=1)
+    with pytest.raises(ValueError, match="must be a"):
+        instance_new(IdempotencyRecord, user=world.agency_a, key="k")
+
+
+def test_instance_new_builds_other_models_with_keywords(world):
+    """A one-to-one field is not a plain foreign key: the constructor does it."""
+    dossier = Dossier(code="X")
+    evaluation = instance_new(DossierEvaluation, dossier=dossier, scores={"1": 2}, total=2)
+    assert evaluation.dossier is dossier and evaluation.total == 2
+    assert compiled_module._new_fields(DossierEvaluation) is None
