@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Compiled translations, rebuilt from their .po files (needs msgfmt, from bootstrap.sh).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: help run test bench bench-search bench-signing bench-exchange bench-reporting setup migrate demo lint clean
+.PHONY: help run test bench bench-instructions bench-search bench-signing bench-exchange bench-reporting setup migrate demo lint clean
 
 help:  ## List the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -56,6 +56,9 @@ test: setup  ## Run the whole test suite (DATABASE_URL picks the database; defau
 
 bench: setup  ## Benchmark submission and status lookup against gunicorn on PostgreSQL
 	bash scripts/bench.sh
+
+bench-instructions: setup  ## Instructions per request of the bench scenarios, in process (valgrind): noise-free
+	bash scripts/bench_instructions.sh
 
 bench-search: setup  ## Benchmark procedure search over 10,000 procedures on PostgreSQL and SQLite
 	$(PY) scripts/bench_search.py
