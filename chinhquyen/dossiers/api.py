@@ -173,10 +173,22 @@ def list_item(d: Dossier) -> dict[str, Any]:
     }
 
 
+def submission_data(payload: DossierIn) -> dict[str, Any]:
+    """What ``payload.dict()`` gives, without its deep copy of the e-form: the JSON parser's
+    objects, which nothing on the way changes (a test keeps the two equal)."""
+    return {
+        "procedure": payload.procedure,
+        "agency": payload.agency,
+        "form_data": payload.form_data,
+        "channel": payload.channel,
+        "applicant": payload.applicant.dict() if payload.applicant is not None else None,
+    }
+
+
 @router.post("", auth=bearer_or_session, response={201: dict}, summary="Nộp hồ sơ")
 def create_dossier(request: HttpRequest, payload: DossierIn):
     user = request.auth
-    data = payload.dict()
+    data = submission_data(payload)
 
     def run() -> tuple[int, dict[str, Any]]:
         applicant = services.Applicant(**data["applicant"]) if data.get("applicant") else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chinhquyen.dossiers.api import DossierIn, submission_data
 from chinhquyen.dossiers.models import Dossier, DossierFile
 from conftest import VALID_FORM, Api
 
@@ -406,3 +407,24 @@ def test_a_renamed_agency_shows_in_the_public_lookup_within_a_minute(world, monk
     monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
     clock[0] += selectors.AGENCY_NAMES_TTL + 1
     assert Api().get(f"/api/v1/dossiers/{d.code}/status").json()["agency_name"] == "UBND phường Mới"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"procedure": "1.000001", "agency": "000.01.31.H26", "form_data": VALID_FORM},
+        {
+            "procedure": "1.000001",
+            "agency": "000.01.31.H26",
+            "form_data": {"a": {"b": [1, 2.5, None, "chữ"]}},
+            "channel": 1,
+            "applicant": {"name": "Trần Thị B", "id_number": "031090001234"},
+        },
+    ],
+)
+def test_the_submission_reads_the_body_as_the_schema_dumps_it(body):
+    """The view skips ``payload.dict()`` (a deep copy of the e-form); what it reads instead is
+    the same, so the idempotency fingerprint and the stored form are too. A field added to the
+    schema and forgotten there fails this."""
+    payload = DossierIn.model_validate(body)
+    assert submission_data(payload) == payload.dict()
