@@ -38,13 +38,11 @@ if [ "$THREADS" -gt 1 ]; then WORKER_CLASS=gthread; else WORKER_CLASS=sync; fi
 say() { echo "bench: $*"; }
 die() { echo "bench: $*" >&2; exit 1; }
 
+# shellcheck source=bench/lib.sh
+. scripts/bench/lib.sh
+
 # --- tools ----------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null 2>&1; then
-  [ "$(id -u)" -eq 0 ] || die "wrk is missing: sudo apt-get install wrk"
-  say "installing wrk"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+bench_tool wrk
 for tool in psql pg_isready curl; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install postgresql-client curl)"
 done
@@ -52,14 +50,7 @@ done
 [ -x .venv/bin/gunicorn ] || die ".venv/bin/gunicorn is missing: run make setup"
 
 # --- PostgreSQL -----------------------------------------------------------------------------
-if ! pg_isready -q -h 127.0.0.1; then
-  command -v pg_ctlcluster >/dev/null 2>&1 || die "PostgreSQL is not running at 127.0.0.1:5432 and is not installed here (apt-get install postgresql)"
-  version=$(ls /etc/postgresql | sort -V | tail -1)
-  say "starting PostgreSQL $version"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start
-  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
-  pg_isready -q -h 127.0.0.1 || die "PostgreSQL did not start"
-fi
+bench_postgres
 
 GUNICORN_PID=
 cleanup() {
@@ -69,24 +60,14 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$GUNICORN_PID" 2>/dev/null || true
   fi
-  if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then
-    say "kept database $DB"
-  else
-    psql "$PGHOST_URL/postgres" -XqAc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
+  bench_drop "$DB"
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "database $DB"
-psql "$PGHOST_URL/postgres" -XqAc "CREATE DATABASE \"$DB\"" >/dev/null
-export DATABASE_URL=$PGHOST_URL/$DB
-export DJANGO_SETTINGS_MODULE=config.settings.production
-SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
-export SECRET_KEY
-export SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=127.0.0.1 DEBUG=false BENCH_ENDPOINTS=true
-export LOG_LEVEL=WARNING DATABASE_CONN_MAX_AGE=600
+bench_settings "$DB"
 
 mkdir -p "$OUT"
 "$PY" manage.py migrate --noinput -v0

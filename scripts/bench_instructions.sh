@@ -27,36 +27,23 @@ PGHOST_URL=postgres://postgres@127.0.0.1:5432
 say() { echo "bench-instructions: $*"; }
 die() { echo "bench-instructions: $*" >&2; exit 1; }
 
-if ! command -v valgrind >/dev/null 2>&1; then
-  [ "$(id -u)" -eq 0 ] || die "valgrind is missing: sudo apt-get install valgrind"
-  say "installing valgrind"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
-fi
+# shellcheck source=bench/lib.sh
+. scripts/bench/lib.sh
+
+bench_tool valgrind
 command -v psql >/dev/null 2>&1 || die "psql is missing (apt-get install postgresql-client)"
 [ -x "$PY" ] || die "$PY is missing: run make setup"
-if ! pg_isready -q -h 127.0.0.1; then
-  version=$(ls /etc/postgresql | sort -V | tail -1)
-  say "starting PostgreSQL $version"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start
-  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
-fi
+bench_postgres
 
 cleanup() {
   status=$?
-  if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then
-    psql "$PGHOST_URL/postgres" -XqAc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
+  bench_drop "$DB"
   exit "$status"
 }
 trap cleanup EXIT
 
-psql "$PGHOST_URL/postgres" -XqAc "CREATE DATABASE \"$DB\"" >/dev/null
-# The settings of scripts/bench.sh: what gunicorn runs there runs here.
-export DATABASE_URL=$PGHOST_URL/$DB DJANGO_SETTINGS_MODULE=config.settings.production
-SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
-export SECRET_KEY SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=127.0.0.1 DEBUG=false
-export BENCH_ENDPOINTS=true LOG_LEVEL=WARNING DATABASE_CONN_MAX_AGE=600 PYTHONWARNINGS=ignore
+bench_settings "$DB"  # what gunicorn runs with in `make bench` runs here
+export PYTHONWARNINGS=ignore
 mkdir -p "$OUT"
 "$PY" manage.py migrate --noinput -v0
 "$PY" manage.py bench_prepare --users 200 --dossiers 500 --out "$OUT" >/dev/null

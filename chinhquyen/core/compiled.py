@@ -193,13 +193,16 @@ def _new_fields(model: type[Model]) -> list | None:
     if model not in _NEW:
         meta = model._meta
         fields = list(meta.concrete_fields)
-        simple = not meta.parents and all(
-            f.column is not None
-            and not getattr(f, "generated", False)
-            and (not f.is_relation or type(f) is models.ForeignKey)
-            for f in fields
+        simple = (
+            not meta.parents
+            and fields == list(meta.fields)  # no field without a column of its own
+            and all(
+                not getattr(f, "generated", False)
+                and (not f.is_relation or type(f) is models.ForeignKey)
+                for f in fields
+            )
         )
-        _NEW[model] = fields if simple and fields == list(meta.fields) else None
+        _NEW[model] = fields if simple else None
     return _NEW[model]
 
 
@@ -611,7 +614,7 @@ class WriteBatch:
         for obj, attname, value in fixups:
             setattr(obj, attname, self.resolve(value))
         alias = self.connection.alias
-        for item, pk in zip(objects, row, strict=False):
+        for item, pk in zip(objects, row[: len(objects)], strict=True):
             obj = item.obj
             setattr(obj, obj._meta.pk.attname, pk)
             for attname, target in item.refs.values():
