@@ -7,6 +7,7 @@ audit record. Interfaces (API, pages, CLI, tasks) only call these.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -18,10 +19,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, router, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from chinhquyen.accounts.models import Role
@@ -166,11 +169,17 @@ def _code_format_split(fmt: str) -> tuple[str, str, str] | None:
     return found
 
 
+_CHANNELS = frozenset(Channel.values)  # Channel.values builds a new list on every use
+
+
+@functools.lru_cache(maxsize=4096)  # an agency's prefix of the day: the same for every dossier
 def _json_plain(text: str) -> bool:
     return json.dumps(text, ensure_ascii=False)[1:-1] == text
 
 
-def dossier_code_make(*, agency: Agency, at: datetime, link: dict | None = None) -> str | None:
+def dossier_code_make(
+    *, agency: Agency, at: datetime, link: dict | None = None, day: date | None = None
+) -> str | None:
     """The next code of the agency's day. With ``link`` (a cached procedure–agency row) the
     number is taken only if that row still holds; None otherwise.
 
@@ -178,8 +187,9 @@ def dossier_code_make(*, agency: Agency, at: datetime, link: dict | None = None)
     statement, with everything else the submission writes: the code returned is then the
     batch's token for it (``core.compiled.WriteBatch.value``), and the agency's counter row is
     locked only while that one statement runs. If the cached ``link`` no longer holds, the
-    statement fails (``BatchValueMissing``) after dropping the link from the cache."""
-    day = timezone.localtime(at).date()
+    statement fails (``BatchValueMissing``) after dropping the link from the cache. ``day``:
+    ``at``'s local day, when the caller has it."""
+    day = day or timezone.localtime(at).date()
     fmt = settings.DOSSIER_CODE_FORMAT
     batch = current_batch()
     split = _code_format_split(fmt) if batch is not None and batch.outermost else None
@@ -386,8 +396,18 @@ def _received_then(agency: Agency, day: date | None) -> bool:
 # the row still holds (``_counter_next``), so a change to what decides whether and how
 # the dossier is received (the link, the current version, the workflow, the agency's activity)
 # is seen at once; the agency's name and contact details may be up to LINKS_TTL seconds old.
-_links: dict[tuple[str, str], tuple[float, dict]] = {}
+_links: dict[tuple[str, str], tuple[float, dict, Procedure, Agency]] = {}
 LINKS_TTL = 60.0
+
+
+def _copy(instance):
+    """A new instance with ``instance``'s field values, as ``from_db`` would build it from the
+    same row (the values are the row's in both cases), in a fifth of the time."""
+    copy = instance.__class__.__new__(instance.__class__)
+    copy.__dict__.update(instance.__dict__)
+    copy._state = ModelState()
+    copy._state.adding, copy._state.db = False, instance._state.db
+    return copy
 
 
 def _procedure_and_agency(
@@ -403,21 +423,19 @@ def _procedure_and_agency(
     hit = _links.get(key) if cached else None
     from_cache = hit is not None and now - hit[0] < LINKS_TTL
     if from_cache:
-        row = hit[1]
-    else:
-        row = _link_row.first(procedure_code, agency_id, model=Procedure)
-        if row is not None:
-            if len(_links) > 4096:
-                _links.clear()
-            _links[key] = (now, row)
-        else:
-            _links.pop(key, None)
+        _at, row, procedure, agency = hit
+        return _copy(procedure), _copy(agency), row
+    row = _link_row.first(procedure_code, agency_id, model=Procedure)
     if row is not None:
-        return (
+        procedure, agency = (
             _from_row(Procedure, "procedure__", row),
             _from_row(Agency, "agency__", row),
-            row if from_cache else None,
         )
+        if len(_links) > 4096:
+            _links.clear()
+        _links[key] = (now, row, _copy(procedure), _copy(agency))
+        return procedure, agency, None
+    _links.pop(key, None)
     try:
         procedure = Procedure.objects.select_related("current", "current__field").get(
             code=procedure_code
@@ -482,7 +500,7 @@ def dossier_submit(
     """Receive a new dossier (status 1). Counter officers give channel 1 or 3 and the applicant."""
     back_dated = at is not None
     at = at or timezone.now()
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValidationFailed(
             "Kênh nộp không hợp lệ.", fields={"channel": ["Chỉ nhận 1, 2 hoặc 3."]}
         )
@@ -593,14 +611,14 @@ def _submit(
             at=at,
             data={"channel": channel, "procedure_version": version.version},
         )
-        code = dossier_code_make(agency=agency, at=at, link=link)
+        code = dossier_code_make(agency=agency, at=at, link=link, day=day)
         if code is None:
             return None  # the cached link changed: the block ends having written nothing
         dossier.code = code
         # insert_new: the statements of the hot path are compiled once per connection.
         insert_new(dossier)
         insert_new(submit_event)
-        signals.event_recorded.send(sender=Dossier, event=submit_event)
+        signals.event_recorded.send(sender=Dossier, event=submit_event, day=day)
         audit_record(
             new_object=True,
             event="dossier.submitted",
@@ -623,8 +641,35 @@ def _submit(
 # --- idempotency -------------------------------------------------------------------------------
 
 
-def request_fingerprint(payload: Any) -> str:
+def _legacy_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Fingerprint(str):
+    """A request's fingerprint, stored with its Idempotency-Key: the SHA-256 (hex) of its JSON
+    with sorted keys, written by orjson (a tenth of ``json.dumps``'s time for an e-form). Earlier
+    releases hashed ``json.dumps``'s spelling, whose spacing differs: ``matches`` accepts that
+    one too, so a retry sent across an upgrade is still recognised as the same request."""
+
+    payload: Any
+
+    def matches(self, stored: str) -> bool:
+        return stored == self or stored == _legacy_fingerprint(self.payload)
+
+
+def request_fingerprint(payload: Any) -> Fingerprint:
+    try:
+        text = orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what orjson refuses (keys that are not strings, huge integers)
+        text = json.dumps(payload, sort_keys=True, default=str).encode()
+    fingerprint = Fingerprint(hashlib.sha256(text).hexdigest())
+    fingerprint.payload = payload
+    return fingerprint
+
+
+def _same_request(fingerprint: str, stored: str) -> bool:
+    matches = getattr(fingerprint, "matches", None)
+    return stored == fingerprint or (matches is not None and matches(stored))
 
 
 def _idempotency_lookup(*, user_id: int, key: str) -> tuple[str, int, dict[str, Any]] | None:
@@ -702,7 +747,7 @@ def idempotent(
             if existing is None:
                 raise
     request_hash, status, body = existing
-    if request_hash != fingerprint:
+    if not _same_request(fingerprint, request_hash):
         raise Conflict(
             "Idempotency-Key này đã dùng cho một yêu cầu khác.",
             code="idempotency_key_reused",

@@ -3,8 +3,9 @@ centre's counters). Sent explicitly by the services, inside the writing transact
 chosen for it: a submission sends ``event_recorded`` after its code is taken, so a receiver's
 row locks are held only for the tail of the transaction. Receivers must not change dossiers.
 
-- ``event_recorded(event=DossierEvent)``: a new history event of a dossier (its ``dossier`` is
-  the in-memory dossier with the transition applied);
+- ``event_recorded(event=DossierEvent, day=date | None)``: a new history event of a dossier
+  (its ``dossier`` is the in-memory dossier with the transition applied); ``day``, when the
+  sender has it, is the event's local calendar day (``timezone.localtime(event.at).date()``);
 - ``evaluated(evaluation=DossierEvaluation)``: a new evaluation of a finished dossier.
 """
 

@@ -102,8 +102,9 @@ def _has_e_result(dossier_id: int, at) -> bool:
     ).exists()
 
 
-def on_dossier_event(*, event) -> None:
-    """Called for each new DossierEvent, in the transaction that writes it."""
+def on_dossier_event(*, event, day=None) -> None:
+    """Called for each new DossierEvent, in the transaction that writes it. ``day``: the
+    event's local day, when the caller has it (``_local_day(event.at)`` otherwise)."""
     dossier = event.dossier  # the caller's in-memory dossier, with this transition applied
     has_e_result = event.action in FINISH_ACTIONS and _has_e_result(dossier.pk, event.at)
     deltas = deltas_for_event(
@@ -117,7 +118,7 @@ def on_dossier_event(*, event) -> None:
         counter_add(
             agency_id=dossier.agency_id,
             procedure_id=dossier.procedure_id,
-            day=_local_day(event.at),
+            day=day or _local_day(event.at),
             deltas=deltas,
         )
 

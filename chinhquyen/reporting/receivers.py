@@ -17,8 +17,8 @@ from . import counters
 
 
 @receiver(signals.event_recorded, dispatch_uid="reporting.dossier_event")
-def _dossier_event_recorded(sender, event, **kwargs):
-    counters.on_dossier_event(event=event)
+def _dossier_event_recorded(sender, event, day=None, **kwargs):
+    counters.on_dossier_event(event=event, day=day)
 
 
 @receiver(signals.evaluated, dispatch_uid="reporting.dossier_evaluation")

@@ -202,6 +202,10 @@ def late_write(*, agency_id: int, procedure_id: int, day: dt.date, deltas: dict[
     """A counter write for a day that may be in a sealed half: add it to the roll-ups too. Called
     by ``counter_add`` after the daily upsert (so that, on PostgreSQL, it has waited for any seal
     in progress), only for days older than ``LATE_WRITE_DAYS``: events happening now never pay."""
+    # The local date is the UTC date or a neighbour of it: a day this recent needs no clock
+    # of the current time zone (a look-up through asgiref, on every submission).
+    if day >= dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1 - LATE_WRITE_DAYS):
+        return
     if day >= timezone.localdate() - dt.timedelta(days=LATE_WRITE_DAYS):
         return
     half = half_of(day)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -136,7 +140,20 @@ def test_insert_new_raises_the_databases_errors(world):
 
 # --- what insert_new skips must not change what is written --------------------------------------
 
-_SAMPLES = [None, 0, 1, 7, -3, 32_000, 2**40, "", "chữ", True, False]
+_SAMPLES = [
+    *(None, 0, 1, 7, -3, 32_000, 2**40, "", "chữ", True, False),
+    datetime(2026, 12, 6, 23, 30, 15, 123456, tzinfo=UTC),
+    datetime(2026, 12, 7, 6, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+    datetime(2026, 12, 7, 6, 30),  # naive: made aware, with Django's warning
+    {},
+    {"ho_ten": "Nguyễn Văn An", "so": [1, 2.5, None]},
+]
+
+
+def _comparable(value):
+    if type(value).__name__ == "Jsonb":  # psycopg's wrapper has no equality of its own
+        return ("Jsonb", value.obj, value.dumps)
+    return value
 
 
 @pytest.mark.parametrize("model", [Dossier, DossierEvent, AuditRecord, IdempotencyRecord])
@@ -145,7 +162,8 @@ def test_insert_new_prepares_each_value_as_django_does(model):
     parameter is what the preparation gives: equal and of the same type (on PostgreSQL a
     psycopg sized integer for an integer column, a plain int for a foreign key)."""
     connection = connections["default"]
-    fields, _relations, fast = compiled_module._insert_fields(model, connection)
+    plan = compiled_module._insert_fields(model, connection)
+    fields, fast = plan.fields, plan.fast
     checked = 0
     for field, prep in zip(fields, fast, strict=True):
         if prep is None:
@@ -154,11 +172,47 @@ def test_insert_new_prepares_each_value_as_django_does(model):
         for value in _SAMPLES:
             if value is not None and type(value) is not kind:
                 continue
-            ours = value if value is None or convert is None else convert(value)
-            django = field.get_db_prep_save(value, connection=connection)
-            assert (ours, type(ours)) == (django, type(django)), (field, value)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # the naive datetime's
+                ours = value if value is None or convert is None else convert(value)
+                django = field.get_db_prep_save(value, connection=connection)
+            assert (_comparable(ours), type(ours)) == (_comparable(django), type(django)), (
+                field,
+                value,
+            )
             checked += 1
     assert checked  # every one of these models has such fields
+
+
+def test_insert_new_checks_relations_as_save_does(world):
+    """insert_new's check of the foreign keys against Django's (_prepare_related_fields_for_save):
+    an unsaved object refused, an id filled in from the object, a stale cached object dropped."""
+    unsaved = IdempotencyRecord(user=type(world.citizen)(username="chua-luu"), key="k")
+    unsaved.request_hash, unsaved.status, unsaved.body = "h", 201, {}
+    with pytest.raises(ValueError, match="unsaved related object 'user'"):
+        insert_new(unsaved)
+    assert not IdempotencyRecord.objects.exists()
+
+    User = type(world.citizen)
+
+    def states():
+        user = User(username=f"moi-{User.objects.count()}")
+        filled = IdempotencyRecord(user=user, key="a", request_hash="h", status=201, body={})
+        user.save()  # saved after it was assigned: the id is taken from the object
+        stale = IdempotencyRecord(key="b", request_hash="h", status=201, body={})
+        stale.user = world.citizen
+        stale.user_id = world.citizen2.pk  # the id changed after: the cached object is dropped
+        return filled, stale
+
+    theirs = states()
+    for obj in theirs:
+        obj._prepare_related_fields_for_save(operation_name="save")
+    ours = [insert_new(obj) for obj in states()]
+    cached = IdempotencyRecord.user.field.is_cached
+    for filled, stale in (ours, theirs):
+        assert cached(filled) and filled.user_id is not None
+        assert filled.user_id == filled.user.pk
+        assert not cached(stale) and stale.user_id == world.citizen2.pk
 
 
 def _attributes(obj):
@@ -197,6 +251,35 @@ def test_instance_new_builds_what_the_constructor_builds(world):
     assert _attributes(event) == _attributes(
         DossierEvent(dossier=ours, seq=1, action="submit", at=at, agency=None)
     )
+
+
+def test_instance_new_skips_the_constructor_only_as_it_would_have_done(world):
+    """Without ``Model.__init__`` the new instance holds what the constructor gives it: the same
+    attributes, a fresh state; with a pre_init or post_init receiver connected the constructor
+    runs, so the receiver is called."""
+    fields, attnames = compiled_module._new_fields(IdempotencyRecord)
+    assert attnames == [f.attname for f in fields]  # a plain model: built directly
+    values = dict(user=world.citizen, key="k", request_hash="h", status=201, body={"a": 1})
+    ours, theirs = instance_new(IdempotencyRecord, **values), IdempotencyRecord(**values)
+    assert {k: v for k, v in vars(ours).items() if k != "_state"} == {
+        k: v for k, v in vars(theirs).items() if k != "_state"
+    }
+    assert (ours._state.adding, ours._state.db) == (True, None)
+    assert ours._state is not instance_new(IdempotencyRecord, **values)._state
+    assert ours.user is world.citizen  # cached, as the descriptor caches it
+
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(sender)
+
+    for signal in (pre_init, post_init):
+        signal.connect(receiver, sender=IdempotencyRecord)
+        try:
+            instance_new(IdempotencyRecord, **values)
+        finally:
+            signal.disconnect(receiver, sender=IdempotencyRecord)
+    assert seen == [IdempotencyRecord, IdempotencyRecord]
 
 
 def test_instance_new_refuses_what_the_constructor_refuses(world):

@@ -127,6 +127,39 @@ def test_an_idempotency_key_reused_for_another_payload_is_a_conflict(world):
 
 
 @pytest.mark.django_db
+def test_a_key_stored_with_the_earlier_fingerprint_still_recognises_its_retry(world):
+    """Earlier releases hashed json.dumps's spelling of the request: a retry sent across an
+    upgrade gets the stored answer, and another request under that key is still refused."""
+    import hashlib
+    import json
+
+    api = Api(world.citizen)
+    body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
+    first = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"})
+    record = IdempotencyRecord.objects.get()
+    sent = {**body, "channel": 2, "applicant": None}  # what the API fingerprints
+    assert record.request_hash == request_fingerprint(sent)
+    legacy = hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()
+    assert legacy != record.request_hash  # the spellings differ…
+    IdempotencyRecord.objects.update(request_hash=legacy)
+
+    again = api.post("/api/v1/dossiers", body, headers={"Idempotency-Key": "k-1"})
+    assert (again.status_code, again.json()) == (201, first.json())  # …the retry is recognised
+    changed = {**body, "form_data": {**VALID_FORM, "ho_ten": "Người khác"}}
+    other = api.post("/api/v1/dossiers", changed, headers={"Idempotency-Key": "k-1"})
+    assert other.status_code == 409 and Dossier.objects.count() == 1
+
+
+def test_the_fingerprint_is_the_sorted_json_of_the_request_whatever_orjson_refuses():
+    one = request_fingerprint({"b": [1, {"y": 2, "x": "Hải"}], "a": None})
+    assert one == request_fingerprint({"a": None, "b": [1, {"x": "Hải", "y": 2}]})
+    assert one != request_fingerprint({"a": None, "b": [1, {"x": "Hai", "y": 2}]})
+    # keys that are not strings and integers beyond 64 bits: json.dumps writes them
+    assert request_fingerprint({1: 2**70}) == request_fingerprint({1: 2**70})
+    assert request_fingerprint({1: 2**70}) != request_fingerprint({1: 2**70 + 1})
+
+
+@pytest.mark.django_db
 def test_idempotency_keys_belong_to_one_user(world):
     body = {"procedure": "1.000001", "agency": world.agency_a.agency_id, "form_data": VALID_FORM}
     one = Api(world.citizen).post("/api/v1/dossiers", body, headers={"Idempotency-Key": "same"})

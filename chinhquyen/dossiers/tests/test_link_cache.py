@@ -60,6 +60,22 @@ def test_a_second_submission_does_not_read_the_link_again(world):
     assert dossier.code.endswith("-0002")
 
 
+def test_each_submission_gets_its_own_copies_of_the_cached_rows(world):
+    """The cached procedure and agency are copied for each submission: the same values as the
+    rows read afresh, saved rows (not new ones), and a change to one copy stays in it."""
+    first, second = _submit(world), _submit(world)
+    for name in ("procedure", "agency"):
+        mine, other = getattr(first, name), getattr(second, name)
+        fresh = type(mine).objects.get(pk=mine.pk)
+        assert mine is not other
+        for field in type(mine)._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(fresh, field.attname), field
+        assert (mine._state.adding, mine._state.db) == (False, fresh._state.db)
+        assert mine._state is not other._state
+    second.agency.name = "đổi trong bộ nhớ"
+    assert _submit(world).agency.name == world.agency_a.name
+
+
 def test_an_agency_unlinked_since_is_refused_and_takes_no_number(world):
     _submit(world)
     procedure_link_agencies(procedure=world.procedure, agencies=[world.agency_b])
