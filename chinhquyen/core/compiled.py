@@ -466,6 +466,18 @@ def _sqlstate(exc: BaseException) -> str | None:
     return getattr(exc.__cause__, "sqlstate", None)
 
 
+_INERT = frozenset({int, float, bool, type(None)})
+
+
+def _resolved(batch: WriteBatch, value: Any) -> Any:
+    """``batch.resolve(value)``, without the call for what cannot hold a token (most of a JSON
+    document's members)."""
+    kind = type(value)
+    if kind in _INERT or (kind is str and _TOKEN not in value):
+        return value
+    return batch.resolve(value)
+
+
 class WriteBatch:
     """Inserts and upserts queued on a PostgreSQL connection and sent as one statement.
 
@@ -581,16 +593,17 @@ class WriteBatch:
             return value
         kind = type(value)
         if kind is str:
-            for token, real in self.resolved.items():
-                if token in value:
-                    value = value.replace(token, real)
+            if _TOKEN in value:
+                for token, real in self.resolved.items():
+                    if token in value:
+                        value = value.replace(token, real)
             return value
         if kind is SqlParam:
             return value.python(self.resolve)
         if kind is dict:
-            return {self.resolve(k): self.resolve(v) for k, v in value.items()}
+            return {_resolved(self, k): _resolved(self, v) for k, v in value.items()}
         if kind is list or kind is tuple:
-            return kind(self.resolve(v) for v in value)
+            return kind(_resolved(self, v) for v in value)
         return value
 
     def _bind(self, param: Any, names: dict[str, str]) -> tuple[str, list[Any], bool]:

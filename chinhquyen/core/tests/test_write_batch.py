@@ -319,6 +319,11 @@ def test_values_reach_strings_and_json_and_a_later_read_sends_them():
             "V-1",
             {"a": "V-1"},
         ]
+        nested = {token: [1, 2.5, None, True, ("x", token)], "b": {"c": f"-{token}-", "d": "cq"}}
+        assert batch.resolve(nested) == {
+            "V-1": [1, 2.5, None, True, ("x", "V-1")],
+            "b": {"c": "-V-1-", "d": "cq"},
+        }
         later = insert_new(BenchRow(payload={"k": token}))  # after the value is known
     assert later.payload == {"k": "V-1"}
     stored = dict(BenchRow.objects.filter(pk__in=[first.pk, later.pk]).values_list("pk", "payload"))
