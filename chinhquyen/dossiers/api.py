@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db.models import F, Q
@@ -30,8 +30,10 @@ from .workflow import workflow_spec
 router = Router(tags=["dossiers"])
 
 
-def _iso(value: datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
+def _iso(value: datetime | None, tz: tzinfo | None = None) -> str | None:
+    """``value`` in local time, ISO 8601; ``tz``: the current time zone, when the caller has
+    looked it up already (a look-up through asgiref, ≈ 4 µs)."""
+    return timezone.localtime(value, tz).isoformat() if value else None
 
 
 class ApplicantIn(Schema):
@@ -61,6 +63,8 @@ def status_body(d: Dossier) -> dict[str, Any]:
     """The public view: progress only, nothing personal."""
     spec = workflow_spec(d.workflow_id)
     state = spec.states.get(d.state)
+    tz = timezone.get_current_timezone()
+    deadline = services.deadline_state(d)
     return {
         "code": d.code,
         "status": d.state,
@@ -70,12 +74,12 @@ def status_body(d: Dossier) -> dict[str, Any]:
         "procedure_name": d.procedure_version.name,
         "agency": d.agency.agency_id,
         "agency_name": d.agency.name,
-        "submitted_at": _iso(d.submitted_at),
-        "received_at": _iso(d.received_at),
-        "due_at": _iso(d.due_at),
-        "finished_at": _iso(d.finished_at),
-        "on_time": services.is_on_time(d),
-        "deadline_state": services.deadline_state(d),
+        "submitted_at": _iso(d.submitted_at, tz),
+        "received_at": _iso(d.received_at, tz),
+        "due_at": _iso(d.due_at, tz),
+        "finished_at": _iso(d.finished_at, tz),
+        "on_time": services.on_time_of(deadline),
+        "deadline_state": deadline,
     }
 
 

@@ -240,7 +240,11 @@ def deadline_state(dossier: Dossier, now: datetime | None = None) -> str | None:
 
 
 def is_on_time(dossier: Dossier, now: datetime | None = None) -> bool | None:
-    state = deadline_state(dossier, now)
+    return on_time_of(deadline_state(dossier, now))
+
+
+def on_time_of(state: str | None) -> bool | None:
+    """``is_on_time`` from a ``deadline_state`` already computed."""
     if state is None:
         return None
     return state != "overdue"

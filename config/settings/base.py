@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "chinhquyen.core.middleware.LazyMessageMiddleware",  # Django's, built on first use
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
