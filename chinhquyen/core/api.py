@@ -74,7 +74,35 @@ class Utf8Renderer(JSONRenderer):
         )
 
 
-api = NinjaAPI(
+class ChinhquyenAPI(NinjaAPI):
+    """ninja's API, whose responses are created with their charset given. Without it Django finds
+    the charset by a regular expression over the Content-Type header whenever the body is set:
+    ≈ 4 % of a status lookup's CPU. The header and the bytes are the same."""
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse("", content_type=self.get_content_type(), charset=self.renderer.charset)
+
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        if temporal_response is not None or status is None:
+            return super().create_response(
+                request, data, status=status, temporal_response=temporal_response
+            )
+        return HttpResponse(
+            self.renderer.render(request, data, response_status=status),
+            status=status,
+            content_type=self.get_content_type(),
+            charset=self.renderer.charset,
+        )
+
+
+api = ChinhquyenAPI(
     renderer=Utf8Renderer(),
     title="chinhquyen API",
     version="1",

@@ -34,6 +34,18 @@ def problem(resp, status, code=None):
     return data
 
 
+def test_answers_are_utf8_json_with_their_charset_said(world):
+    """A created answer (201) and a read (200, through ninja's temporal response): the same
+    Content-Type, and Vietnamese as UTF-8 bytes, not escapes."""
+    created = Api(world.citizen).post("/api/v1/dossiers", body(world))
+    status = Api(None).get(f"/api/v1/dossiers/{created.json()['code']}/status")
+    for resp, code in ((created, 201), (status, 200)):
+        assert resp.status_code == code
+        assert resp["Content-Type"] == "application/json; charset=utf-8"
+        assert world.agency_a.name.encode() in resp.content
+        assert resp.json()["agency_name"] == world.agency_a.name
+
+
 def test_token_then_me_for_an_officer_and_a_citizen(world):
     me = Api(world.counter_a).get("/api/v1/me").json()
     assert me["username"] == "motcua" and me["roles"] == ["counter"]
