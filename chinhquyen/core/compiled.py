@@ -780,6 +780,17 @@ def write_batch(
     ``savepoint``: inside a transaction, as ``atomic()`` with a savepoint (a failure can then be
     caught and the transaction goes on)."""
     connection = connections[using]
+    joined = _batch_of(connection)
+    if joined is not None and not savepoint:
+        # Joining the batch open on the connection (a submission inside the idempotency
+        # record's block): what atomic(savepoint=False) would do inside its block, without
+        # its bookkeeping: an exception marks the transaction for rollback.
+        try:
+            yield joined
+        except BaseException:
+            connection.needs_rollback = True
+            raise
+        return
     outermost = not connection.in_atomic_block
     with transaction.atomic(using=using, savepoint=savepoint):
         if _batch_of(connection) is not None or not write_batching(connection):

@@ -197,6 +197,18 @@ def test_the_batch_is_postgresql_only_and_can_be_switched_off():
             assert batch is None
 
 
+def test_an_error_caught_between_a_joining_block_and_its_batch_rolls_everything_back(world):
+    """A block that joins an open batch fails as atomic(savepoint=False) inside it would: the
+    transaction can only be rolled back, and nothing queued or sent is written."""
+    with pytest.raises(TransactionManagementError), write_batch(savepoint=True):
+        insert_new(_record(world.citizen, "before"))
+        with suppress(RuntimeError), write_batch():  # joins the batch above
+            insert_new(_record(world.citizen, "lost"))
+            raise RuntimeError("refused")
+        IdempotencyRecord.objects.count()
+    assert not IdempotencyRecord.objects.filter(key__in=["before", "lost"]).exists()
+
+
 def test_a_nested_block_joins_the_outer_one(world):
     with write_batch() as outer:
         with write_batch() as inner:
