@@ -440,3 +440,24 @@ def test_the_submission_reads_the_body_as_the_schema_dumps_it(body):
     schema and forgotten there fails this."""
     payload = DossierIn.model_validate(body)
     assert submission_data(payload) == payload.dict()
+
+
+def test_no_api_route_is_shadowed_by_one_tried_before_it():
+    """Django tries the API's routes in order (the dossiers' first, core/routes.py): a path of
+    each route, with sample values for its parameters, resolves to that route."""
+    import re
+    import uuid
+
+    from django.urls import resolve
+
+    from chinhquyen.core.routes import api
+
+    samples = {"int": "7", "str": "x-1", "slug": "x-1", "uuid": str(uuid.uuid4()), "path": "a/b"}
+    checked = 0
+    for pattern in api.urls[0]:
+        route = str(pattern.pattern)
+        sample = re.sub(r"<(?:(\w+):)?\w+>", lambda m: samples[m.group(1) or "str"], route)
+        match = resolve(f"/api/v1/{sample}")
+        assert match.route == f"api/v1/{route}", (route, match.route)
+        checked += 1
+    assert checked > 40
