@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("chinhquyen.portal.urls")),
 ]
 if settings.BENCH_ENDPOINTS:
-    urlpatterns += [path("bench/", include("chinhquyen.core.bench"))]
+    # First, so that the bare endpoints of `make bench` are resolved at no more cost than the
+    # API's first routes (Django tries the patterns in order).
+    urlpatterns.insert(0, path("bench/", include("chinhquyen.core.bench")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
