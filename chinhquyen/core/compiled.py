@@ -241,6 +241,15 @@ def _insert_fields(model, connection) -> _InsertFields:
     return found
 
 
+def _django_relations_check(obj: Model, pending: dict) -> None:
+    """Django's own check of ``obj``'s relations before a save, but for those in ``pending``
+    (rows queued in the write batch, bound to their ids inside its statement)."""
+    obj._prepare_related_fields_for_save(
+        operation_name="save",
+        fields=set(obj._meta.concrete_fields).difference(pending) if pending else None,
+    )
+
+
 def _relations_check(obj: Model, relations: list, pending: dict) -> None:
     """``obj._prepare_related_fields_for_save("save")`` for a model whose relations are plain
     foreign keys (``relations``), but for those in ``pending`` (rows queued in the write batch):
@@ -254,10 +263,7 @@ def _relations_check(obj: Model, relations: list, pending: dict) -> None:
         if not target:
             continue
         if target.pk is None:
-            obj._prepare_related_fields_for_save(
-                operation_name="save",
-                fields=set(obj._meta.concrete_fields).difference(pending) if pending else None,
-            )
+            _django_relations_check(obj, pending)
             raise AssertionError("unreachable: Django refuses an unsaved related object")
         if getattr(obj, field.attname) in field.empty_values:
             setattr(obj, field.name, target)
@@ -338,6 +344,17 @@ def instance_new(model: type[M], **values: Any) -> M:
     return obj
 
 
+def instance_copy(instance: M) -> M:
+    """A new instance holding ``instance``'s field values, saved like it (``_state.adding``
+    false, the same database) and with a state of its own (no cached relations): what
+    ``from_db`` builds from the row ``instance`` was built from, in a fifth of the time."""
+    copy = instance.__class__.__new__(instance.__class__)
+    copy.__dict__.update(instance.__dict__)
+    copy._state = ModelState()
+    copy._state.adding, copy._state.db = False, instance._state.db
+    return copy
+
+
 def insert_new(obj: Model, *, using: str | None = None) -> Model:
     """``obj.save(force_insert=True)`` for a new row of a plain model, with the INSERT compiled
     once per connection: the same defaults, ``pre_save`` (``auto_now_add``), value preparation
@@ -366,10 +383,7 @@ def insert_new(obj: Model, *, using: str | None = None) -> Model:
     # other relation.
     pending = batch.pending_relations(obj, relations) if batch is not None else {}
     if meta.private_fields:  # pragma: no cover - generic relations: Django checks them too
-        obj._prepare_related_fields_for_save(
-            operation_name="save",
-            fields=set(meta.concrete_fields).difference(pending) if pending else None,
-        )
+        _django_relations_check(obj, pending)
     else:
         _relations_check(obj, relations, pending)
     pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
@@ -793,8 +807,8 @@ def write_batch(
         return
     outermost = not connection.in_atomic_block
     with transaction.atomic(using=using, savepoint=savepoint):
-        if _batch_of(connection) is not None or not write_batching(connection):
-            yield _batch_of(connection)
+        if joined is not None or not write_batching(connection):
+            yield joined  # a savepoint inside the open batch's transaction, or no batching
             return
         batch = WriteBatch(connection, outermost=outermost)
         connection.__dict__[_BATCH] = batch

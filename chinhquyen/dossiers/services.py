@@ -24,7 +24,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, router, transaction
-from django.db.models.base import ModelState
 from django.utils import timezone
 
 from chinhquyen.accounts.models import Role
@@ -36,6 +35,7 @@ from chinhquyen.core.compiled import (
     CompiledQuery,
     current_batch,
     insert_new,
+    instance_copy,
     instance_new,
     write_batch,
 )
@@ -396,22 +396,13 @@ def _received_then(agency: Agency, day: date | None) -> bool:
 
 
 # The link rows read by recent submissions, per process: (procedure code, agency id) ->
-# (monotonic time read, row). A submission that uses one takes its code number with a check that
+# (monotonic time read, row, the procedure and the agency built from it, which each submission
+# gets a copy of: ``instance_copy``). A submission that uses one takes its code number with a check that
 # the row still holds (``_counter_next``), so a change to what decides whether and how
 # the dossier is received (the link, the current version, the workflow, the agency's activity)
 # is seen at once; the agency's name and contact details may be up to LINKS_TTL seconds old.
 _links: dict[tuple[str, str], tuple[float, dict, Procedure, Agency]] = {}
 LINKS_TTL = 60.0
-
-
-def _copy(instance):
-    """A new instance with ``instance``'s field values, as ``from_db`` would build it from the
-    same row (the values are the row's in both cases), in a fifth of the time."""
-    copy = instance.__class__.__new__(instance.__class__)
-    copy.__dict__.update(instance.__dict__)
-    copy._state = ModelState()
-    copy._state.adding, copy._state.db = False, instance._state.db
-    return copy
 
 
 def _procedure_and_agency(
@@ -428,7 +419,7 @@ def _procedure_and_agency(
     from_cache = hit is not None and now - hit[0] < LINKS_TTL
     if from_cache:
         _at, row, procedure, agency = hit
-        return _copy(procedure), _copy(agency), row
+        return instance_copy(procedure), instance_copy(agency), row
     row = _link_row.first(procedure_code, agency_id, model=Procedure)
     if row is not None:
         procedure, agency = (
@@ -437,7 +428,7 @@ def _procedure_and_agency(
         )
         if len(_links) > 4096:
             _links.clear()
-        _links[key] = (now, row, _copy(procedure), _copy(agency))
+        _links[key] = (now, row, instance_copy(procedure), instance_copy(agency))
         return procedure, agency, None
     _links.pop(key, None)
     try:
@@ -672,8 +663,11 @@ def request_fingerprint(payload: Any) -> Fingerprint:
 
 
 def _same_request(fingerprint: str, stored: str) -> bool:
-    matches = getattr(fingerprint, "matches", None)
-    return stored == fingerprint or (matches is not None and matches(stored))
+    """Whether ``stored`` is the fingerprint of the request fingerprinted as ``fingerprint``
+    (a plain string from a caller that computed its own)."""
+    if isinstance(fingerprint, Fingerprint):
+        return fingerprint.matches(stored)
+    return stored == fingerprint
 
 
 def _idempotency_lookup(*, user_id: int, key: str) -> tuple[str, int, dict[str, Any]] | None:
