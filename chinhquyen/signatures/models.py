@@ -39,7 +39,8 @@ class IdentityKind(models.TextChoices):
 
 class KeyStorage(models.TextChoices):
     FILE = "file", _("Tệp khóa mã hóa")  # encrypted PKCS#8 under SIGNATURES_KEY_DIR
-    PKCS11 = "pkcs11", _("Thiết bị PKCS#11 (token/HSM)")  # PIN from the environment
+    PKCS11 = "pkcs11", _("Thiết bị PKCS#11 (token/HSM)")  # PIN from the person or environment
+    REMOTE = "remote", _("Ký số từ xa (xác nhận trên ứng dụng)")  # key in the provider's HSM
 
 
 class SigningIdentity(models.Model):
@@ -69,6 +70,10 @@ class SigningIdentity(models.Model):
     pkcs11_token = models.CharField(max_length=100, blank=True)
     pkcs11_key_label = models.CharField(max_length=100, blank=True)
     pkcs11_cert_label = models.CharField(max_length=100, blank=True)
+    # Remote signing (providers/remote.py): the person's account and credential (certificate)
+    # at the provider; the provider itself is SIGNATURES_REMOTE_URL.
+    remote_user_id = models.CharField(_("tài khoản ký số từ xa"), max_length=200, blank=True)
+    remote_credential_id = models.CharField(max_length=200, blank=True)
     image_png = models.BinaryField(_("ảnh chữ ký/con dấu (PNG)"), blank=True, default=b"")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -6,14 +6,19 @@ Who may sign (documented in docs/signatures.md):
   dossier's result or form only a *leader* of the handling agency;
 * an **agency** signature (seal, or the copy stamp): an officer of that agency holding the seal
   (``counter`` — the one-stop clerk keeps the seal — or ``agency_admin``), with the agency's
-  identity. The seal is refused until the document carries a valid personal signature.
+  identity. The seal is refused until the document carries a valid personal signature, and
+  refused again once a valid seal follows that signature (``already_sealed``).
+
+Signing in one step (``document_sign``: key files and tokens, through a pyHanko signer) or in
+two (``document_prepare`` → the key's provider signs the digest, see ``providers/base.py`` →
+``document_finish``), which every kind of key supports, remote signing included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -30,11 +35,12 @@ from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.audit.services import audit_record
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-from . import images, pki, signing
+from . import images, pki, signing, twophase
 from .models import CertificateAuthority, IdentityKind, KeyStorage, SigningIdentity
 from .providers import provider_for
 from .providers.file import key_dir, key_passphrase
 from .selectors import identity_agency_for, identity_personal_for
+from .twophase import PreparedSignature
 
 SEAL_ROLES = frozenset({Role.COUNTER, Role.AGENCY_ADMIN})
 PERSONAL_RESULT_ROLES = frozenset({Role.LEADER})
@@ -73,6 +79,16 @@ def _load_key(name: str):
     if not path.is_absolute():
         path = key_dir() / path
     return pki.key_from_pem(path.read_bytes(), key_passphrase() or None)
+
+
+def ca_issuer(*, ca: CertificateAuthority) -> pki.KeyAndCert:
+    """Our CA's certificate with its decrypted key, to issue certificates (a Conflict when the
+    CA was only imported to be trusted)."""
+    if not ca.can_issue:
+        raise Conflict("Tổ chức cấp này không có khóa để cấp chứng thư.", code="ca_cannot_issue")
+    return pki.KeyAndCert(
+        key=_load_key(ca.key_path), cert=pki.certs_from_pem(ca.certificate_pem)[0]
+    )
 
 
 @transaction.atomic
@@ -194,10 +210,8 @@ def identity_issue(
     """Issue a certificate from our development CA and keep its key encrypted on disk."""
     _check_kind(kind)
     _check_image(kind, image_png)
-    if not ca.can_issue:
-        raise Conflict("Tổ chức cấp này không có khóa để cấp chứng thư.", code="ca_cannot_issue")
-    ca_cert = pki.certs_from_pem(ca.certificate_pem)[0]
-    issuer = pki.KeyAndCert(key=_load_key(ca.key_path), cert=ca_cert)
+    issuer = ca_issuer(ca=ca)
+    ca_cert = issuer.cert
     subject = pki.subject_for(
         kind=kind,
         common_name=common_name,
@@ -312,6 +326,64 @@ def identity_register_pkcs11(
     )
 
 
+def identity_register_remote(
+    *,
+    remote_user_id: str,
+    credential_id: str = "",
+    label: str,
+    kind: str,
+    agency,
+    user=None,
+    image_png: bytes = b"",
+) -> SigningIdentity:
+    """An identity whose key stays at the remote signing provider (``SIGNATURES_REMOTE_URL``):
+    the certificate and chain are fetched from the provider for the person's account
+    ``remote_user_id`` — the credential ``credential_id``, or the first active one.
+
+    The provider is asked before the transaction opens; unreachable or refusing, it is a 503
+    DomainError (``providers/remote.py``). The newest active identity of a person is the one
+    they sign with (``selectors.identity_personal_for``)."""
+    from .providers.remote import RemoteSigningClient
+
+    _check_kind(kind)
+    _check_image(kind, image_png)
+    if not remote_user_id.strip():
+        raise ValidationFailed(
+            "Thiếu tài khoản ký số từ xa.", fields={"remote_user_id": ["Bắt buộc."]}
+        )
+    credentials = RemoteSigningClient.from_settings().credentials(remote_user_id)
+    chosen = next(
+        (
+            c
+            for c in credentials
+            if (c.credential_id == credential_id if credential_id else c.status == "active")
+        ),
+        None,
+    )
+    if chosen is None:
+        raise NotFound(
+            "Không có chứng thư số phù hợp trong tài khoản ký số từ xa.",
+            code="remote_credential_not_found",
+        )
+
+    def crypto(cert):
+        return x509.load_der_x509_certificate(cert.dump())
+
+    with transaction.atomic():
+        return _identity_row(
+            label=label,
+            kind=kind,
+            agency=agency,
+            user=user,
+            cert=crypto(chosen.certificate),
+            chain=[crypto(c) for c in chosen.chain],
+            image_png=image_png,
+            storage=KeyStorage.REMOTE,
+            remote_user_id=remote_user_id,
+            remote_credential_id=chosen.credential_id,
+        )
+
+
 @transaction.atomic
 def identity_set_image(*, identity: SigningIdentity, image_png: bytes, actor=None) -> None:
     _check_image(identity.kind, image_png)
@@ -381,8 +453,11 @@ def identity_for_mode(*, user, mode: str) -> SigningIdentity:
     return identity_agency_for(agency_id=agency_id)
 
 
-def _valid_personal_field(data: bytes) -> str:
-    """The field of the last valid personal signature, or a Conflict (Decree 30 order)."""
+def _seal_target(data: bytes) -> str:
+    """The field of the last valid personal signature, the one a seal goes next to.
+
+    Conflict ``personal_signature_required`` without one (Decree 30: the agency signs after the
+    competent person), Conflict ``already_sealed`` when a valid seal already follows it."""
     from .validation import validate_pdf
 
     report = validate_pdf(data)
@@ -393,7 +468,80 @@ def _valid_personal_field(data: bytes) -> str:
             "người có thẩm quyền (Nghị định 30/2020).",
             code="personal_signature_required",
         )
-    return personal[-1].field
+    last = personal[-1]
+    if any(
+        s.kind == pki.AGENCY and s.passed and s.has_image and s.revision > last.revision
+        for s in report.signatures
+    ):
+        raise signing.already_sealed()
+    return last.field
+
+
+def _usable(identity: SigningIdentity, mode: str) -> None:
+    if not identity.is_valid_at():
+        raise Conflict("Chứng thư số đã hết hạn hoặc bị khóa.", code="identity_not_valid")
+    if mode in ("personal", "agency") and not identity.image_png:
+        raise Conflict(
+            "Chưa có ảnh chữ ký." if mode == "personal" else "Chưa có ảnh con dấu.",
+            code="image_missing",
+        )
+
+
+def signer_name_of(identity: SigningIdentity) -> str:
+    """The name written under a signature: the certificate's common name, else the person's."""
+    name = ""
+    try:
+        cn = x509.load_pem_x509_certificate(identity.certificate_pem.encode()).subject
+        values = cn.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        name = str(values[0].value) if values else ""
+    except ValueError:
+        pass
+    if not name and identity.user is not None:
+        profile = profile_of(identity.user)
+        name = (profile.full_name if profile else "") or identity.user.get_username()
+    return name
+
+
+def _personal_target(
+    data: bytes,
+    *,
+    identity: SigningIdentity,
+    page: int | None,
+    box,
+    position: str,
+    signer_name: str,
+) -> tuple[bytes, int, signing.Box]:
+    """(document, page index, box) of a personal signature: the given page and box; else the
+    document's signature block; else, when ``position`` is given, a block placed by the system
+    (``locate.signature_box_ensure``); else 422 ``signature_box_not_found``."""
+    from .locate import signature_box_ensure, signature_box_find
+
+    if box is not None:
+        return data, (page or 1) - 1, signing.Box.of(box)
+    if position.strip():
+        return signature_box_ensure(
+            data, position=position, signer_name=signer_name or signer_name_of(identity)
+        )
+    page_ix, found = signature_box_find(data)
+    return data, page_ix, found
+
+
+def _audit_signed(*, user, identity, mode: str, field_name: str, level: str, out: bytes, at):
+    with transaction.atomic():
+        audit_record(
+            event="signatures.document_signed",
+            object_type="agency",
+            object_id=str(identity.agency_id),
+            actor=user,
+            at=at,
+            changes={
+                "mode": mode,
+                "identity": identity.label,
+                "field": field_name,
+                "level": level,
+                "sha256": hashlib.sha256(out).hexdigest(),
+            },
+        )
 
 
 def document_sign(
@@ -407,30 +555,36 @@ def document_sign(
     first_line: str = "",
     identity: SigningIdentity | None = None,
     reason: str = "",
+    position: str = "",
+    signer_name: str = "",
+    pin: str | None = None,
 ) -> SignedDocument:
-    """Sign ``data`` (a PDF) as ``user`` in ``mode`` (personal / agency / copy).
+    """Sign ``data`` (a PDF) as ``user`` in ``mode`` (personal / agency / copy), in one step.
 
     ``page`` (1-based) and ``box`` place a personal signature; without them the box is found
-    from the document's signature hint line (``locate.py``). The agency seal is placed from the
-    personal signature; the copy stamp goes to the top right of page 1.
+    from the document's signature hint line (``locate.py``), or, given ``position`` (and
+    optionally ``signer_name``, default the certificate's name), a signature block is added
+    (``locate.signature_box_ensure``). The agency seal is placed from the personal signature
+    (refused before it and after a first seal); the copy stamp goes to the top right of page 1.
+    ``pin`` unlocks a PKCS#11 token instead of the configured PIN. A remote identity cannot sign
+    in one step: Conflict ``confirmation_required`` (use ``document_prepare``).
     """
     identity = identity or identity_for_mode(user=user, mode=mode)
-    if not identity.is_valid_at():
-        raise Conflict("Chứng thư số đã hết hạn hoặc bị khóa.", code="identity_not_valid")
+    _usable(identity, mode)
     lvl = _level(level)
     opts = _options(lvl, reason=reason)
     signing.open_reader(data)  # a clear 422 for a non-PDF before anything else
     now = timezone.now()
-    with provider_for(identity).signer() as signer:
+    with provider_for(identity).signer(pin=pin) as signer:
         if mode == "personal":
-            if not identity.image_png:
-                raise Conflict("Chưa có ảnh chữ ký.", code="image_missing")
-            if box is None:
-                from .locate import signature_box_find
-
-                page_ix, found = signature_box_find(data)
-            else:
-                page_ix, found = (page or 1) - 1, signing.Box.of(box)
+            data, page_ix, found = _personal_target(
+                data,
+                identity=identity,
+                page=page,
+                box=box,
+                position=position,
+                signer_name=signer_name,
+            )
             out = signing.sign_personal(
                 data,
                 signer=signer,
@@ -440,14 +594,11 @@ def document_sign(
                 opts=opts,
             )
         elif mode == "agency":
-            if not identity.image_png:
-                raise Conflict("Chưa có ảnh con dấu.", code="image_missing")
-            personal_field = _valid_personal_field(data)
             out = signing.sign_agency(
                 data,
                 signer=signer,
                 seal_png=bytes(identity.image_png),
-                personal_field=personal_field,
+                personal_field=_seal_target(data),
                 opts=opts,
             )
         else:
@@ -460,22 +611,129 @@ def document_sign(
                 opts=opts,
             )
     field_name = signing.open_reader(out).embedded_regular_signatures[-1].field_name
-    with transaction.atomic():
-        audit_record(
-            event="signatures.document_signed",
-            object_type="agency",
-            object_id=str(identity.agency_id),
-            actor=user,
-            at=now,
-            changes={
-                "mode": mode,
-                "identity": identity.label,
-                "field": field_name,
-                "level": str(lvl),
-                "sha256": hashlib.sha256(out).hexdigest(),
-            },
-        )
+    _audit_signed(
+        user=user,
+        identity=identity,
+        mode=mode,
+        field_name=field_name,
+        level=str(lvl),
+        out=out,
+        at=now,
+    )
     return SignedDocument(content=out, field_name=field_name, identity=identity, mode=mode, at=now)
+
+
+# --- signing in two steps -------------------------------------------------------------------------
+
+
+def document_prepare(
+    *,
+    user,
+    data: bytes,
+    mode: str,
+    identity: SigningIdentity | None = None,
+    level: str | None = None,
+    page: int | None = None,
+    box: tuple[float, float, float, float] | None = None,
+    position: str = "",
+    signer_name: str = "",
+    reason: str = "",
+) -> PreparedSignature:
+    """The first step of signing ``data`` as ``user`` in ``mode`` (``personal`` or ``agency``),
+    with the permission checks and the placement of ``document_sign``: the document prepared
+    with its signature field and the digest its key must sign.
+
+    Then ``provider_for(identity).request([(id, prepared.digest), …], description=…, pin=…)``
+    (several documents in one request: one confirmation), ``poll`` while pending, and
+    ``document_finish`` with each returned signature value. The result's ``context`` holds the
+    identity's label, the mode and the user's id; ``to_json()`` keeps it all between requests.
+    """
+    if mode not in ("personal", "agency"):
+        raise ValidationFailed(
+            "Chỉ ký cá nhân hoặc ký cơ quan theo hai bước.",
+            fields={"mode": ["personal", "agency"]},
+        )
+    identity = identity or identity_for_mode(user=user, mode=mode)
+    _usable(identity, mode)
+    opts = _options(_level(level), reason=reason)
+    signing.open_reader(data)
+    provider = provider_for(identity)
+    if mode == "personal":
+        data, page_ix, found = _personal_target(
+            data, identity=identity, page=page, box=box, position=position, signer_name=signer_name
+        )
+        prepared = twophase.prepare_personal(
+            data,
+            cert=provider.certificate,
+            chain=provider.chain,
+            image_png=bytes(identity.image_png),
+            page_ix=page_ix,
+            box=found,
+            opts=opts,
+        )
+    else:
+        prepared = twophase.prepare_agency(
+            data,
+            cert=provider.certificate,
+            chain=provider.chain,
+            seal_png=bytes(identity.image_png),
+            personal_field=_seal_target(data),
+            opts=opts,
+        )
+    return replace(prepared, context={"identity": identity.label, "mode": mode, "user": user.pk})
+
+
+def document_finish(
+    *,
+    user,
+    prepared: PreparedSignature,
+    signature_value: bytes,
+    identity: SigningIdentity | None = None,
+) -> SignedDocument:
+    """The second step: the signed PDF from ``prepared`` (``document_prepare``) and the
+    signature value of its digest, checked against the identity's certificate before anything
+    is embedded (Conflict ``signature_value_invalid``). Audited like ``document_sign``.
+
+    Only the user who prepared it, with the same identity (the one named in
+    ``prepared.context`` when none is given)."""
+    ctx = prepared.context
+    if ctx.get("user") != user.pk:
+        raise PermissionDenied(
+            "Chỉ người đã bắt đầu ký mới hoàn tất được chữ ký này.", code="sign_not_allowed"
+        )
+    if identity is None:
+        identity = SigningIdentity.objects.filter(label=ctx.get("identity", "")).first()
+        if identity is None:
+            raise NotFound("Không có danh tính ký này.", code="identity_not_found")
+    elif identity.label != ctx.get("identity"):
+        raise Conflict(
+            "Danh tính ký không phải danh tính đã dùng khi chuẩn bị ký.",
+            code="certificate_mismatch",
+        )
+    mode = str(ctx.get("mode", ""))
+    _usable(identity, mode)
+    level = signing.Level(prepared.level)
+    provider = provider_for(identity)
+    out = twophase.finish(
+        prepared,
+        signature_value=signature_value,
+        cert=provider.certificate,
+        chain=provider.chain,
+        opts=_options(level),
+    )
+    now = timezone.now()
+    _audit_signed(
+        user=user,
+        identity=identity,
+        mode=mode,
+        field_name=prepared.field_name,
+        level=str(level),
+        out=out,
+        at=now,
+    )
+    return SignedDocument(
+        content=out, field_name=prepared.field_name, identity=identity, mode=mode, at=now
+    )
 
 
 # --- dossier results and forms ------------------------------------------------------------------

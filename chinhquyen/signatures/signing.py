@@ -43,7 +43,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from chinhquyen.core.errors import Conflict, ValidationFailed
 
-from . import images
+from . import images, pki
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_FILE = (
@@ -255,7 +255,7 @@ def signer_from(cert, key, chain=()) -> FastSigner:
     )
 
 
-def _bytes_reserved(signer, level: Level) -> int | None:
+def bytes_reserved_for(signer, level: Level) -> int | None:
     """Room for the CMS blob (in hex digits), so that pyHanko need not sign a dummy first to
     measure it. B-LT is left to pyHanko's estimate (its revocation data varies)."""
     if level == Level.B_LT or getattr(signer, "signing_cert", None) is None:
@@ -408,7 +408,7 @@ def _next_field_name(reader: PdfFileReader, prefix: str) -> str:
 # --- signing -------------------------------------------------------------------------------------
 
 
-def _meta(field_name: str, opts: SignOptions, *, name: str | None = None):
+def signature_metadata(field_name: str, opts: SignOptions, *, name: str | None = None):
     lt = opts.level == Level.B_LT
     return signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -423,7 +423,7 @@ def _meta(field_name: str, opts: SignOptions, *, name: str | None = None):
     )
 
 
-def _timestamper(opts: SignOptions):
+def timestamper_for(opts: SignOptions):
     if opts.level == Level.B_B:
         return None
     if not opts.tsa_url:
@@ -433,6 +433,24 @@ def _timestamper(opts: SignOptions):
             fields={"level": ["Mức B-T và B-LT cần máy chủ dấu thời gian (SIGNATURES_TSA_URL)."]},
         )
     return timestamps.HTTPTimeStamper(opts.tsa_url, timeout=10)
+
+
+def field_spec(field_name: str, page_ix: int, box: Box | None) -> fields.SigFieldSpec:
+    return fields.SigFieldSpec(
+        sig_field_name=field_name,
+        on_page=page_ix,
+        box=box.as_tuple() if box else None,
+    )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and how a new signature goes: its field, page, rectangle and appearance."""
+
+    field_name: str
+    page_ix: int
+    box: Box | None
+    style: StaticStampStyle | None
 
 
 def _sign(
@@ -456,23 +474,18 @@ def _sign(
         if reader is not None
         else IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     )
-    spec = fields.SigFieldSpec(
-        sig_field_name=field_name,
-        on_page=page_ix,
-        box=box.as_tuple() if box else None,
-    )
     pdf_signer = signers.PdfSigner(
-        _meta(field_name, opts),
+        signature_metadata(field_name, opts),
         signer=signer,
-        timestamper=_timestamper(opts),
+        timestamper=timestamper_for(opts),
         stamp_style=style,
-        new_field_spec=spec,
+        new_field_spec=field_spec(field_name, page_ix, box),
     )
     out = io.BytesIO()
     try:
         pdf_signer.sign_pdf(
             writer,
-            bytes_reserved=_bytes_reserved(signer, opts.level),
+            bytes_reserved=bytes_reserved_for(signer, opts.level),
             output=out,
             appearance_text_params=text_params,
         )
@@ -544,6 +557,18 @@ def _pdf_image(png: bytes) -> PdfImage:
     return _PackedImage(img)
 
 
+def personal_placement(reader: PdfFileReader, *, image_png: bytes, page_ix: int, box) -> Placement:
+    """The personal signature's field: the blue image centred in ``box`` on ``page_ix``."""
+    if not (0 <= page_ix < page_count(reader)):
+        raise ValidationFailed("Trang không tồn tại.", fields={"page": ["Số trang ngoài phạm vi."]})
+    return Placement(
+        field_name=_next_field_name(reader, PERSONAL_FIELD),
+        page_ix=page_ix,
+        box=fit_image(Box.of(box), images.image_info(image_png)),
+        style=_image_style(_pdf_image(image_png)),
+    )
+
+
 def sign_personal(
     data: bytes,
     *,
@@ -555,17 +580,15 @@ def sign_personal(
 ) -> bytes:
     """The competent person's signature, their blue image centred in ``box`` on ``page_ix``."""
     reader = open_reader(data)
-    if not (0 <= page_ix < page_count(reader)):
-        raise ValidationFailed("Trang không tồn tại.", fields={"page": ["Số trang ngoài phạm vi."]})
-    rect = fit_image(Box.of(box), images.image_info(image_png))
+    place = personal_placement(reader, image_png=image_png, page_ix=page_ix, box=box)
     return _sign(
         data,
         signer=signer,
         opts=opts,
-        field_name=_next_field_name(reader, PERSONAL_FIELD),
-        page_ix=page_ix,
-        box=rect,
-        style=_image_style(_pdf_image(image_png)),
+        field_name=place.field_name,
+        page_ix=place.page_ix,
+        box=place.box,
+        style=place.style,
         reader=reader,
     )
 
@@ -578,6 +601,61 @@ def seal_box(personal: Box, seal_size: tuple[float, float]) -> Box:
     return Box(right - width, cy - height / 2, right, cy + height / 2)
 
 
+def _is_seal(embedded, widgets: dict[str, Widget]) -> bool:
+    """An agency signature with an image: a seal (the copy stamp has no image)."""
+    widget = widgets.get(embedded.field_name)
+    try:
+        kind = pki.classify_asn1_cert(embedded.signer_cert)
+    except (ValueError, KeyError, TypeError, PdfError):
+        return False
+    return kind == pki.AGENCY and widget is not None and widget.has_image
+
+
+def check_not_sealed(reader: PdfFileReader, personal_field: str) -> None:
+    """Refuse a second seal: an agency signature with an image already signed a revision after
+    the personal signature ``personal_field`` (Conflict ``already_sealed``).
+
+    A structural check (who signed, in which revision, with an image); the services also count
+    only seals that validate (``services._seal_target``)."""
+    try:
+        embedded = list(reader.embedded_regular_signatures)
+        widgets = signature_widgets(reader)
+    except (PdfError, KeyError, TypeError, ValueError):
+        return
+    personal = next((s for s in embedded if s.field_name == personal_field), None)
+    if personal is None:
+        return
+    for sig in embedded:
+        if sig.signed_revision > personal.signed_revision and _is_seal(sig, widgets):
+            raise already_sealed()
+
+
+def already_sealed() -> Conflict:
+    return Conflict(
+        "Văn bản đã được đóng dấu (ký số của cơ quan) sau chữ ký của người có thẩm quyền; "
+        "không đóng dấu lần thứ hai.",
+        code="already_sealed",
+    )
+
+
+def agency_placement(reader: PdfFileReader, *, seal_png: bytes, personal_field: str) -> Placement:
+    """The seal's field: the red seal at real size over the left third of ``personal_field``'s
+    image. Refuses a second seal (``check_not_sealed``)."""
+    widget = signature_widgets(reader).get(personal_field)
+    if widget is None or widget.rect.width <= 0:
+        raise Conflict(
+            "Không tìm thấy vị trí chữ ký của người có thẩm quyền.",
+            code="personal_signature_missing",
+        )
+    check_not_sealed(reader, personal_field)
+    return Placement(
+        field_name=_next_field_name(reader, AGENCY_FIELD),
+        page_ix=widget.page_ix,
+        box=seal_box(widget.rect, images.seal_size_pt(images.image_info(seal_png))),
+        style=_image_style(_pdf_image(seal_png)),
+    )
+
+
 def sign_agency(
     data: bytes,
     *,
@@ -587,23 +665,18 @@ def sign_agency(
     opts: SignOptions = SignOptions(),  # noqa: B008
 ) -> bytes:
     """The agency's seal next to the person's signature ``personal_field`` (already validated
-    by the caller: see ``services.document_sign``)."""
+    by the caller: see ``services.document_sign``). A second seal after the same personal
+    signature is refused (Conflict ``already_sealed``)."""
     reader = open_reader(data)
-    widget = signature_widgets(reader).get(personal_field)
-    if widget is None or widget.rect.width <= 0:
-        raise Conflict(
-            "Không tìm thấy vị trí chữ ký của người có thẩm quyền.",
-            code="personal_signature_missing",
-        )
-    rect = seal_box(widget.rect, images.seal_size_pt(images.image_info(seal_png)))
+    place = agency_placement(reader, seal_png=seal_png, personal_field=personal_field)
     return _sign(
         data,
         signer=signer,
         opts=opts,
-        field_name=_next_field_name(reader, AGENCY_FIELD),
-        page_ix=widget.page_ix,
-        box=rect,
-        style=_image_style(_pdf_image(seal_png)),
+        field_name=place.field_name,
+        page_ix=place.page_ix,
+        box=place.box,
+        style=place.style,
         reader=reader,
     )
 

@@ -229,6 +229,12 @@ SIGNATURES_TRUST_ROOTS = env_list("SIGNATURES_TRUST_ROOTS", [])  # PEM paths, be
 SIGNATURES_ALLOW_FETCHING = env_bool("SIGNATURES_ALLOW_FETCHING", True)  # OCSP/CRL on validation
 SIGNATURES_REVOCATION_MODE = env_str("SIGNATURES_REVOCATION_MODE", "soft-fail")
 SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Remote signing (VNPT SmartCA / Viettel MySign style; signatures/providers/remote.py): off while
+# the URL is empty. The client secret may come from SIGNATURES_REMOTE_CLIENT_SECRET_FILE.
+SIGNATURES_REMOTE_URL = env_str("SIGNATURES_REMOTE_URL", "")
+SIGNATURES_REMOTE_CLIENT_ID = env_str("SIGNATURES_REMOTE_CLIENT_ID", "")
+SIGNATURES_REMOTE_CLIENT_SECRET = env_str("SIGNATURES_REMOTE_CLIENT_SECRET", "")
+SIGNATURES_REMOTE_TIMEOUT = env_int("SIGNATURES_REMOTE_TIMEOUT", 10)  # seconds, every HTTP call
 # A faster reader of a signature's hex /Contents for pyHanko (signatures/speedups.py).
 SIGNATURES_PYHANKO_SPEEDUPS = env_bool("SIGNATURES_PYHANKO_SPEEDUPS", True)
 

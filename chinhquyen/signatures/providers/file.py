@@ -15,7 +15,7 @@ from django.conf import settings
 from chinhquyen.core.errors import Conflict
 
 from ..signing import FastSigner, signer_from
-from .base import KeyProvider
+from .base import KeyProvider, digest_sign
 
 
 def key_dir() -> Path:
@@ -34,7 +34,11 @@ def key_passphrase() -> str:
 
 
 class FileKeyProvider(KeyProvider):
+    """A key the server holds itself: for development, and for keys imported from PKCS#12.
+    Nothing to ask of the person (``requires = "none"``); ``pin`` is ignored."""
+
     storage = "file"
+    requires = "none"
 
     def load_key(self):
         from .. import pki
@@ -51,7 +55,7 @@ class FileKeyProvider(KeyProvider):
             ) from exc
 
     @contextlib.contextmanager
-    def signer(self) -> Iterator[FastSigner]:
+    def signer(self, *, pin: str | None = None) -> Iterator[FastSigner]:
         key = self.load_key()
         der = key.private_bytes(
             serialization.Encoding.DER,
@@ -59,3 +63,7 @@ class FileKeyProvider(KeyProvider):
             serialization.NoEncryption(),
         )
         yield signer_from(self.certificate, asn1_keys.PrivateKeyInfo.load(der), self.chain)
+
+    def sign_digests(self, items: list[tuple[str, bytes]], *, pin: str | None) -> dict[str, bytes]:
+        key = self.load_key()
+        return {item_id: digest_sign(key, digest) for item_id, digest in items}

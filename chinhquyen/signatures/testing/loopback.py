@@ -7,6 +7,7 @@ Usage::
     with LoopbackPKI() as pki:
         pki.root_cert          # asn1crypto.x509.Certificate of the root CA
         pki.root_cert_pem      # the same, PEM bytes
+        pki.root_key_pem       # its key (unencrypted PKCS#8 PEM bytes)
         pki.tsa_url            # RFC 3161 time-stamping endpoint (POST)
         pki.ocsp_url           # OCSP responder for certificates issued by the root (POST)
         pki.crl_url            # latest CRL of the root (GET, DER)
@@ -401,6 +402,12 @@ class LoopbackPKI:
     @property
     def root_cert_pem(self) -> bytes:
         return asn1_pem.armor("CERTIFICATE", self.root_cert.dump())
+
+    @property
+    def root_key_pem(self) -> bytes:
+        """The root CA's key (unencrypted PKCS#8 PEM): for a fake that issues certificates under
+        this root, such as the remote signing simulator."""
+        return (self.workdir / "keys" / "root.key.pem").read_bytes()
 
     @property
     def tsa_cert(self) -> asn1_x509.Certificate:

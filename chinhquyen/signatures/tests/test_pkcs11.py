@@ -115,10 +115,13 @@ def test_agency_seals_with_a_key_on_a_softhsm_token(
     assert report.signatures[1].level == "B-T"
 
 
-def test_a_wrong_pin_is_a_clear_error(world, identities, token_identity, sig_settings, decision):
+def test_a_wrong_configured_pin_is_a_clear_error(
+    world, identities, token_identity, sig_settings, decision
+):
     sig_settings.SIGNATURES_PKCS11_PIN = "000000"
     with pytest.raises(Conflict) as exc:
         services.document_sign(
             user=world.counter_a, data=decision, mode="copy", identity=token_identity
         )
-    assert exc.value.code == "token_unavailable"
+    assert exc.value.code == "pin_incorrect"
+    assert "quản trị viên" in exc.value.message
