@@ -616,7 +616,7 @@ def check_not_sealed(reader: PdfFileReader, personal_field: str) -> None:
     the personal signature ``personal_field`` (Conflict ``already_sealed``).
 
     A structural check (who signed, in which revision, with an image); the services also count
-    only seals that validate (``services._seal_target``)."""
+    only seals that validate (``services.documents._seal_target``)."""
     try:
         embedded = list(reader.embedded_regular_signatures)
         widgets = signature_widgets(reader)
