@@ -128,3 +128,20 @@ def test_asking_for_both_a_file_and_a_form_is_422(world, api, dossier):
         url(dossier.code), {"mode": "personal", "file_id": 1, "form_no": "01"}
     )
     assert resp.status_code == 422 and "file_id" in resp.json()["fields"]
+
+
+def test_a_sealed_result_is_not_sealed_twice(world, api, dossier, box):
+    first = api(world.leader_a).post(
+        url(dossier.code),
+        {"mode": "personal", "file_id": result_file(dossier).pk, "box": list(box)},
+    )
+    sealed = api(world.counter_a).post(
+        url(dossier.code), {"mode": "agency", "file_id": first.json()["id"]}
+    )
+    assert sealed.status_code == 201
+
+    again = api(world.counter_a).post(
+        url(dossier.code), {"mode": "agency", "file_id": sealed.json()["id"]}
+    )
+
+    assert again.status_code == 409 and again.json()["code"] == "already_sealed"

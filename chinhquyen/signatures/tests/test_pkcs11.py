@@ -125,3 +125,59 @@ def test_a_wrong_configured_pin_is_a_clear_error(
         )
     assert exc.value.code == "pin_incorrect"
     assert "quản trị viên" in exc.value.message
+    # in one step too, the PIN the person gives overrides the configured one
+    signed = services.document_sign(
+        user=world.counter_a, data=decision, mode="copy", identity=token_identity, pin=PIN
+    )
+    assert validate_pdf(signed.content).agency_valid
+
+
+def test_a_token_signs_digests_with_the_pin_the_person_gives(
+    world, identities, token_identity, sig_settings, decision, box
+):
+    from chinhquyen.signatures.providers import provider_for
+
+    sig_settings.SIGNATURES_PKCS11_PIN = "000000"  # wrong: the person's PIN overrides it
+    personal = services.document_sign(
+        user=world.leader_a, data=decision, mode="personal", box=box
+    ).content
+    seal = services.document_prepare(
+        user=world.counter_a, data=personal, mode="agency", identity=token_identity
+    )
+    provider = provider_for(token_identity)
+
+    req = provider.request([("kq", seal.digest)], description="Đóng dấu", pin=PIN)
+
+    assert req.state == "confirmed"
+    sealed = services.document_finish(
+        user=world.counter_a, prepared=seal, signature_value=req.signatures["kq"]
+    )
+    report = validate_pdf(sealed.content)
+    assert report.indication == "TOTAL_PASSED" and report.decree30_ok, report.as_dict()
+
+
+def test_a_wrong_pin_from_the_person_is_422_on_the_pin(world, token_identity, sig_settings):
+    from chinhquyen.core.errors import ValidationFailed
+    from chinhquyen.signatures.providers import provider_for
+
+    with pytest.raises(ValidationFailed) as exc:
+        provider_for(token_identity).request([("kq", b"\x01" * 32)], description="x", pin="9999")
+
+    assert exc.value.code == "pin_incorrect" and exc.value.status == 422
+    assert exc.value.fields["pin"] == ["Mã PIN không đúng; hãy nhập lại."]
+
+
+def test_what_a_token_requires_of_the_person(world, token_identity, sig_settings):
+    from chinhquyen.core.errors import ValidationFailed
+    from chinhquyen.signatures.providers import provider_for
+
+    seal = provider_for(token_identity)
+    assert seal.requires == "none"  # the agency's HSM, its PIN configured on the server
+    sig_settings.SIGNATURES_PKCS11_PIN = ""
+    assert seal.requires == "pin"
+    with pytest.raises(ValidationFailed) as exc:
+        seal.request([("kq", b"\x01" * 32)], description="x")
+    assert exc.value.code == "pin_required" and "pin" in exc.value.fields
+    token_identity.kind = "personal"  # a person's own token always asks for their PIN
+    sig_settings.SIGNATURES_PKCS11_PIN = PIN
+    assert provider_for(token_identity).requires == "pin"
