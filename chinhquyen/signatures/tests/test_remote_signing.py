@@ -265,3 +265,34 @@ def test_only_the_person_who_prepared_finishes(world, remote, remote_identity, b
     p = prepare(world.leader_a, samples.decision_pdf(), "personal", remote_identity, box=box)
     with pytest.raises(PermissionDenied):
         services.document_finish(user=world.handler_a, prepared=p, signature_value=b"x" * 256)
+
+
+def test_pki_register_remote_command(world, remote, signing_simulator, tmp_path):
+    from django.core.management import call_command
+
+    from chinhquyen.signatures.models import SigningIdentity
+
+    signing_simulator.enrol("chuyenvien-a", common_name="Chuyên Viên A", identifier="0310")
+    image = tmp_path / "chu-ky.png"
+    image.write_bytes(samples.blue_signature_png())
+
+    call_command(
+        "pki",
+        "register-remote",
+        "--remote-user",
+        "chuyenvien-a",
+        "--kind",
+        "personal",
+        "--agency",
+        world.agency_a.agency_id,
+        "--user",
+        world.handler_a.username,
+        "--label",
+        "chuyenvien-a-smartca",
+        "--image",
+        str(image),
+    )
+
+    ident = SigningIdentity.objects.get(label="chuyenvien-a-smartca")
+    assert ident.storage == "remote" and ident.user == world.handler_a
+    assert ident.remote_user_id == "chuyenvien-a" and "Chuyên Viên A" in ident.subject

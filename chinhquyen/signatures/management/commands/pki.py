@@ -6,12 +6,16 @@
     chinhquyen pki import-p12 FILE --password-env P12_PASS --kind personal --agency … --user …
     chinhquyen pki pkcs11 --module /usr/lib/softhsm/libsofthsm2.so --token T --key-label K \
         --kind agency --agency … --label … [--cert-label C | --cert-file cert.pem]
+    chinhquyen pki register-remote --remote-user lanhdao [--credential ID] --kind personal \
+        --agency … --user lanhdao --label lanhdao-smartca [--image sig.png]
     chinhquyen pki trust-root --name "Root CA Chính phủ" FILE.pem
     chinhquyen pki set-image --label … FILE.png
     chinhquyen pki list
 
 Keys are written encrypted (SIGNATURES_KEY_PASSPHRASE) under SIGNATURES_KEY_DIR (var/keys/);
-a token PIN comes from SIGNATURES_PKCS11_PIN, never from the command line.
+a token PIN comes from SIGNATURES_PKCS11_PIN, never from the command line. A remote identity's
+certificate is read from the remote signing provider (SIGNATURES_REMOTE_URL and its client
+credentials); its key never leaves the provider.
 """
 
 from __future__ import annotations
@@ -62,6 +66,13 @@ class Command(BaseCommand):
         p.add_argument("--key-label", required=True)
         p.add_argument("--cert-label", default="")
         p.add_argument("--cert-file", default="", help="PEM certificate (+chain) if not on token")
+        self._identity_args(p)
+
+        p = sub.add_parser(
+            "register-remote", help="register a key held by the remote signing provider"
+        )
+        p.add_argument("--remote-user", required=True, help="the person's account there")
+        p.add_argument("--credential", default="", help="credential id (default: first active)")
         self._identity_args(p)
 
         p = sub.add_parser("trust-root", help="trust a root certificate for validation")
@@ -201,6 +212,22 @@ class Command(BaseCommand):
             image_png=self._image(image),
         )
         self.stdout.write(f"Đã đăng ký khóa trên thiết bị: {ident.subject}.")
+
+    def do_register_remote(self, *, remote_user, credential, kind, agency, user, label, image, **_):
+        from chinhquyen.signatures.services import identity_register_remote
+
+        ident = identity_register_remote(
+            remote_user_id=remote_user,
+            credential_id=credential,
+            label=label,
+            kind=kind,
+            agency=self._agency(agency),
+            user=self._user(user),
+            image_png=self._image(image),
+        )
+        self.stdout.write(
+            f"Đã đăng ký khóa ký số từ xa: {ident.subject} (chứng thư {ident.remote_credential_id})."
+        )
 
     def do_trust_root(self, *, name, file, **_):
         from chinhquyen.signatures.services import ca_trust
