@@ -87,7 +87,11 @@ def sign(
     page: Form[int] = 1,
     box: Form[str] = "",
     first_line: Form[str] = "",
+    position: Form[str] = "",
+    pin: Form[str] = "",
 ):
+    """Without ``box``, the signature box is the document's own, or, given ``position``
+    (e.g. "CHỦ TỊCH"), a signature block added by the system. ``pin`` unlocks a token."""
     data = read_upload(file)
     signed = services.document_sign(
         user=request.auth,
@@ -97,6 +101,8 @@ def sign(
         page=page,
         box=parse_box(box),
         first_line=first_line,
+        position=position,
+        pin=pin or None,
     )
     name = (file.name or "tai-lieu.pdf").rsplit(".", 1)[0]
     response = HttpResponse(signed.content, content_type="application/pdf")
@@ -114,6 +120,8 @@ class DossierSignIn(Schema):
     page: int | None = None
     box: tuple[float, float, float, float] | None = None
     first_line: str = ""
+    position: str = ""  # a signature block is placed when the result has no box of its own
+    pin: str | None = None  # unlocks a PKCS#11 token
 
 
 class DossierFileOut(Schema):
@@ -141,5 +149,7 @@ def dossier_sign(request: HttpRequest, code: str, payload: DossierSignIn):
         page=payload.page,
         box=payload.box,
         first_line=payload.first_line,
+        position=payload.position,
+        pin=payload.pin,
     )
     return Status(201, record)

@@ -4,7 +4,8 @@
   identities (``identity_issue``, ``identity_import_p12``, ``identity_register_pkcs11``,
   ``identity_register_remote``, ``identity_set_image``);
 * ``documents``: signing (``document_sign`` in one step; ``document_prepare`` and
-  ``document_finish`` in two) and dossier files (``dossier_document_sign``).
+  ``document_finish`` in two) and dossier files (``dossier_document_sign``; in two steps
+  ``dossier_document_prepare`` and ``dossier_document_finish`` or ``dossier_signed_attach``).
 
 Everything is importable from here: ``from chinhquyen.signatures import services``.
 """
@@ -20,7 +21,10 @@ from .documents import (
     document_finish,
     document_prepare,
     document_sign,
+    dossier_document_finish,
+    dossier_document_prepare,
     dossier_document_sign,
+    dossier_signed_attach,
     identity_for_mode,
     signer_name_of,
     tsa_url,
@@ -48,7 +52,10 @@ __all__ = [
     "document_finish",
     "document_prepare",
     "document_sign",
+    "dossier_document_finish",
+    "dossier_document_prepare",
     "dossier_document_sign",
+    "dossier_signed_attach",
     "identity_for_mode",
     "identity_import_p12",
     "identity_issue",

@@ -395,25 +395,19 @@ def document_finish(
 # --- dossier results and forms ------------------------------------------------------------------
 
 
-def dossier_document_sign(
-    *,
-    user,
-    code: str,
-    mode: str,
-    file_id: int | None = None,
-    form_no: str | None = None,
-    level: str | None = None,
-    page: int | None = None,
-    box: tuple[float, float, float, float] | None = None,
-    first_line: str = "",
-):
-    """Sign a dossier's file (its result, or a previously signed copy) or one of its forms
-    01–06, and attach the signed PDF to the dossier as a new file (``dossier_file_add``).
+@dataclass(frozen=True)
+class _DossierSource:
+    code: str
+    data: bytes
+    name: str
+    is_result: bool
 
-    Only officers of the handling agency; a personal signature on a result only by a leader.
-    """
+
+def _dossier_source(
+    *, user, code: str, mode: str, file_id: int | None, form_no: str | None
+) -> _DossierSource:
+    """The PDF to sign of a dossier, with the checks of ``dossier_document_sign``."""
     from chinhquyen.dossiers.selectors import dossier_get_for_user
-    from chinhquyen.dossiers.services import dossier_file_add
 
     dossier = dossier_get_for_user(user=user, code=code)
     if _agency_id(user) != dossier.agency_id:
@@ -431,32 +425,136 @@ def dossier_document_sign(
 
         form_check_available(dossier=dossier, form_no=form_no)
         data = render_form(form_no, dossier=dossier)
-        name, is_result = f"mau-{form_no}-{dossier.code}.pdf", False
-    else:
-        record = dossier.files.filter(pk=file_id).first()
-        if record is None:
-            raise NotFound("Không có tệp này trong hồ sơ.", code="file_not_found")
-        with record.file.open("rb") as fh:
-            data = fh.read()
-        name, is_result = record.name, record.is_result
-        if mode == "personal" and not is_result:
-            raise ValidationFailed(
-                "Chỉ ký cá nhân trên tệp kết quả.", fields={"file_id": ["Không phải tệp kết quả."]}
-            )
-        if mode == "personal" and not (PERSONAL_RESULT_ROLES & _roles(user)):
-            raise PermissionDenied(
-                "Chỉ lãnh đạo được ký số kết quả giải quyết.", code="sign_not_allowed"
-            )
-    signed = document_sign(
-        user=user, data=data, mode=mode, level=level, page=page, box=box, first_line=first_line
-    )
+        return _DossierSource(dossier.code, data, f"mau-{form_no}-{dossier.code}.pdf", False)
+    record = dossier.files.filter(pk=file_id).first()
+    if record is None:
+        raise NotFound("Không có tệp này trong hồ sơ.", code="file_not_found")
+    with record.file.open("rb") as fh:
+        data = fh.read()
+    if mode == "personal" and not record.is_result:
+        raise ValidationFailed(
+            "Chỉ ký cá nhân trên tệp kết quả.", fields={"file_id": ["Không phải tệp kết quả."]}
+        )
+    if mode == "personal" and not (PERSONAL_RESULT_ROLES & _roles(user)):
+        raise PermissionDenied(
+            "Chỉ lãnh đạo được ký số kết quả giải quyết.", code="sign_not_allowed"
+        )
+    return _DossierSource(dossier.code, data, record.name, record.is_result)
+
+
+def _dossier_attach(*, user, code: str, name: str, is_result: bool, signed: SignedDocument):
+    from chinhquyen.dossiers.services import dossier_file_add
+
     stem = name[:-4] if name.lower().endswith(".pdf") else name
-    suffix = {"personal": "ky-ca-nhan", "agency": "ky-co-quan", "copy": "ban-sao"}[mode]
+    suffix = {"personal": "ky-ca-nhan", "agency": "ky-co-quan", "copy": "ban-sao"}[signed.mode]
     return dossier_file_add(
         user=user,
-        code=dossier.code,
+        code=code,
         document_code="result" if is_result else "",
         name=f"{stem[:200]}-{suffix}.pdf",
         content=signed.content,
         at=signed.at,
+    )
+
+
+def dossier_document_sign(
+    *,
+    user,
+    code: str,
+    mode: str,
+    file_id: int | None = None,
+    form_no: str | None = None,
+    level: str | None = None,
+    page: int | None = None,
+    box: tuple[float, float, float, float] | None = None,
+    first_line: str = "",
+    position: str = "",
+    pin: str | None = None,
+):
+    """Sign a dossier's file (its result, or a previously signed copy) or one of its forms
+    01–06, and attach the signed PDF to the dossier as a new file (``dossier_file_add``).
+
+    Only officers of the handling agency; a personal signature on a result only by a leader.
+    ``position`` places a signature block on a result that has none (``document_sign``);
+    ``pin`` unlocks a PKCS#11 token.
+    """
+    source = _dossier_source(user=user, code=code, mode=mode, file_id=file_id, form_no=form_no)
+    signed = document_sign(
+        user=user,
+        data=source.data,
+        mode=mode,
+        level=level,
+        page=page,
+        box=box,
+        first_line=first_line,
+        position=position,
+        pin=pin,
+    )
+    return _dossier_attach(
+        user=user, code=source.code, name=source.name, is_result=source.is_result, signed=signed
+    )
+
+
+def dossier_document_prepare(
+    *,
+    user,
+    code: str,
+    mode: str,
+    file_id: int | None = None,
+    form_no: str | None = None,
+    level: str | None = None,
+    page: int | None = None,
+    box: tuple[float, float, float, float] | None = None,
+    position: str = "",
+    identity: SigningIdentity | None = None,
+) -> PreparedSignature:
+    """``dossier_document_sign`` in two steps, first step: the dossier's file or form prepared
+    (``document_prepare``, same checks), its ``context`` naming the dossier, the file's name and
+    whether it is a result. Finish with ``dossier_document_finish``."""
+    source = _dossier_source(user=user, code=code, mode=mode, file_id=file_id, form_no=form_no)
+    prepared = document_prepare(
+        user=user,
+        data=source.data,
+        mode=mode,
+        identity=identity,
+        level=level,
+        page=page,
+        box=box,
+        position=position,
+    )
+    return replace(
+        prepared,
+        context={
+            **prepared.context,
+            "dossier": source.code,
+            "name": source.name,
+            "is_result": source.is_result,
+        },
+    )
+
+
+def dossier_document_finish(*, user, prepared: PreparedSignature, signature_value: bytes):
+    """The second step: ``document_finish``, then the signed PDF attached to the dossier as a
+    new file (``dossier_file_add``, as ``dossier_document_sign`` does). For a batch where
+    nothing may be half done, call ``document_finish`` for every document first, then
+    ``dossier_signed_attach`` for each inside one transaction."""
+    signed = document_finish(user=user, prepared=prepared, signature_value=signature_value)
+    return dossier_signed_attach(user=user, prepared=prepared, signed=signed)
+
+
+def dossier_signed_attach(*, user, prepared: PreparedSignature, signed: SignedDocument):
+    """Attach a document signed from ``dossier_document_prepare`` to its dossier."""
+    ctx = prepared.context
+    if "dossier" not in ctx:
+        raise ValidationFailed(
+            "Tài liệu này không được chuẩn bị từ một hồ sơ.",
+            code="prepared_invalid",
+            fields={"prepared": ["Thiếu mã hồ sơ."]},
+        )
+    return _dossier_attach(
+        user=user,
+        code=str(ctx["dossier"]),
+        name=str(ctx.get("name") or "ket-qua.pdf"),
+        is_result=bool(ctx.get("is_result")),
+        signed=signed,
     )
