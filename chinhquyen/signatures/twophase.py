@@ -42,6 +42,7 @@ import base64
 import binascii
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -155,6 +156,18 @@ class PreparedSignature:
         return prepared
 
 
+def _run(coro):
+    """Run pyHanko's coroutine to its end from synchronous code. Where this thread already runs
+    an event loop (an async view, Playwright's sync API in a test), ``asyncio.run`` is refused:
+    the coroutine then runs on a loop of its own in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _prepared_invalid() -> ValidationFailed:
     return ValidationFailed(
         "Dữ liệu chuẩn bị ký không hợp lệ; hãy bắt đầu ký lại.",
@@ -241,7 +254,7 @@ def prepare_personal(
     _check_level(opts)
     reader = signing.open_reader(data)
     place = signing.personal_placement(reader, image_png=image_png, page_ix=page_ix, box=box)
-    return asyncio.run(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
+    return _run(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
 
 
 def prepare_agency(
@@ -259,7 +272,7 @@ def prepare_agency(
     _check_level(opts)
     reader = signing.open_reader(data)
     place = signing.agency_placement(reader, seal_png=seal_png, personal_field=personal_field)
-    return asyncio.run(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
+    return _run(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
 
 
 def signature_value_check(
@@ -344,6 +357,6 @@ def finish(
     signature_value_check(prepared, signature_value=signature_value, cert=cert)
     level = Level(prepared.level)
     _check_level(replace(opts, level=level))
-    return asyncio.run(
+    return _run(
         _finish(prepared, signature_value=signature_value, cert=cert, chain=chain, opts=opts)
     )

@@ -391,18 +391,25 @@ def app_page(sim: Simulator, user: User) -> str:
         f"</strong></li>"
         for t in done
     )
-    # With nothing pending the page reloads itself, so that a new request shows up; with a
-    # request on screen it does not (a reload must not move the buttons under a finger).
-    refresh = "" if pending else '<meta http-equiv="refresh" content="3">'
+    # A new request shows up by itself: the page asks every 2 s which requests are pending and
+    # reloads only when one it does not show has arrived, so that a reload never moves the
+    # buttons under a finger (and no <meta refresh>, which WCAG 2.2.1 forbids).
+    shown = json.dumps([t.transaction_id for t in pending])
+    script = (
+        "<script>(function(){var shown=" + shown + ";setInterval(function(){"
+        f"fetch('{base}/pending',{{cache:'no-store'}}).then(function(r){{return r.json();}})"
+        ".then(function(d){if(d.pending.some(function(id){return shown.indexOf(id)<0;}))"
+        "{location.reload();}}).catch(function(){});},2000);})();</script>"
+    )
     return (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"{refresh}<title>Ký số từ xa — {esc(user.common_name)}</title>"
+        f"<title>Ký số từ xa — {esc(user.common_name)}</title>"
         f"<style>{PAGE_CSS}</style></head><body>"
         f"<header><h1>Ký số từ xa (mô phỏng)</h1><p>{esc(user.common_name)}</p></header>"
         f"<main><h2>Yêu cầu ký đang chờ ({len(pending)})</h2>{''.join(parts)}"
         + (f"<h2>Đã xử lý</h2><ul>{history}</ul>" if history else "")
-        + "</main></body></html>"
+        + f'<p><a href="{base}">Tải lại</a></p></main>{script}</body></html>'
     )
 
 
@@ -542,6 +549,14 @@ def make_app(sim: Simulator):
                 sim.decide(user.user_id, parts[1], confirm=parts[2] == "confirm")
             start_response("303 See Other", [("Location", f"/app/{user.user_id}")])
             return [b""]
+        if method == "GET" and len(parts) == 2 and parts[1] == "pending":
+            ids = [t.transaction_id for t in sim.of_user(user.user_id) if t.status == "pending"]
+            body = json.dumps({"pending": ids}).encode()
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            )
+            return [body]
         if method != "GET" or len(parts) != 1:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
