@@ -39,3 +39,37 @@ def result_official(*, dossier: Dossier) -> DossierFile | None:
 def result_is_official(*, dossier: Dossier, record: DossierFile) -> bool:
     official = result_official(dossier=dossier)
     return official is not None and official.pk == record.pk
+
+
+def files_visible_to(*, dossier: Dossier, user) -> list[DossierFile]:
+    """The dossier's files ``user`` may see (``user`` already sees the dossier: the selectors
+    decided). The applicant sees the files they sent and the one official result; officers
+    see everything, the drafts and earlier signed copies included."""
+    files = list(dossier.files.order_by("uploaded_at", "pk"))
+    if dossier.applicant_id is None or dossier.applicant_id != user.pk:
+        return files
+    from chinhquyen.accounts.selectors import profile_of
+
+    profile = profile_of(user)
+    if profile is not None and profile.is_officer and profile.agency_id == dossier.agency_id:
+        return files
+    official = result_official(dossier=dossier)
+    return [
+        f
+        for f in files
+        if (not f.is_result and f.uploaded_by_id == user.pk and not f.signed_as)
+        or (official is not None and f.pk == official.pk)
+    ]
+
+
+def result_official_by_digest(*, sha256: str) -> DossierFile | None:
+    """The official result whose SHA-256 is ``sha256`` (the validation link of the citizen's
+    page and e-mail): anyone holding the document or its link may check its signatures."""
+    if len(sha256) != 64:
+        return None
+    for record in DossierFile.objects.filter(sha256=sha256.lower(), is_result=True).select_related(
+        "dossier__procedure"
+    ):
+        if result_is_official(dossier=record.dossier, record=record):
+            return record
+    return None

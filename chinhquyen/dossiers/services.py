@@ -759,9 +759,20 @@ def idempotent(
 
 @transaction.atomic
 def dossier_file_add(
-    *, user, code: str, document_code: str, name: str, content: bytes, at: datetime | None = None
+    *,
+    user,
+    code: str,
+    document_code: str,
+    name: str,
+    content: bytes,
+    at: datetime | None = None,
+    derived_from: DossierFile | None = None,
+    signed_as: str = "",
 ) -> DossierFile:
-    """Attach a file. Checked by content, size and count before anything is written."""
+    """Attach a file. Checked by content, size and count before anything is written.
+
+    A signed copy names the file it was made from (``derived_from``, of the same dossier) and
+    how it was signed (``SignedAs``): the line of a result ends in its official copy."""
     at = at or timezone.now()
     dossier = dossier_get_for_user(user=user, code=code, for_update=True)
     spec = workflow_spec(dossier.workflow_id)
@@ -799,6 +810,12 @@ def dossier_file_add(
             code="too_many_files",
             fields={"file": [f"Tối đa {settings.UPLOAD_MAX_FILES_PER_DOSSIER} tệp mỗi hồ sơ."]},
         )
+    if derived_from is not None and derived_from.dossier_id != dossier.pk:
+        raise ValidationFailed(
+            "Tệp gốc không thuộc hồ sơ.", fields={"derived_from": ["Tệp của hồ sơ khác."]}
+        )
+    if signed_as and signed_as not in SignedAs.values:
+        raise ValidationFailed("Kiểu ký không hợp lệ.", fields={"signed_as": [signed_as]})
     content_type = check_upload(name=name, content=content)
     digest = hashlib.sha256(content).hexdigest()
     record = DossierFile(
@@ -809,6 +826,8 @@ def dossier_file_add(
         size=len(content),
         sha256=digest,
         is_result=is_result,
+        derived_from=derived_from,
+        signed_as=signed_as,
         uploaded_by=user,
         uploaded_at=at,
     )
@@ -825,6 +844,8 @@ def dossier_file_add(
             at=at,
             changes={
                 "document": document_code,
+                **({"derived_from": derived_from.pk} if derived_from is not None else {}),
+                **({"signed_as": signed_as} if signed_as else {}),
                 "sha256": digest,
                 "size": len(content),
                 "type": content_type,
@@ -906,6 +927,17 @@ def _resume_clock(ctx: ActionContext, *, restart: bool) -> None:
 
 def _on_accept(ctx: ActionContext) -> None:
     d = ctx.dossier
+    received = ctx.params.get("documents_received")
+    if received is not None:
+        # At the counter: the papers the officer checked as handed in (the receipt lists them).
+        slots = set(d.procedure_version.documents.values_list("code", flat=True))
+        unknown = sorted(set(received) - slots)
+        if unknown:
+            raise ValidationFailed(
+                "Giấy tờ không thuộc thủ tục.",
+                fields={"documents_received": [", ".join(unknown)]},
+            )
+        ctx.event_data["documents_received"] = sorted(set(received))
     ctx.set("received_at", ctx.at)
     due = due_for(d.procedure_version, ctx.at)
     ctx.set("due_at", due)

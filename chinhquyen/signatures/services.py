@@ -517,14 +517,14 @@ def dossier_document_sign(
 
         form_check_available(dossier=dossier, form_no=form_no)
         data = render_form(form_no, dossier=dossier)
-        name, is_result = f"mau-{form_no}-{dossier.code}.pdf", False
+        name, is_result, source = f"mau-{form_no}-{dossier.code}.pdf", False, None
     else:
         record = dossier.files.filter(pk=file_id).first()
         if record is None:
             raise NotFound("Không có tệp này trong hồ sơ.", code="file_not_found")
         with record.file.open("rb") as fh:
             data = fh.read()
-        name, is_result = record.name, record.is_result
+        name, is_result, source = record.name, record.is_result, record
         if mode == "personal" and not is_result:
             raise ValidationFailed(
                 "Chỉ ký cá nhân trên tệp kết quả.", fields={"file_id": ["Không phải tệp kết quả."]}
@@ -545,4 +545,6 @@ def dossier_document_sign(
         name=f"{stem[:200]}-{suffix}.pdf",
         content=signed.content,
         at=signed.at,
+        derived_from=source,
+        signed_as=mode,
     )

@@ -516,7 +516,9 @@ def intake(request: HttpRequest) -> HttpResponse:
         if missing:
             comment = _("Cần bổ sung: %(documents)s.") % {"documents": "; ".join(missing)}
     try:
-        code = _intake_run(request, form.cleaned_data, data, uploads, decision, comment)
+        code = _intake_run(
+            request, form.cleaned_data, data, uploads, decision, comment, received=received
+        )
     except ValidationFailed as exc:
         return page.render(
             form=form,
@@ -572,7 +574,9 @@ def _intake_errors(page: _IntakePage, form, data, received, decision) -> dict[st
     return errors
 
 
-def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, comment) -> str:
+def _intake_run(
+    request: HttpRequest, cleaned: dict, data, uploads, decision, comment, *, received: set[str]
+) -> str:
     """Submit, attach the scans and take the decision, all or nothing, once per form token."""
     user = request.user
     fingerprint = services.request_fingerprint(
@@ -580,6 +584,7 @@ def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, co
             **{k: v for k, v in cleaned.items() if k != "token"},
             "form_data": data,
             "decision": decision,
+            "received": sorted(received),
             "files": sorted((c, u.name, len(u.content)) for c, u in uploads.items()),
         }
     )
@@ -602,6 +607,7 @@ def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, co
             decision=decision,
             comment=comment,
             require_documents=False,
+            documents_received=received,
         )
         return 201, {"code": dossier.code}
 
