@@ -366,6 +366,18 @@ def _options(level: signing.Level, *, reason: str = "") -> signing.SignOptions:
     return signing.SignOptions(level=level, tsa_url=tsa_url(), validation_context=vc, reason=reason)
 
 
+def sign_options(*, level: str | None = None, reason: str = "") -> signing.SignOptions:
+    """The signing options of this deployment (level, timestamp authority), for callers that
+    sign in two phases (``batches.py``)."""
+    return _options(_level(level), reason=reason)
+
+
+def personal_field_to_seal(data: bytes) -> str:
+    """The field of the valid personal signature the agency's seal goes next to (Conflict
+    ``personal_signature_required`` when there is none: the agency signs after the person)."""
+    return _valid_personal_field(data)
+
+
 def identity_for_mode(*, user, mode: str) -> SigningIdentity:
     """The identity ``user`` signs with in ``mode``, with the permission checks of the module."""
     if mode not in MODES:

@@ -74,9 +74,11 @@ def actionable_q(*, user) -> Q:
     if Role.COUNTER in roles:
         q |= Q(state__in=("submitted", "done", "payment_required"))
     if Role.LEADER in roles:
-        q |= Q(state__in=("accepted", "in_process"))
+        q |= Q(state__in=("accepted", "in_process", "pending_approval"))
     if Role.HANDLER in roles:
         q |= Q(state="in_process", assignee=user)
+    if roles & set(profile.agency.seal_roles):
+        q |= Q(state="approved")
     return q & Q(agency_id=profile.agency_id)
 
 

@@ -94,11 +94,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
         selectors.inbox_dossiers(user=request.user, filters=filters, now=now), PAGE_SIZE
     ).get_page(request.GET.get("trang"))
     counts = selectors.inbox_counts(user=request.user, mine=mine, now=now)
+    from .views_signing import inbox_signing
+
+    bulk = inbox_signing(user=request.user)
     rows = [
         {
             "dossier": d,
             "state_name": workflow_spec(d.workflow_id).states[d.state].name,
             "deadline": _deadline(services.deadline_state(d, now)),
+            "sign_purpose": bulk["purpose_of_state"].get(d.state, ""),
         }
         for d in page.object_list
     ]
@@ -111,6 +115,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "form": form,
             "mine": mine,
             "page": page,
+            "bulk_offers": bulk["offers"],
             "rows": rows,
             "query": query.urlencode(),
             "state_counts": [
@@ -217,6 +222,9 @@ def _render_dossier(
     errors = errors or {}
     values = values or {}
     files = list(dossier.files.order_by("uploaded_at", "pk"))
+    from .views_signing import dossier_signing
+
+    signing = dossier_signing(dossier=dossier, user=request.user, action_codes=codes)
     action_forms = [
         {
             "spec": a,
@@ -224,6 +232,7 @@ def _render_dossier(
             "values": values.get(a.code, {}),
         }
         for a in actions
+        if a.code not in signing["sign_replaced"]
     ]
     return render(
         request,
@@ -247,6 +256,7 @@ def _render_dossier(
             "history": history,
             "printforms": forms_available(dossier=dossier),
             "action_forms": action_forms,
+            **signing,
             "handlers": handlers,
             "agencies": agencies,
             "step_kinds": StepKind.choices,
