@@ -653,6 +653,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "workspace/dashboard.html",
         {
             "numbers": numbers,
+            "signed": selectors.agency_signed_share(user=request.user),
             "date_from": date_from,
             "date_to": date_to,
             "agency": profile_of(request.user).agency,
