@@ -14,12 +14,14 @@ class Role(models.TextChoices):
     CITIZEN = "citizen", _("Công dân/Tổ chức")
     COUNTER = "counter", _("Cán bộ một cửa")
     HANDLER = "handler", _("Chuyên viên xử lý")
+    # Văn thư: registers documents and keeps the agency's seal (Decree 30/2020, Art. 33).
+    CLERK = "clerk", _("Văn thư")
     LEADER = "leader", _("Lãnh đạo phê duyệt")
     AGENCY_ADMIN = "agency_admin", _("Quản trị cơ quan")
     SYSTEM_ADMIN = "system_admin", _("Quản trị hệ thống")
 
 
-OFFICER_ROLES = frozenset({Role.COUNTER, Role.HANDLER, Role.LEADER, Role.AGENCY_ADMIN})
+OFFICER_ROLES = frozenset({Role.COUNTER, Role.HANDLER, Role.CLERK, Role.LEADER, Role.AGENCY_ADMIN})
 
 
 class Profile(models.Model):
@@ -27,6 +29,9 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     full_name = models.CharField(_("họ và tên"), max_length=120)
+    # The position printed above the signature (Decree 30/2020, Annex I): "CHỦ TỊCH",
+    # "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"; one line per line of the signature block.
+    position = models.CharField(_("chức vụ"), max_length=200, blank=True)
     # Personal identifiers: never shown on public pages, never logged.
     id_number = models.CharField(_("số CCCD/mã số thuế"), max_length=20, blank=True)
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)

@@ -55,6 +55,13 @@ class Procedure(models.Model):
         on_delete=models.PROTECT,
         related_name="procedures",
     )
+    # How the agency issues the result (an operating choice, not part of the published version):
+    # an electronic result is signed by the competent person and sealed before it is issued.
+    electronic_result = models.BooleanField(_("kết quả là văn bản điện tử"), default=False)
+    # None: approving without a signature is allowed only when the result is not electronic.
+    unsigned_approval = models.BooleanField(
+        _("cho phép phê duyệt không ký số"), null=True, blank=True, default=None
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -62,6 +69,14 @@ class Procedure(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def signature_required(self) -> bool:
+        """Must the result carry the competent person's signature (and the seal) before the
+        dossier is approved and issued?"""
+        if self.unsigned_approval is None:
+            return self.electronic_result
+        return not self.unsigned_approval
 
 
 class ProcedureVersion(models.Model):

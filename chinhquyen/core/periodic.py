@@ -59,7 +59,14 @@ def _files_sweep():
     return len(dossier_files_sweep())
 
 
+def _signing_batches():
+    from chinhquyen.signatures.batches import signing_batches_advance_pending
+
+    return signing_batches_advance_pending()
+
+
 JOBS: tuple[Job, ...] = (
+    Job("signing_batches", 15, _signing_batches),
     Job("consultations_close", 5 * 60, _consultations_close),
     Job("notifications_requeue", 5 * 60, _notifications_requeue),
     Job("feedback_reminders", 30 * 60, _feedback_reminders),

@@ -110,6 +110,7 @@ def dossier_submit_with_files(
     decision: str = "",
     comment: str = "",
     require_documents: bool = True,
+    documents_received: Iterable[str] = (),
 ) -> Dossier:
     """Check the files against the procedure's documents, submit the dossier, attach the files
     and — at the counter — take the officer's ``decision`` (accept, request a supplement,
@@ -117,6 +118,9 @@ def dossier_submit_with_files(
 
     Online, every required document needs its file (``require_documents``). At the counter the
     papers are checked by hand and the officer decides, so scans are checked but not required.
+
+    ``documents_received``: at the counter, the documents handed in on paper (with or without
+    a scan), recorded with the acceptance for the receipt (form 01).
 
     Files reach the storage before the transaction commits; after a rollback the periodic
     ``dossier_files_sweep`` removes them.
@@ -137,7 +141,14 @@ def dossier_submit_with_files(
         )
         _attach(user=user, code=dossier.code, uploads=checked)
         if decision:
-            dossier = dossier_act(user=user, code=dossier.code, action=decision, comment=comment)
+            params = (
+                {"documents_received": sorted({*documents_received, *checked})}
+                if decision == "accept"
+                else {}
+            )
+            dossier = dossier_act(
+                user=user, code=dossier.code, action=decision, comment=comment, params=params
+            )
     return dossier
 
 

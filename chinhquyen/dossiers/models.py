@@ -218,6 +218,12 @@ def dossier_upload_to(instance: DossierFile, filename: str) -> str:
     return f"dossiers/{instance.dossier.submitted_at:%Y/%m}/{instance.dossier.code}/{instance.sha256[:16]}-{filename}"
 
 
+class SignedAs(models.TextChoices):
+    PERSONAL = "personal", _("Đã ký số cá nhân")
+    AGENCY = "agency", _("Đã ký số cơ quan")
+    COPY = "copy", _("Bản sao điện tử")
+
+
 class DossierFile(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="files")
     event = models.ForeignKey(
@@ -230,6 +236,12 @@ class DossierFile(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     is_result = models.BooleanField(default=False)
+    # A signed file is a new file made from an earlier one (the draft, then the personally
+    # signed copy); only the last of a line is the dossier's official result.
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derivatives"
+    )
+    signed_as = models.CharField(max_length=10, choices=SignedAs.choices, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -50,7 +50,7 @@ from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
 
-from . import signals
+from . import results, signals
 from .files import check_upload
 from .forms import form_validate
 from .models import (
@@ -62,6 +62,7 @@ from .models import (
     DossierFile,
     DossierStep,
     IdempotencyRecord,
+    SignedAs,
     StepKind,
 )
 from .selectors import dossier_get_for_user
@@ -758,9 +759,20 @@ def idempotent(
 
 @transaction.atomic
 def dossier_file_add(
-    *, user, code: str, document_code: str, name: str, content: bytes, at: datetime | None = None
+    *,
+    user,
+    code: str,
+    document_code: str,
+    name: str,
+    content: bytes,
+    at: datetime | None = None,
+    derived_from: DossierFile | None = None,
+    signed_as: str = "",
 ) -> DossierFile:
-    """Attach a file. Checked by content, size and count before anything is written."""
+    """Attach a file. Checked by content, size and count before anything is written.
+
+    A signed copy names the file it was made from (``derived_from``, of the same dossier) and
+    how it was signed (``SignedAs``): the line of a result ends in its official copy."""
     at = at or timezone.now()
     dossier = dossier_get_for_user(user=user, code=code, for_update=True)
     spec = workflow_spec(dossier.workflow_id)
@@ -798,6 +810,12 @@ def dossier_file_add(
             code="too_many_files",
             fields={"file": [f"Tối đa {settings.UPLOAD_MAX_FILES_PER_DOSSIER} tệp mỗi hồ sơ."]},
         )
+    if derived_from is not None and derived_from.dossier_id != dossier.pk:
+        raise ValidationFailed(
+            "Tệp gốc không thuộc hồ sơ.", fields={"derived_from": ["Tệp của hồ sơ khác."]}
+        )
+    if signed_as and signed_as not in SignedAs.values:
+        raise ValidationFailed("Kiểu ký không hợp lệ.", fields={"signed_as": [signed_as]})
     content_type = check_upload(name=name, content=content)
     digest = hashlib.sha256(content).hexdigest()
     record = DossierFile(
@@ -808,6 +826,8 @@ def dossier_file_add(
         size=len(content),
         sha256=digest,
         is_result=is_result,
+        derived_from=derived_from,
+        signed_as=signed_as,
         uploaded_by=user,
         uploaded_at=at,
     )
@@ -824,6 +844,8 @@ def dossier_file_add(
             at=at,
             changes={
                 "document": document_code,
+                **({"derived_from": derived_from.pk} if derived_from is not None else {}),
+                **({"signed_as": signed_as} if signed_as else {}),
                 "sha256": digest,
                 "size": len(content),
                 "type": content_type,
@@ -905,6 +927,17 @@ def _resume_clock(ctx: ActionContext, *, restart: bool) -> None:
 
 def _on_accept(ctx: ActionContext) -> None:
     d = ctx.dossier
+    received = ctx.params.get("documents_received")
+    if received is not None:
+        # At the counter: the papers the officer checked as handed in (the receipt lists them).
+        slots = set(d.procedure_version.documents.values_list("code", flat=True))
+        unknown = sorted(set(received) - slots)
+        if unknown:
+            raise ValidationFailed(
+                "Giấy tờ không thuộc thủ tục.",
+                fields={"documents_received": [", ".join(unknown)]},
+            )
+        ctx.event_data["documents_received"] = sorted(set(received))
     ctx.set("received_at", ctx.at)
     due = due_for(d.procedure_version, ctx.at)
     ctx.set("due_at", due)
@@ -1020,12 +1053,56 @@ def _on_complete_step(ctx: ActionContext) -> None:
     ctx.event_data.update({"step": step.pk, "on_time": ctx.at <= step.due_at})
 
 
-def _on_approve(ctx: ActionContext) -> None:
+def _require_steps_closed(ctx: ActionContext) -> None:
     open_steps = DossierStep.objects.filter(
         dossier=ctx.dossier, completed_at__isnull=True, kind=StepKind.FORWARD
     )
     if open_steps.exists():
         raise Conflict("Còn bước liên thông chưa có kết quả.", code="open_steps")
+
+
+def _signed_result(ctx: ActionContext, param: str, signed_as: str) -> DossierFile | None:
+    """The result file named by ``param``: it must be the dossier's current result, signed as
+    ``signed_as`` (only the signature services make such files)."""
+    file_id = ctx.params.get(param)
+    if file_id in (None, ""):
+        return None
+    record = results.result_current(dossier=ctx.dossier)
+    if record is None or str(record.pk) != str(file_id) or record.signed_as != signed_as:
+        raise ValidationFailed(
+            "Tệp kết quả đã ký không hợp lệ.",
+            code="signed_result_invalid",
+            fields={param: ["Không phải bản kết quả mới nhất đã ký số của hồ sơ."]},
+        )
+    return record
+
+
+def _on_submit_for_approval(ctx: ActionContext) -> None:
+    _require_steps_closed(ctx)
+    if ctx.dossier.procedure.signature_required:
+        draft = results.result_current(dossier=ctx.dossier)
+        if draft is None or draft.content_type != "application/pdf":
+            raise Conflict(
+                "Cần tải lên dự thảo kết quả (tệp PDF) trước khi trình lãnh đạo ký số.",
+                code="result_draft_missing",
+            )
+
+
+def _on_return_for_revision(ctx: ActionContext) -> None:
+    _require_comment(ctx, "nội dung cần chỉnh sửa")
+
+
+def _on_approve(ctx: ActionContext) -> None:
+    _require_steps_closed(ctx)
+    signed = _signed_result(ctx, "signed_file", SignedAs.PERSONAL)
+    if signed is None and ctx.dossier.procedure.signature_required:
+        raise Conflict(
+            "Kết quả của thủ tục này là văn bản điện tử: lãnh đạo ký số khi phê duyệt "
+            "(“Ký số và phê duyệt”).",
+            code="signature_required",
+        )
+    if signed is not None:
+        ctx.event_data["signed_file"] = signed.pk
 
 
 def _on_request_payment(ctx: ActionContext) -> None:
@@ -1050,7 +1127,29 @@ def _on_confirm_payment(ctx: ActionContext) -> None:
     _resume_clock(ctx, restart=False)
 
 
+def _on_seal(ctx: ActionContext) -> None:
+    sealed = _signed_result(ctx, "sealed_file", SignedAs.AGENCY)
+    if sealed is None:
+        raise Conflict(
+            "Đóng dấu là ký số của cơ quan lên kết quả đã được lãnh đạo ký "
+            "(“Đóng dấu, ban hành kết quả”).",
+            code="seal_signature_required",
+        )
+    ctx.event_data["sealed_file"] = sealed.pk
+    _issue_result(ctx)
+
+
 def _on_finish(ctx: ActionContext) -> None:
+    if ctx.dossier.procedure.signature_required:
+        raise Conflict(
+            "Kết quả điện tử phải được ký số và đóng dấu trước khi ban hành "
+            "(“Đóng dấu, ban hành kết quả”).",
+            code="seal_required",
+        )
+    _issue_result(ctx)
+
+
+def _issue_result(ctx: ActionContext) -> None:
     d = ctx.dossier
     ctx.set("finished_at", ctx.at)
     ctx.set("result_code", str(ctx.params.get("result_code") or f"KQ-{d.code}")[:80])
@@ -1117,7 +1216,10 @@ ACTION_RULES: dict[str, Callable[[ActionContext], None]] = {
     "assign": _on_assign,
     "forward": _on_forward,
     "complete_step": _on_complete_step,
+    "submit_for_approval": _on_submit_for_approval,
+    "return_for_revision": _on_return_for_revision,
     "approve": _on_approve,
+    "seal": _on_seal,
     "request_payment": _on_request_payment,
     "confirm_payment": _on_confirm_payment,
     "finish": _on_finish,
@@ -1147,18 +1249,25 @@ def actor_role_for(*, dossier: Dossier, user, action: ActionSpec) -> str | None:
             return None
     elif profile.agency_id != dossier.agency_id:
         return None
+    allowed = action.roles
+    if action.code == "seal":
+        # Who keeps the seal is the agency's choice (Agency.seal_roles), within the action's.
+        allowed = allowed & frozenset(dossier.agency.seal_roles)
     for role in profile.roles:
-        if role in action.roles:
+        if role in allowed:
             return role
     return None
 
 
 def actions_available(*, dossier: Dossier, user) -> list[ActionSpec]:
+    """The actions ``user`` may take on ``dossier`` now. A procedure whose result is signed is
+    issued by the seal, any other by "finish" (each refuses the other case)."""
     spec = workflow_spec(dossier.workflow_id)
+    skip = "finish" if dossier.procedure.signature_required else "seal"
     return [
         a
         for a in spec.actions_from(dossier.state)
-        if actor_role_for(dossier=dossier, user=user, action=a)
+        if a.code != skip and actor_role_for(dossier=dossier, user=user, action=a)
     ]
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 
 from chinhquyen.dossiers.models import Channel, Dossier, DossierEvent
@@ -75,6 +76,26 @@ def message_context(*, dossier: Dossier, event: DossierEvent) -> dict[str, objec
         "supplement_due_date": _iso_when(event.data.get("supplement_due_at")),
         "amount": _money(dossier.payment_amount),
         "result_code": dossier.result_code,
+        **_official_result(dossier),
+    }
+
+
+def _official_result(dossier: Dossier) -> dict[str, str]:
+    """Where the applicant downloads the one official result and checks its signatures (only
+    once it is issued: drafts and earlier signed copies are never announced)."""
+    from chinhquyen.dossiers.results import result_official
+
+    record = result_official(dossier=dossier)
+    if record is None:
+        return {}
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return {
+        "result_url": f"{base}{reverse('portal:my_dossier', args=[dossier.code])}",
+        "validate_url": (
+            f"{base}{reverse('signatures:verify_result', args=[record.sha256])}"
+            if record.signed_as
+            else ""
+        ),
     }
 
 

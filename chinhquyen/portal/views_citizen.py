@@ -39,6 +39,7 @@ from chinhquyen.dossiers.intake import (
     upload_read,
 )
 from chinhquyen.dossiers.models import Channel, Dossier
+from chinhquyen.dossiers.results import files_visible_to
 from chinhquyen.dossiers.selectors import (
     dossier_get_for_user,
     dossier_history,
@@ -369,8 +370,7 @@ def _detail(
         }
         for e in dossier_history(dossier=dossier)
     ]
-    files = list(dossier.files.order_by("uploaded_at", "pk"))
-    own_or_result = [f for f in files if f.is_result or f.uploaded_by_id == request.user.pk]
+    own_or_result = files_visible_to(dossier=dossier, user=request.user)
     errors = errors or {}
     supplement = dossier.state == "supplement_requested"
     request_comment = next(
@@ -477,8 +477,10 @@ def my_dossier_file(request: HttpRequest, code: str, file_id: int) -> FileRespon
     """A result (or one of the citizen's own files), served after the access check: dossier
     files are never public media URLs."""
     dossier = _my_dossier(request, code)
-    record = dossier.files.filter(pk=file_id).first()
-    if record is None or not (record.is_result or record.uploaded_by_id == request.user.pk):
+    record = next(
+        (f for f in files_visible_to(dossier=dossier, user=request.user) if f.pk == file_id), None
+    )
+    if record is None:
         raise Http404
     response = FileResponse(
         record.file.open("rb"),

@@ -410,25 +410,38 @@ def _event(dossier: Dossier, action: str) -> DossierEvent:
     return event
 
 
-def _documents(dossier: Dossier) -> list[str]:
-    """What was handed in: the procedure version's document list, marked with the files that
-    came for each, then any file not tied to a listed document."""
-    files = list(dossier.files.filter(is_result=False).order_by("uploaded_at", "pk"))
+def _documents(dossier: Dossier, accepted: DossierEvent) -> list[str]:
+    """What was actually handed in, with real counts: at the counter the papers the officer
+    checked as received (``documents_received`` of the acceptance) in the numbers the procedure
+    asks for, online the documents that came as files. Documents never received are not
+    listed, and neither are the signed copies of the dossier's own forms and results."""
+    files = list(
+        dossier.files.filter(is_result=False, signed_as="")
+        .exclude(uploaded_at__gt=accepted.at)
+        .order_by("uploaded_at", "pk")
+    )
     by_code: dict[str, list[str]] = {}
     for f in files:
         by_code.setdefault(f.document_code, []).append(f.name)
+    on_paper = set(accepted.data.get("documents_received", ()))
     lines = []
     listed = set()
     for doc in dossier.procedure_version.documents.order_by("position", "pk"):
         listed.add(doc.code)
+        names = by_code.get(doc.code, [])
+        if doc.code not in on_paper and not names:
+            continue
         counts = []
-        if doc.originals:
-            counts.append(f"bản chính: {doc.originals:02d}")
-        if doc.copies:
-            counts.append(f"bản sao: {doc.copies:02d}")
+        if doc.code in on_paper:
+            if doc.originals:
+                counts.append(f"bản chính: {doc.originals:02d}")
+            if doc.copies:
+                counts.append(f"bản sao: {doc.copies:02d}")
+        if names:
+            counts.append(f"tệp điện tử: {len(names):02d}")
         text = doc.name + (f" ({', '.join(counts)})" if counts else "")
-        if by_code.get(doc.code):
-            text += f" — tệp: {', '.join(by_code[doc.code])}"
+        if names:
+            text += f" — {', '.join(names)}"
         lines.append(text)
     for code, names in by_code.items():
         if code not in listed:
@@ -514,7 +527,7 @@ def _form_01(dossier: Dossier, st: Styles, width: float) -> tuple[list[Flowable]
     )
     story += _applicant_lines(dossier, st)
     story.append(Paragraph("<b>1. Thành phần hồ sơ nộp gồm:</b>", st.body_j))
-    documents = _documents(dossier) or ["(Theo danh mục của thủ tục)"]
+    documents = _documents(dossier, event) or ["(Không có giấy tờ nào được ghi nhận.)"]
     for i, doc in enumerate(documents, 1):
         story.append(
             Paragraph(

@@ -95,3 +95,70 @@ class SigningIdentity(models.Model):
     def is_valid_at(self, when=None) -> bool:
         when = when or timezone.now()
         return self.is_active and self.not_before <= when <= self.not_after
+
+
+class SigningBatch(models.Model):
+    """One "sign these" of a person from the workspace: the results of one or many dossiers
+    signed with one confirmation of their key, then approved (a leader) or sealed and issued
+    (whoever keeps the seal). A remote signing service answers later: the batch waits for the
+    person's confirmation in the provider's app (``transaction_id``, ``expires_at``)."""
+
+    class Purpose(models.TextChoices):
+        APPROVE = "approve", _("Ký số và phê duyệt")
+        SEAL = "seal", _("Đóng dấu, ban hành kết quả")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ xác nhận của người ký")
+        FINISHED = "finished", _("Đã xong")
+        FAILED = "failed", _("Không ký được")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    identity = models.ForeignKey(SigningIdentity, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    transaction_id = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"], name="signing_batch_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} #{self.pk}"
+
+
+class SigningBatchItem(models.Model):
+    """One dossier of a batch and what became of it: each is signed and moved on in a
+    transaction of its own, so a failure leaves that dossier exactly as it was."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        DONE = "done", _("Đã ký")
+        FAILED = "failed", _("Không ký được")
+
+    batch = models.ForeignKey(SigningBatch, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(
+        "dossiers.DossierFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.ForeignKey(
+        "dossiers.DossierFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The document prepared for signing (twophase.PreparedSignature.to_json) until it is done.
+    prepared = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    error_code = models.CharField(max_length=60, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="signing_item_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.position}"

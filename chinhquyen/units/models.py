@@ -96,6 +96,10 @@ class AgencyKind(models.TextChoices):
     OTHER = "khac", _("Cơ quan khác")
 
 
+def default_seal_roles() -> list[str]:
+    return ["clerk", "counter"]
+
+
 class Agency(models.Model):
     agency_id = models.CharField(
         _("mã định danh"), max_length=13, unique=True, validators=[validate_agency_id]
@@ -112,6 +116,14 @@ class Agency(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     address = models.CharField(max_length=255, blank=True)
     is_active = models.BooleanField(default=True)
+    # The roles that apply the agency's seal (ký số của cơ quan): the clerk by Decree 30/2020
+    # Art. 33, and in a commune the one-stop counter that keeps it. Edited per agency.
+    seal_roles = models.JSONField(
+        _("vai trò giữ con dấu"),
+        default=default_seal_roles,
+        blank=True,
+        help_text="accounts.Role values that may apply the agency's seal",
+    )
 
     class Meta:
         ordering = ["agency_id"]

@@ -74,9 +74,11 @@ def actionable_q(*, user) -> Q:
     if Role.COUNTER in roles:
         q |= Q(state__in=("submitted", "done", "payment_required"))
     if Role.LEADER in roles:
-        q |= Q(state__in=("accepted", "in_process"))
+        q |= Q(state__in=("accepted", "in_process", "pending_approval"))
     if Role.HANDLER in roles:
         q |= Q(state="in_process", assignee=user)
+    if roles & set(profile.agency.seal_roles):
+        q |= Q(state="approved")
     return q & Q(agency_id=profile.agency_id)
 
 
@@ -186,6 +188,75 @@ def agency_dashboard(
         done_late=Count("id", filter=done & Q(finished_at__gt=F("due_at"))),
     )
     return DashboardNumbers(**numbers)
+
+
+@dataclass(frozen=True)
+class SignedShare:
+    """Of what the agency issued since ``since``: how much carries both the competent person's
+    signature and the agency's (the seeds' indicator: Vĩnh Phúc signed 17.9 % in 2019)."""
+
+    since: dt.date
+    results: int
+    results_signed: int
+    documents: int
+    documents_signed: int
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def results_share(self) -> float | None:
+        return self._share(self.results_signed, self.results)
+
+    @property
+    def documents_share(self) -> float | None:
+        return self._share(self.documents_signed, self.documents)
+
+
+def agency_signed_share(*, user, now: dt.datetime | None = None) -> SignedShare:
+    """This month's results and outgoing documents of the officer's agency, and how many of
+    them are signed by both the person and the agency (two queries, read live).
+
+    A result counts when the dossier was finished this month with an electronic result; it is
+    signed when its result line ends in the agency's seal. An outgoing document counts once
+    however many agencies it went to, and is signed when the exchange found both signatures
+    valid (a document not yet assessed counts as not signed: it is what the register shows).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from chinhquyen.dossiers.models import DossierFile, SignedAs
+    from chinhquyen.exchange.models import RegisterDirection, RegisterEntry
+
+    now = now or timezone.now()
+    month = timezone.localtime(now).date().replace(day=1)
+    start = timezone.make_aware(dt.datetime.combine(month, dt.time.min))
+    profile = profile_of(user)
+    agency = profile.agency if profile else None
+    if agency is None:
+        return SignedShare(month, 0, 0, 0, 0)
+    results = DossierFile.objects.filter(dossier=OuterRef("pk"), is_result=True)
+    dossiers = Dossier.objects.filter(agency=agency, finished_at__gte=start).aggregate(
+        results=Count("id", filter=Q(Exists(results))),
+        signed=Count("id", filter=Q(Exists(results.filter(signed_as=SignedAs.AGENCY)))),
+    )
+    documents = RegisterEntry.objects.filter(
+        agency_id=agency.agency_id, direction=RegisterDirection.OUT, sent_at__gte=start
+    ).aggregate(
+        documents=Count("document_id", distinct=True),
+        signed=Count(
+            "document_id",
+            distinct=True,
+            filter=Q(personal_signature_valid=True, agency_signature_valid=True),
+        ),
+    )
+    return SignedShare(
+        since=month,
+        results=dossiers["results"],
+        results_signed=dossiers["signed"],
+        documents=documents["documents"],
+        documents_signed=documents["signed"],
+    )
 
 
 def result_upload_allowed(*, dossier: Dossier, user) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_signing
 
 app_name = "workspace"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("ho-so/<str:code>/thao-tac/", views.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/tep/<int:file_id>/", views.file_download, name="file"),
     path("ho-so/<str:code>/ket-qua/", views.result_upload, name="result_upload"),
+    path("ky-so/", views_signing.sign_start, name="sign_start"),
+    path("ky-so/<int:batch_id>/", views_signing.sign_batch, name="sign_batch"),
     path("tiep-nhan/", views.intake, name="intake"),
     path("thong-ke/", views.dashboard, name="dashboard"),
     path("may-danh-gia/", views.kiosk_enable, name="kiosk_enable"),

@@ -94,11 +94,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
         selectors.inbox_dossiers(user=request.user, filters=filters, now=now), PAGE_SIZE
     ).get_page(request.GET.get("trang"))
     counts = selectors.inbox_counts(user=request.user, mine=mine, now=now)
+    from .views_signing import inbox_signing
+
+    bulk = inbox_signing(user=request.user)
     rows = [
         {
             "dossier": d,
             "state_name": workflow_spec(d.workflow_id).states[d.state].name,
             "deadline": _deadline(services.deadline_state(d, now)),
+            "sign_purpose": bulk["purpose_of_state"].get(d.state, ""),
         }
         for d in page.object_list
     ]
@@ -111,6 +115,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "form": form,
             "mine": mine,
             "page": page,
+            "bulk_offers": bulk["offers"],
             "rows": rows,
             "query": query.urlencode(),
             "state_counts": [
@@ -217,6 +222,9 @@ def _render_dossier(
     errors = errors or {}
     values = values or {}
     files = list(dossier.files.order_by("uploaded_at", "pk"))
+    from .views_signing import dossier_signing
+
+    signing = dossier_signing(dossier=dossier, user=request.user, action_codes=codes)
     action_forms = [
         {
             "spec": a,
@@ -224,6 +232,7 @@ def _render_dossier(
             "values": values.get(a.code, {}),
         }
         for a in actions
+        if a.code not in signing["sign_replaced"]
     ]
     return render(
         request,
@@ -247,6 +256,7 @@ def _render_dossier(
             "history": history,
             "printforms": forms_available(dossier=dossier),
             "action_forms": action_forms,
+            **signing,
             "handlers": handlers,
             "agencies": agencies,
             "step_kinds": StepKind.choices,
@@ -516,7 +526,9 @@ def intake(request: HttpRequest) -> HttpResponse:
         if missing:
             comment = _("Cần bổ sung: %(documents)s.") % {"documents": "; ".join(missing)}
     try:
-        code = _intake_run(request, form.cleaned_data, data, uploads, decision, comment)
+        code = _intake_run(
+            request, form.cleaned_data, data, uploads, decision, comment, received=received
+        )
     except ValidationFailed as exc:
         return page.render(
             form=form,
@@ -572,7 +584,9 @@ def _intake_errors(page: _IntakePage, form, data, received, decision) -> dict[st
     return errors
 
 
-def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, comment) -> str:
+def _intake_run(
+    request: HttpRequest, cleaned: dict, data, uploads, decision, comment, *, received: set[str]
+) -> str:
     """Submit, attach the scans and take the decision, all or nothing, once per form token."""
     user = request.user
     fingerprint = services.request_fingerprint(
@@ -580,6 +594,7 @@ def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, co
             **{k: v for k, v in cleaned.items() if k != "token"},
             "form_data": data,
             "decision": decision,
+            "received": sorted(received),
             "files": sorted((c, u.name, len(u.content)) for c, u in uploads.items()),
         }
     )
@@ -602,6 +617,7 @@ def _intake_run(request: HttpRequest, cleaned: dict, data, uploads, decision, co
             decision=decision,
             comment=comment,
             require_documents=False,
+            documents_received=received,
         )
         return 201, {"code": dossier.code}
 
@@ -637,6 +653,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "workspace/dashboard.html",
         {
             "numbers": numbers,
+            "signed": selectors.agency_signed_share(user=request.user),
             "date_from": date_from,
             "date_to": date_to,
             "agency": profile_of(request.user).agency,

@@ -134,8 +134,17 @@ def test_the_result_is_downloaded_through_an_access_checked_view(world):
         user=world.counter_a, code=dossier.code, document_code="result", name="kq.pdf", content=PDF
     )
     client = client_for(world.citizen)
-    html = client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
     link = f"/ho-so-cua-toi/{dossier.code}/tep/{result.pk}/"
+    # A result being prepared is the officers' business until the result is issued.
+    assert f'href="{link}"' not in client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    assert client.get(link).status_code == 404
+    for user, action, params in (
+        (world.leader_a, "assign", {"assignee": world.handler_a.username}),
+        (world.leader_a, "approve", {}),
+        (world.handler_a, "finish", {}),
+    ):
+        dossier_act(user=user, code=dossier.code, action=action, params=params)
+    html = client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
     assert f'href="{link}"' in html
     response = client.get(link)
     assert response.status_code == 200

@@ -11,7 +11,8 @@ from datetime import date
 import pytest
 from reportlab.pdfbase.ttfonts import TTFont
 
-from chinhquyen.core.errors import Conflict
+from chinhquyen.core.errors import Conflict, ValidationFailed
+from chinhquyen.dossiers.services import dossier_file_add
 from chinhquyen.printforms.render import (
     FONT_DIR,
     MOTTO,
@@ -82,8 +83,10 @@ def test_the_receipt_lists_the_applicant_documents_dates_and_lookup_address(worl
     assert f"Tiếp nhận hồ sơ của: {APPLICANT}" in text
     assert ADDRESS in text
     assert "Thủ tục thử nghiệm đăng ký khai sinh" in text
-    assert "Tờ khai (bản chính: 01) — tệp: tờ-khai-khai-sinh.pdf" in text
-    assert "Căn cước (bản sao: 01)" in text
+    # Online, only what came as a file is listed, with its real count; never-sent papers are not.
+    assert "(1) Tờ khai (tệp điện tử: 01) — tờ-khai-khai-sinh.pdf" in text
+    assert "Căn cước" not in text
+    assert "bản chính" not in text
     assert "4. Thời gian nhận hồ sơ: 09 giờ 30 phút, ngày 02 tháng 03 năm 2026" in text
     assert (
         "5. Thời gian trả kết quả giải quyết hồ sơ: 09 giờ 30 phút, ngày 09 tháng 03 năm 2026"
@@ -95,6 +98,45 @@ def test_the_receipt_lists_the_applicant_documents_dates_and_lookup_address(worl
     assert "ngày 02 tháng 03 năm 2026" in text
     assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text
     assert_well_printed(doc)
+
+
+def test_the_receipt_of_a_counter_intake_lists_the_papers_checked_as_received(
+    world, submitted, pdf
+):
+    d = act(
+        world.counter_a,
+        submitted,
+        "accept",
+        "",
+        at(2026, 3, 2, 9, 30),
+        documents_received=["to-khai", "cccd"],
+    )
+    text = pdf(render_form("01", dossier=d)).text
+    assert "(1) Tờ khai (bản chính: 01, tệp điện tử: 01) — tờ-khai-khai-sinh.pdf" in text
+    assert "(2) Căn cước (bản sao: 01)" in text
+
+
+def test_a_papers_list_naming_a_document_of_another_procedure_is_refused(world, submitted):
+    with pytest.raises(ValidationFailed) as exc:
+        act(world.counter_a, submitted, "accept", "", documents_received=["giay-phep-lai-xe"])
+    assert exc.value.fields == {"documents_received": ["giay-phep-lai-xe"]}
+
+
+def test_the_signed_copy_of_the_receipt_is_not_listed_in_the_receipt(world, accepted, pdf):
+    from chinhquyen.dossiers.models import SignedAs
+
+    first = render_form("01", dossier=accepted)
+    dossier_file_add(
+        user=world.counter_a,
+        code=accepted.code,
+        document_code="",
+        name=f"mau-01-{accepted.code}-ky-co-quan.pdf",
+        content=first,
+        signed_as=SignedAs.AGENCY,
+    )
+    text = pdf(render_form("01", dossier=accepted)).text
+    assert "mau-01" not in text
+    assert "Tệp kèm theo" not in text
 
 
 @pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbar-tools not installed")

@@ -26,6 +26,8 @@ from .documents import (
     dossier_document_sign,
     dossier_signed_attach,
     identity_for_mode,
+    personal_field_to_seal,
+    sign_options,
     signer_name_of,
     tsa_url,
 )
@@ -62,6 +64,8 @@ __all__ = [
     "identity_register_pkcs11",
     "identity_register_remote",
     "identity_set_image",
+    "personal_field_to_seal",
+    "sign_options",
     "signer_name_of",
     "tsa_url",
 ]

@@ -94,6 +94,12 @@ def _options(level: signing.Level, *, reason: str = "") -> signing.SignOptions:
     return signing.SignOptions(level=level, tsa_url=tsa_url(), validation_context=vc, reason=reason)
 
 
+def sign_options(*, level: str | None = None, reason: str = "") -> signing.SignOptions:
+    """The signing options of this deployment (level, timestamp authority, the validation
+    context for B-LT), for callers that sign in two phases (``batches.py``)."""
+    return _options(_level(level), reason=reason)
+
+
 def identity_for_mode(*, user, mode: str) -> SigningIdentity:
     """The identity ``user`` signs with in ``mode``, with the permission checks of the module."""
     if mode not in MODES:
@@ -131,6 +137,13 @@ def _seal_target(data: bytes) -> str:
     ):
         raise signing.already_sealed()
     return last.field
+
+
+def personal_field_to_seal(data: bytes) -> str:
+    """The field of the valid personal signature the agency's seal goes next to: Conflict
+    ``personal_signature_required`` when there is none (the agency signs after the person),
+    Conflict ``already_sealed`` when a valid seal already follows it."""
+    return _seal_target(data)
 
 
 def _usable(identity: SigningIdentity, mode: str) -> None:
@@ -401,6 +414,7 @@ class _DossierSource:
     data: bytes
     name: str
     is_result: bool
+    record: object | None  # the DossierFile signed (None for a form)
 
 
 def _dossier_source(
@@ -425,7 +439,7 @@ def _dossier_source(
 
         form_check_available(dossier=dossier, form_no=form_no)
         data = render_form(form_no, dossier=dossier)
-        return _DossierSource(dossier.code, data, f"mau-{form_no}-{dossier.code}.pdf", False)
+        return _DossierSource(dossier.code, data, f"mau-{form_no}-{dossier.code}.pdf", False, None)
     record = dossier.files.filter(pk=file_id).first()
     if record is None:
         raise NotFound("Không có tệp này trong hồ sơ.", code="file_not_found")
@@ -439,10 +453,13 @@ def _dossier_source(
         raise PermissionDenied(
             "Chỉ lãnh đạo được ký số kết quả giải quyết.", code="sign_not_allowed"
         )
-    return _DossierSource(dossier.code, data, record.name, record.is_result)
+    return _DossierSource(dossier.code, data, record.name, record.is_result, record)
 
 
-def _dossier_attach(*, user, code: str, name: str, is_result: bool, signed: SignedDocument):
+def _dossier_attach(
+    *, user, code: str, name: str, is_result: bool, signed: SignedDocument, source=None
+):
+    """The signed PDF as a new file of the dossier, naming the file it was made from."""
     from chinhquyen.dossiers.services import dossier_file_add
 
     stem = name[:-4] if name.lower().endswith(".pdf") else name
@@ -454,6 +471,8 @@ def _dossier_attach(*, user, code: str, name: str, is_result: bool, signed: Sign
         name=f"{stem[:200]}-{suffix}.pdf",
         content=signed.content,
         at=signed.at,
+        derived_from=source,
+        signed_as=signed.mode,
     )
 
 
@@ -491,7 +510,12 @@ def dossier_document_sign(
         pin=pin,
     )
     return _dossier_attach(
-        user=user, code=source.code, name=source.name, is_result=source.is_result, signed=signed
+        user=user,
+        code=source.code,
+        name=source.name,
+        is_result=source.is_result,
+        signed=signed,
+        source=source.record,
     )
 
 
@@ -529,6 +553,7 @@ def dossier_document_prepare(
             "dossier": source.code,
             "name": source.name,
             "is_result": source.is_result,
+            "source": source.record.pk if source.record is not None else None,
         },
     )
 
@@ -551,10 +576,18 @@ def dossier_signed_attach(*, user, prepared: PreparedSignature, signed: SignedDo
             code="prepared_invalid",
             fields={"prepared": ["Thiếu mã hồ sơ."]},
         )
+    from chinhquyen.dossiers.models import DossierFile
+
+    source = None
+    if ctx.get("source") is not None:
+        source = DossierFile.objects.filter(
+            pk=ctx["source"], dossier__code=str(ctx["dossier"])
+        ).first()
     return _dossier_attach(
         user=user,
         code=str(ctx["dossier"]),
         name=str(ctx.get("name") or "ket-qua.pdf"),
         is_result=bool(ctx.get("is_result")),
         signed=signed,
+        source=source,
     )

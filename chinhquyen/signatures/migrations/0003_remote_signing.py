@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signatures', '0001_initial'),
+        ('signatures', '0002_signing_batches'),
     ]
 
     operations = [
