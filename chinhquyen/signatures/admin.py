@@ -37,6 +37,8 @@ class SigningIdentityAdmin(admin.ModelAdmin):
         "pkcs11_token",
         "pkcs11_key_label",
         "pkcs11_cert_label",
+        "remote_user_id",
+        "remote_credential_id",
         "created_at",
     )
     exclude = ("image_png",)
