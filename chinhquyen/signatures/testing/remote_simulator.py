@@ -6,7 +6,7 @@ development CA for the demo, the loopback root in tests), and serves:
 
 * the provider API of ``providers/remote.py`` (HTTP Basic with the client credentials it was
   given): the users' credentials, a signing transaction per batch of hashes, its status;
-* the person's **phone app**, one page per user: ``/app/<user>`` lists the pending transactions
+* the person's **phone app** (``remote_app.py``), one page per user: ``/app/<user>`` lists the pending transactions
   (description, number of documents, expiry) with "Xác nhận" and "Từ chối" buttons, and the
   last decided ones;
 * test and demo knobs under ``/control/`` (same credentials): enrol a user, change the
@@ -28,7 +28,6 @@ import argparse
 import base64
 import binascii
 import contextlib
-import html
 import json
 import os
 import re
@@ -44,22 +43,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from chinhquyen.signatures import pki
+from chinhquyen.signatures.testing.remote_app import STATUS_VI, app_page, not_found_page
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 USER_ID = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
-STATUS_VI = {
-    "pending": "Đang chờ xác nhận",
-    "confirmed": "Đã xác nhận",
-    "refused": "Đã từ chối",
-    "expired": "Đã hết hạn",
-}
 
 
 @dataclass
@@ -340,86 +332,6 @@ def tx_json(tx: Transaction) -> dict:
             for doc_id, value in tx.signatures.items()
         ],
     }
-
-
-# --- the phone app ----------------------------------------------------------------------------
-
-PAGE_CSS = """
-body{font-family:system-ui,sans-serif;margin:0;background:#f3f5f8;color:#1b1f24}
-header{background:#0b5394;color:#fff;padding:12px 16px}
-h1{font-size:1.15rem;margin:0}main{padding:12px 16px;max-width:36rem;margin:auto}
-h2{font-size:1rem;margin:20px 0 8px}
-.tx{background:#fff;border:1px solid #c9d1db;border-radius:8px;padding:12px;margin:0 0 12px}
-.tx p{margin:4px 0;overflow-wrap:anywhere}.actions{display:flex;gap:8px;margin-top:10px}
-.actions form{flex:1}button{width:100%;font-size:1rem;padding:12px;border-radius:6px;
-border:2px solid #0b5394;cursor:pointer}
-.ok{background:#0b5394;color:#fff}.no{background:#fff;color:#8a1c1c;border-color:#8a1c1c}
-.muted{color:#4a5562}
-"""
-
-
-def _vn_time(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=UTC).astimezone(VN).strftime("%H:%M:%S %d/%m/%Y")
-
-
-def app_page(sim: Simulator, user: User) -> str:
-    txs = sim.of_user(user.user_id)
-    pending = [t for t in txs if t.status == "pending"]
-    done = [t for t in txs if t.status != "pending"][:10]
-    esc = html.escape
-    base = f"/app/{esc(user.user_id)}"
-    parts = []
-    for tx in pending:
-        left = max(int(tx.expires - time.time()), 0)
-        parts.append(
-            f'<section class="tx" aria-label="Yêu cầu ký {esc(tx.transaction_id)}">'
-            f"<p><strong>{esc(tx.description)}</strong></p>"
-            f"<p>{len(tx.documents)} tài liệu</p>"
-            f'<p class="muted">Hết hạn lúc {_vn_time(tx.expires)} (còn {left // 60} phút '
-            f"{left % 60} giây)</p>"
-            f'<div class="actions">'
-            f'<form method="post" action="{base}/{esc(tx.transaction_id)}/confirm">'
-            f'<button class="ok" type="submit">Xác nhận</button></form>'
-            f'<form method="post" action="{base}/{esc(tx.transaction_id)}/refuse">'
-            f'<button class="no" type="submit">Từ chối</button></form>'
-            f"</div></section>"
-        )
-    if not pending:
-        parts.append('<p class="muted">Không có yêu cầu ký nào đang chờ.</p>')
-    history = "".join(
-        f"<li>{esc(t.description)} — {len(t.documents)} tài liệu — <strong>{STATUS_VI[t.status]}"
-        f"</strong></li>"
-        for t in done
-    )
-    # A new request shows up by itself: the page asks every 2 s which requests are pending and
-    # reloads only when one it does not show has arrived, so that a reload never moves the
-    # buttons under a finger (and no <meta refresh>, which WCAG 2.2.1 forbids).
-    shown = json.dumps([t.transaction_id for t in pending])
-    script = (
-        "<script>(function(){var shown=" + shown + ";setInterval(function(){"
-        f"fetch('{base}/pending',{{cache:'no-store'}}).then(function(r){{return r.json();}})"
-        ".then(function(d){if(d.pending.some(function(id){return shown.indexOf(id)<0;}))"
-        "{location.reload();}}).catch(function(){});},2000);})();</script>"
-    )
-    return (
-        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Ký số từ xa — {esc(user.common_name)}</title>"
-        f"<style>{PAGE_CSS}</style></head><body>"
-        f"<header><h1>Ký số từ xa (mô phỏng)</h1><p>{esc(user.common_name)}</p></header>"
-        f"<main><h2>Yêu cầu ký đang chờ ({len(pending)})</h2>{''.join(parts)}"
-        + (f"<h2>Đã xử lý</h2><ul>{history}</ul>" if history else "")
-        + f'<p><a href="{base}">Tải lại</a></p></main>{script}</body></html>'
-    )
-
-
-def not_found_page() -> str:
-    return (
-        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Không tìm thấy</title></head><body><main><h1>Không có tài khoản này</h1>"
-        "</main></body></html>"
-    )
 
 
 # --- WSGI ----------------------------------------------------------------------------------------
