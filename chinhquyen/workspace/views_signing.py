@@ -5,6 +5,7 @@ the person's key asks of them, and follow the batch until every dossier has its 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -136,6 +137,13 @@ def sign_start(request: HttpRequest) -> HttpResponse:
     return redirect("workspace:sign_batch", batch_id=batch.pk)
 
 
+def _app_url(identity) -> str:
+    template = settings.SIGNATURES_REMOTE_APP_URL
+    if not template or not identity.remote_user_id:
+        return ""
+    return template.format(user=identity.remote_user_id)
+
+
 def _batch_or_404(request: HttpRequest, batch_id: int) -> SigningBatch:
     try:
         return signing_batch_get_for_user(user=request.user, batch_id=batch_id)
@@ -187,6 +195,6 @@ def sign_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
             "batch": batch,
             "status": status,
             "requires": provider_for(batch.identity).requires,
-            "app_url": getattr(batch.identity, "remote_app_url", ""),
+            "app_url": _app_url(batch.identity),
         },
     )

@@ -235,6 +235,10 @@ SIGNATURES_REMOTE_URL = env_str("SIGNATURES_REMOTE_URL", "")
 SIGNATURES_REMOTE_CLIENT_ID = env_str("SIGNATURES_REMOTE_CLIENT_ID", "")
 SIGNATURES_REMOTE_CLIENT_SECRET = env_str("SIGNATURES_REMOTE_CLIENT_SECRET", "")
 SIGNATURES_REMOTE_TIMEOUT = env_int("SIGNATURES_REMOTE_TIMEOUT", 10)  # seconds, every HTTP call
+# Where the person confirms, when the provider has a web page for it ("{user}": the provider's
+# user id); empty for a real provider, whose app is on the person's phone. The demo's simulator
+# has one: http://127.0.0.1:8190/app/{user}.
+SIGNATURES_REMOTE_APP_URL = env_str("SIGNATURES_REMOTE_APP_URL", "")
 # A faster reader of a signature's hex /Contents for pyHanko (signatures/speedups.py).
 SIGNATURES_PYHANKO_SPEEDUPS = env_bool("SIGNATURES_PYHANKO_SPEEDUPS", True)
 
