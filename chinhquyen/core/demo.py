@@ -72,11 +72,12 @@ def demo_load(stdout: TextIO | None = None) -> dict[str, object]:
     say(
         f"accounts created: {', '.join(created) or 'none (already there)'}; password {DEMO_PASSWORD}"
     )
+    say(f"demo signing: {demo_signing(agencies['commune_a'])}")
+    say(f"demo signing policy: {demo_signing_policy()}")
     dossiers = demo_dossiers(agencies["commune_a"])
     say(f"demo dossiers: {len(dossiers)} created")
     consultation = demo_consultation()
     say(f"demo consultation: {consultation}")
-    say(f"demo signing: {demo_signing(agencies['commune_a'])}")
     say(f"2019 inspection scenario: {scenario2019_load(stdout=stdout)}")
     return {"agencies": agencies, "users_created": created, "dossiers": dossiers}
 
@@ -115,6 +116,62 @@ def demo_consultation() -> str:
     return f"/y-kien/{c.pk}/"
 
 
+# Results the demo agencies issue on paper: a building permit comes with stamped drawings, a
+# driving licence is a PET card. Every other demo procedure's result is an electronic document,
+# signed by the leader and sealed before it is issued.
+PAPER_RESULTS = frozenset({"1.013225", "1.013221", "3.000347"})
+# The position printed above the demo leaders' signatures (Decree 30/2020, Annex I).
+DEMO_POSITIONS = {"lanhdao": "CHỦ TỊCH", "lanhdao2": "PHÓ CHỦ TỊCH"}
+
+
+def demo_signing_policy() -> str:
+    """How the demo agencies issue results (an operating choice of each agency, so not in the
+    catalogue file): electronic and signed, except PAPER_RESULTS; the leaders' positions."""
+    from chinhquyen.accounts.models import Profile
+    from chinhquyen.catalogue.models import Procedure
+
+    electronic = Procedure.objects.exclude(code__in=PAPER_RESULTS).update(electronic_result=True)
+    for username, position in DEMO_POSITIONS.items():
+        Profile.objects.filter(user__username=username, position="").update(position=position)
+    return f"{electronic} procedures with an electronic, signed result"
+
+
+def demo_result_pdf(*, title: str, lines: list[str]) -> bytes:
+    """A draft result as a handler would upload it: an A4 page in Liberation Serif with the
+    heading and the content, and no signature block (the system places it when signing)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from chinhquyen.printforms.render import FONT, FONT_BOLD, fonts_register
+
+    fonts_register()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    width, height = A4
+    c.setFont(FONT_BOLD, 12)
+    c.drawCentredString(150, height - 70, "ỦY BAN NHÂN DÂN")
+    c.drawCentredString(150, height - 86, "PHƯỜNG HẢI DƯƠNG")
+    c.drawCentredString(width - 170, height - 70, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    c.drawCentredString(width - 170, height - 86, "Độc lập - Tự do - Hạnh phúc")
+    c.setFont(FONT_BOLD, 14)
+    c.drawCentredString(width / 2, height - 150, title.upper())
+    c.setFont(FONT, 13)
+    y = height - 190
+    for line in lines:
+        c.drawString(70, y, line)
+        y -= 22
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _draft(username: str, title: str):
+    """A demo step: the handler uploads the draft result and submits it to the leader."""
+    return (username, "_draft", {"title": title})
+
+
 # (procedure code, the actions to take after submission: (username, action, params))
 DEMO_DOSSIERS = [
     ("1.001193", []),
@@ -137,9 +194,26 @@ DEMO_DOSSIERS = [
         [
             ("motcua", "accept", {}),
             ("lanhdao", "assign", {"assignee": "chuyenvien"}),
-            ("lanhdao", "approve", {}),
-            ("chuyenvien", "finish", {"comment": "Đã cấp Giấy chứng nhận đăng ký hộ kinh doanh."}),
+            _draft("chuyenvien", "Giấy chứng nhận đăng ký hộ kinh doanh"),
+            ("lanhdao", "_sign", {"purpose": "approve"}),
+            ("motcua", "_sign", {"purpose": "seal"}),
         ],
+    ),
+    # Three results waiting for the leader's signature: sign them together from the inbox.
+    *(
+        (
+            code,
+            [
+                ("motcua", "accept", {}),
+                ("lanhdao", "assign", {"assignee": "chuyenvien"}),
+                _draft("chuyenvien", title),
+            ],
+        )
+        for code, title in (
+            ("1.001193", "Giấy khai sinh"),
+            ("1.004873", "Giấy xác nhận tình trạng hôn nhân"),
+            ("1.000656", "Trích lục khai tử"),
+        )
     ),
 ]
 
@@ -168,15 +242,53 @@ def demo_dossiers(agency) -> list[str]:
             for username, action, params in steps:
                 params = dict(params)
                 comment = params.pop("comment", "")
-                dossier_act(
-                    user=users[username],
-                    code=dossier.code,
-                    action=action,
-                    comment=comment,
-                    params=params,
-                )
+                if action == "_draft":
+                    _demo_draft(users[username], dossier, params["title"])
+                elif action == "_sign":
+                    if not _demo_sign(users[username], dossier, params["purpose"]):
+                        break
+                else:
+                    dossier_act(
+                        user=users[username],
+                        code=dossier.code,
+                        action=action,
+                        comment=comment,
+                        params=params,
+                    )
         codes.append(dossier.code)
     return codes
+
+
+def _demo_draft(user, dossier, title: str) -> None:
+    from chinhquyen.dossiers.services import dossier_act, dossier_file_add
+
+    dossier_file_add(
+        user=user,
+        code=dossier.code,
+        document_code="result",
+        name=f"du-thao-{dossier.code}.pdf",
+        content=demo_result_pdf(
+            title=title,
+            lines=[
+                f"Cấp cho: {dossier.applicant_name}",
+                f"Theo hồ sơ số: {dossier.code}",
+                f"Thủ tục: {dossier.procedure_version.name[:80]}",
+            ],
+        ),
+    )
+    dossier_act(user=user, code=dossier.code, action="submit_for_approval")
+
+
+def _demo_sign(user, dossier, purpose: str) -> bool:
+    """Sign with the demo's key files (False, and the dossier left waiting, without them)."""
+    from chinhquyen.core.errors import DomainError
+    from chinhquyen.signatures.batches import signing_batch_start
+
+    try:
+        batch = signing_batch_start(user=user, codes=[dossier.code], purpose=purpose)
+    except DomainError:
+        return False
+    return batch.items.filter(state="done").exists()
 
 
 def demo_signing(agency) -> str:

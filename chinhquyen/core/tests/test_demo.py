@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chinhquyen.catalogue.models import Procedure
 from chinhquyen.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(db, monkeypatch):
+def demo(db, monkeypatch, settings, tmp_path):
     from chinhquyen.dossiers.services import workflow_install_standard
 
     # The 2019 inspection scenario has its own tests (reporting/tests/test_scenario2019.py) and
@@ -24,6 +25,12 @@ def demo(db, monkeypatch):
         "chinhquyen.reporting.scenario2019.scenario2019_load",
         lambda stdout=None: asked.append(stdout) or {"loaded": False, "reason": "not in this test"},
     )
+    # The developer profile's key passphrase: the demo's leader and seal sign with key files.
+    settings.SIGNATURES_KEY_PASSPHRASE = "chinhquyen-demo-keys"
+    settings.SIGNATURES_KEY_DIR = str(tmp_path / "keys")
+    settings.SIGNATURES_DEFAULT_LEVEL = "B-B"
+    settings.SIGNATURES_TSA_URL = ""
+    settings.MEDIA_ROOT = tmp_path / "media"
     workflow_install_standard()
     loaded = demo_load()
     assert asked
@@ -34,15 +41,22 @@ def test_the_demo_loads_twice_without_duplicates(demo):
     again = demo_load()
     assert again["users_created"] == [] and again["dossiers"] == []
     assert Procedure.objects.count() >= 30
-    assert len(demo["dossiers"]) == 5
+    assert len(demo["dossiers"]) == 8
 
 
 def test_the_demo_inboxes_show_dossiers_in_several_states(demo):
     api = Api(authenticate(username="motcua", password=DEMO_PASSWORD), DEMO_PASSWORD)
     states = {item["status"] for item in api.get("/api/v1/dossiers").json()["items"]}
     assert {"submitted", "accepted", "in_process", "supplement_requested", "done"} <= states
+    leader = Api(authenticate(username="lanhdao", password=DEMO_PASSWORD), DEMO_PASSWORD)
+    waiting = [
+        i
+        for i in leader.get("/api/v1/dossiers").json()["items"]
+        if i["status"] == "pending_approval"
+    ]
+    assert len(waiting) == 3  # a batch to sign from the inbox
     mine = Api(authenticate(username="congdan", password=DEMO_PASSWORD), DEMO_PASSWORD)
-    assert mine.get("/api/v1/dossiers").json()["count"] == 5
+    assert mine.get("/api/v1/dossiers").json()["count"] == 8
     other = Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD)
     assert other.get("/api/v1/dossiers").json()["count"] == 0
 
@@ -111,10 +125,37 @@ def test_a_demo_citizen_applies_for_a_birth_registration_and_the_demo_officers_p
         assert r.status_code == 200, r.content
         return r.json()
 
+    from chinhquyen.core.demo import demo_result_pdf
+    from chinhquyen.dossiers.results import result_official
+    from chinhquyen.dossiers.selectors import dossier_get_for_user
+    from chinhquyen.signatures.batches import signing_batch_start
+    from chinhquyen.signatures.validation import validate_pdf
+
+    def user(username):
+        return authenticate(username=username, password=DEMO_PASSWORD)
+
     act("motcua", "accept")
     act("lanhdao", "assign", assignee="chuyenvien")
-    act("lanhdao", "approve")
-    act("chuyenvien", "finish")
+    handler = Api(user("chuyenvien"), DEMO_PASSWORD)
+    upload = handler.upload(
+        f"/api/v1/dossiers/{code}/files",
+        {
+            "document": "result",
+            "file": SimpleUploadedFile(
+                "giay-khai-sinh.pdf",
+                demo_result_pdf(title="Giấy khai sinh", lines=["Cấp cho: Nguyễn Văn Bé"]),
+                content_type="application/pdf",
+            ),
+        },
+    )
+    assert upload.status_code == 201, upload.content
+    act("chuyenvien", "submit_for_approval")
+    for username, purpose in (("lanhdao", "approve"), ("motcua", "seal")):
+        batch = signing_batch_start(user=user(username), codes=[code], purpose=purpose)
+        assert batch.items.get().state == "done", batch.items.get().message
+    official = result_official(dossier=dossier_get_for_user(user=user("congdan"), code=code))
+    with official.file.open("rb") as fh:
+        assert validate_pdf(fh.read()).decree30_ok
     assert act("motcua", "return_result")["status_code"] == 10
     assert (
         Api(authenticate(username="motcua2", password=DEMO_PASSWORD), DEMO_PASSWORD)
