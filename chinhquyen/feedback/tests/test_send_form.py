@@ -197,3 +197,31 @@ def test_the_public_page_shows_the_commune_and_only_an_approximate_position(worl
     assert "gần vị trí 20.940, 106.330" in html
     assert "20.940312" not in html and "106.330101" not in html
     assert "Lê Lợi" not in html  # the street may be the sender's home: never published
+
+
+def test_the_api_takes_the_commune_and_normalises_the_phone(world, units, api):
+    resp = api().post(
+        "/api/v1/feedback/",
+        {
+            "kind": "thu-tuc",
+            "procedure_code": "1.000001",
+            "description": "Đèn tín hiệu hỏng.",
+            "commune_code": "10510",
+            "sender_phone": "+84 912 345 678",
+        },
+    )
+    assert resp.status_code == 201, resp.content
+    feedback = Feedback.objects.get(code=resp.json()["code"])
+    assert feedback.unit == units.thanh_dong and feedback.sender_phone == "0912345678"
+
+    refused = api().post(
+        "/api/v1/feedback/",
+        {"kind": "thu-tuc", "procedure_code": "1.000001", "description": "x", "sender_phone": "9"},
+    )
+    assert refused.status_code == 422
+    assert "ví dụ 0912 345 678" in refused.json()["fields"]["sender_phone"][0]
+    unknown = api().post(
+        "/api/v1/feedback/",
+        {"kind": "thu-tuc", "procedure_code": "1.000001", "description": "x", "commune_code": "1"},
+    )
+    assert unknown.status_code == 422 and "commune" in unknown.json()["fields"]
