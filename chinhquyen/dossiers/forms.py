@@ -9,9 +9,10 @@ agree, which ``tests/test_form_validation.py`` checks over every schema of the d
 
 Before either looks at the data, the values whose schema declares a ``format`` we know how to
 read are written the one way they are stored (:func:`form_normalise`): ``"format": "phone"``
-("0912 345 678", "+84 912…" → "0912345678", ``core.phone``), ``"format": "date"``
-("15/03/1995" → "1995-03-15") and ``"format": "digits"`` ("0010 9401 2345" → "001094012345",
-for identity, tax and account numbers). A value that cannot be read is left as it is, for the
+("0912 345 678", "+84 912…" → "0912345678", ``core.phone``) and ``"format": "digits"``
+("0010 9401 2345" → "001094012345", for identity, tax and account numbers). Dates are left as
+they come: the portal's date picker sends them in ISO form, and a date typed otherwise is
+refused with an example. A value that cannot be read is left as it is, for the
 schema's ``pattern`` or ``format`` to refuse with its message. The schema, not a field's name,
 says which values these are (through ``properties`` and ``items``), and the portal, the counter
 and the API all go through here, so they accept the same writing.
@@ -35,19 +36,8 @@ from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.core.phone import PHONE_MESSAGE, phone_normalise_or_keep
 
 MESSAGE_KEYWORD = "x-errorMessage"
-_DMY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 _DIGITS = re.compile(r"^\^\\d\{(\d+)\}\$$")
 _DIGIT_SEPARATORS = re.compile(r"[\s.\-]")
-
-
-def _date_iso(text: str) -> str:
-    """A date written the Vietnamese way (day/month/year, with slashes, dots or dashes) in ISO
-    form, which is what ``"format": "date"`` means; anything else unchanged."""
-    match = _DMY.match(text)
-    if not match:
-        return text
-    day, month, year = match.groups()
-    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def _digits(text: str) -> str:
@@ -59,7 +49,6 @@ def _digits(text: str) -> str:
 # format → how a value of that format is written the one stored way (or left for the validator).
 NORMALISERS: dict[str, Callable[[str], str]] = {
     "phone": phone_normalise_or_keep,
-    "date": _date_iso,
     "digits": _digits,
 }
 
@@ -184,7 +173,7 @@ def _message(error: SchemaError) -> str:
             return "Chưa đúng cách ghi của mục này; xem hướng dẫn dưới tên mục."
         case "format":
             return {
-                "date": "Ngày không có thật hoặc ghi chưa đúng; ghi ngày/tháng/năm, ví dụ 15/03/1995.",
+                "date": "Ngày không hợp lệ: cần một ngày có thật, theo năm-tháng-ngày, ví dụ 1995-03-15.",
                 "email": "Địa chỉ thư điện tử chưa đúng, ví dụ ten@example.vn.",
                 "date-time": "Thời điểm không hợp lệ.",
             }.get(arg, "Chưa đúng cách ghi của mục này.")

@@ -12,7 +12,7 @@ What the renderer understands is what the catalogue's schemas use: objects (fiel
 ``pattern``),
 integers and numbers, booleans, and choices written as ``oneOf`` of ``const``/``title`` or
 ``enum``. Validation is not done here: the dossiers app owns it (and normalises phone numbers
-and dates before checking them, ``dossiers.forms.form_normalise``).
+and digit strings before checking them, ``dossiers.forms.form_normalise``).
 
 Hints speak to people: a field's ``description`` is its hint, with what the renderer can say
 itself (length, "Gồm 12 chữ số.", an example); a ``pattern`` is never shown — a schema that
@@ -473,7 +473,7 @@ class _Renderer:
         if "maxLength" in schema and _type(schema) == "string" and schema["maxLength"] < 1000:
             texts.append(_("Tối đa %(n)s ký tự.") % {"n": schema["maxLength"]})
         if schema.get("format") == "date" and not described:
-            texts.append(_("Ngày/tháng/năm, ví dụ 15/03/1995."))
+            texts.append(_("Ngày, tháng, năm."))
         examples = schema.get("examples")
         if isinstance(examples, list) and examples and not isinstance(examples[0], dict | list):
             texts.append(_("Ví dụ: %(example)s") % {"example": examples[0]})
