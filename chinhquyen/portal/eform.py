@@ -83,6 +83,21 @@ def _type(schema: dict[str, Any]) -> str:
     return kind
 
 
+def properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """An object's properties in the form's order: ``x-order`` when the schema gives it, else
+    as written. PostgreSQL keeps JSON in ``jsonb``, which does not keep the order of keys, so a
+    schema read back from it says its order in ``x-order`` (a list: arrays keep their order)."""
+    props = schema.get("properties", {})
+    if not isinstance(props, dict):
+        return []
+    order = schema.get("x-order")
+    if not isinstance(order, list):
+        return list(props.items())
+    keys = [k for k in order if isinstance(k, str) and k in props]
+    keys += [k for k in props if k not in keys]
+    return [(k, props[k]) for k in keys]
+
+
 # --- reading a POST back into JSON ---------------------------------------------------------------
 
 
@@ -125,7 +140,7 @@ def parse(schema: dict[str, Any], post: QueryDict, name: str = "", *, required: 
     if kind == "object":
         required_keys = set(schema.get("required", []))
         result: dict[str, Any] = {}
-        for key, sub in schema.get("properties", {}).items():
+        for key, sub in properties(schema):
             value = parse(sub, post, child_name(name, key), required=key in required_keys)
             if value is not None:
                 result[key] = value
@@ -254,7 +269,7 @@ class _Renderer:
         try:
             inner = _join(
                 self.node(sub, value.get(key), child_name(name, key), key in required)
-                for key, sub in schema.get("properties", {}).items()
+                for key, sub in properties(schema)
             )
         finally:
             self.optional_depth -= optional
@@ -495,7 +510,7 @@ def initial_data(schema: dict[str, Any]) -> Any:
     if kind == "object":
         result = {}
         required = set(schema.get("required", []))
-        for key, sub in schema.get("properties", {}).items():
+        for key, sub in properties(schema):
             if _type(sub) == "object" and key not in required:
                 continue  # an optional section starts empty: what is shown is what is sent
             value = initial_data(sub)
@@ -529,8 +544,7 @@ def label_for(schema: dict[str, Any], key: str) -> str:
 def review_rows(schema: dict[str, Any], data: Any, depth: int = 0) -> list[dict[str, Any]]:
     """What was entered, as (label, text) rows and titled groups, in the form's order."""
     rows: list[dict[str, Any]] = []
-    props = schema.get("properties", {})
-    for key, sub in props.items():
+    for key, sub in properties(schema):
         if not isinstance(data, dict) or key not in data:
             if isinstance(data, dict) and _type(sub) == "object":
                 # An optional section left empty, said so: the person sees it was meant.

@@ -160,6 +160,40 @@ def test_a_pattern_without_words_shows_nothing_rather_than_the_pattern():
     assert "[A-Z]" not in page and 'id="f-c-help"' not in page
 
 
+def test_the_questions_keep_the_schemas_order_whatever_the_database_does_to_keys():
+    schema = {
+        "type": "object",
+        "x-order": ["tre", "me", "cha"],
+        # jsonb gives keys back shortest first: "me", "cha", "tre".
+        "properties": {
+            "me": {"type": "string", "title": "Mẹ"},
+            "cha": {"type": "string", "title": "Cha"},
+            "tre": {"type": "string", "title": "Trẻ"},
+        },
+    }
+    page = str(eform.render(schema, {})[0])
+    assert page.index("f-tre") < page.index("f-me") < page.index("f-cha")
+    rows = eform.review_rows(schema, {"me": "A", "cha": "B", "tre": "C"})
+    assert [r["label"] for r in rows] == ["Trẻ", "Mẹ", "Cha"]
+
+
+def test_every_demo_form_says_its_order():
+    def objects(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict) and len(node["properties"]) > 1:
+                yield node
+            for key, value in node.items():
+                if key != "examples":
+                    yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    for record in DEMO:
+        for node in objects(record["form_schema"]):
+            assert node["x-order"] == list(node["properties"]), record["code"]
+
+
 # --- optional sections ---------------------------------------------------------------------------
 
 SECTIONS = {
@@ -252,6 +286,11 @@ def single_mother_fields(birth, world) -> dict[str, str]:
 @pytest.mark.django_db
 def test_the_birth_form_shows_the_fathers_section_as_optional(world, birth):
     page = citizen(world).get(BIRTH_URL).content.decode()
+    # In the order of the paper form, also on PostgreSQL (jsonb reorders the keys).
+    sections = ["f-tre", "f-me", "f-cha", "f-nguoi_yeu_cau", "f-so_ban_sao"]
+    assert [page.index(f'id="{s}"') for s in sections] == sorted(
+        page.index(f'id="{s}"') for s in sections
+    )
     cha = page[page.index('id="f-cha"') : page.index('id="f-nguoi_yeu_cau"')]
     assert "(không bắt buộc)" in cha
     assert "Bỏ trống cả phần này nếu chưa xác định được cha của trẻ" in cha
