@@ -14,7 +14,7 @@ import re
 import string
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +46,7 @@ from chinhquyen.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from chinhquyen.core.phone import InvalidPhone, phone_normalise, phone_normalise_or_keep
 from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
@@ -303,6 +304,18 @@ class Applicant:
     address: str = ""
 
 
+def _given_phone(given: Applicant | None) -> str:
+    """The phone number given for the applicant, in national form (``core.phone``)."""
+    if given is None or not given.phone:
+        return ""
+    try:
+        return phone_normalise(given.phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed(
+            str(exc), code="applicant_phone_invalid", fields={"applicant.phone": [str(exc)]}
+        ) from None
+
+
 def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Applicant]:
     roles = set(user_roles(user))
     if channel == Channel.ONLINE:
@@ -323,7 +336,9 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
                 if given and given.id_number
                 else (profile.id_number if profile else "")
             ),
-            phone=(given.phone if given and given.phone else (profile.phone if profile else "")),
+            # A profile's number written before numbers were normalised is kept as it is: the
+            # citizen cannot correct it on this form.
+            phone=_given_phone(given) or phone_normalise_or_keep(profile.phone if profile else ""),
             email=(given.email if given and given.email else user.email),
             address=given.address if given else "",
         )
@@ -338,7 +353,7 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
             "Cần thông tin người nộp hồ sơ.",
             fields={"applicant.name": ["Bắt buộc nhập họ tên người nộp."]},
         )
-    return None, given
+    return None, replace(given, phone=_given_phone(given))
 
 
 # A procedure version's content never changes once written, so each process keeps the current
@@ -553,7 +568,7 @@ def _submit(
                 "Cán bộ chỉ tiếp nhận hồ sơ cho cơ quan của mình.", code="wrong_agency"
             )
     owner, applicant = _applicant_for(user, applicant, channel)
-    form_validate(
+    form_data = form_validate(
         version_id=version.pk, stamp=version.created_at, schema=version.form_schema, data=form_data
     )
 

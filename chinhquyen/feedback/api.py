@@ -45,6 +45,7 @@ class SubmitIn(Schema):
     lat: Decimal | None = None
     long: Decimal | None = None
     address_string: str = ""
+    commune_code: str = ""  # GSO code of a commune of the current two-level units
 
 
 class SubmitOut(Schema):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +36,9 @@ class FeedbackState(models.TextChoices):
     PUBLISHED = "published", _("Đã công khai trả lời")  # final; visible to the public
     REFUSED = "refused", _("Không tiếp nhận")  # final; the reason is told to the sender
 
+
+# Decimals of the coordinates shown to the public: 3 ≈ 110 m of latitude.
+PUBLIC_LOCATION_PLACES = 3
 
 OPEN_STATES = (
     FeedbackState.RECEIVED,
@@ -106,7 +110,15 @@ class Feedback(models.Model):
     media_url = models.URLField(max_length=500, blank=True)
     # Lets an anonymous sender come back to add information (only its hash is stored).
     reply_token_hash = models.CharField(max_length=64, blank=True)
-    # --- location (published with the answer) ---
+    # --- location: the commune is published with the answer, the coordinates only rounded ---
+    unit = models.ForeignKey(
+        "units.AdministrativeUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("xã, phường"),
+    )
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     # --- workflow ---
@@ -165,6 +177,15 @@ class Feedback(models.Model):
     @property
     def is_anonymous(self) -> bool:
         return self.sender_id is None and not self.sender_name
+
+    def public_location(self) -> tuple[Decimal, Decimal] | None:
+        """The coordinates as published: rounded to 3 decimals (about 100 m). A location sent
+        with "Dùng vị trí của tôi" is often where the sender stands or lives; the officers see
+        it exactly, the public only the neighbourhood."""
+        if self.lat is None or self.long is None:
+            return None
+        step = Decimal(1).scaleb(-PUBLIC_LOCATION_PLACES)
+        return Decimal(self.lat).quantize(step), Decimal(self.long).quantize(step)
 
     def can_request_info(self, now) -> bool:
         return (

@@ -4,8 +4,10 @@ One jurisdiction (this installation): ``jurisdiction_id`` is accepted and ignore
 ``FeedbackKind`` is a service; its attributes name what the feedback is about (dossier code,
 procedure code, agency), which is how it is routed. ``POST requests`` needs an ``api_key`` of an
 active ``Open311Client``; the GET methods are public and therefore never show personal data: the
-description and the answer appear only once published, and then redacted; the sender, the
-location address and media URLs never appear.
+description and the answer appear only once published, and then redacted, and the location
+then only rounded to about 100 m (``Feedback.public_location``); the sender, the location
+address and media URLs never appear. Requests are created with ``lat``/``long`` or
+``address_string``, as the specification says.
 
 Errors have the Open311 shape: ``[{"code": 400, "description": "…"}]`` or
 ``<errors><error><code>400</code><description>…</description></error></errors>``.
@@ -263,6 +265,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 
 def _request_row(feedback: Feedback) -> dict[str, Any]:
     published = feedback.state == FeedbackState.PUBLISHED
+    location = feedback.public_location()  # rounded to about 100 m
     if published:
         notes = feedback.public_answer
     elif feedback.state == FeedbackState.REFUSED:
@@ -285,8 +288,8 @@ def _request_row(feedback: Feedback) -> dict[str, Any]:
         "address": "",
         "address_id": "",
         "zipcode": "",
-        "lat": float(feedback.lat) if published and feedback.lat is not None else None,
-        "long": float(feedback.long) if published and feedback.long is not None else None,
+        "lat": float(location[0]) if published and location else None,
+        "long": float(location[1]) if published and location else None,
         "media_url": "",
     }
 

@@ -87,15 +87,23 @@ class PublicFeedback:
     answer: str
     received_at: dt.datetime
     published_at: dt.datetime
-    lat: object
+    place: str  # the commune and province, when the sender chose them
+    lat: object  # rounded: Feedback.public_location
     long: object
     useful: int
     not_useful: int
 
 
+def _unit_place(unit) -> str:
+    if unit is None:
+        return ""
+    return ", ".join(n for n in (unit.name, unit.parent.name if unit.parent_id else "") if n)
+
+
 def _public(row: Feedback) -> PublicFeedback:
     from chinhquyen.core.redaction import redact
 
+    location = row.public_location()
     return PublicFeedback(
         code=row.code,
         kind=row.kind,
@@ -108,8 +116,9 @@ def _public(row: Feedback) -> PublicFeedback:
         answer=row.public_answer,
         received_at=row.received_at,
         published_at=row.published_at,
-        lat=row.lat,
-        long=row.long,
+        place=_unit_place(row.unit),
+        lat=location[0] if location else None,
+        long=location[1] if location else None,
         useful=getattr(row, "n_useful", 0),
         not_useful=getattr(row, "n_not_useful", 0),
     )
@@ -118,7 +127,7 @@ def _public(row: Feedback) -> PublicFeedback:
 def _published() -> QuerySet[Feedback]:
     return (
         Feedback.objects.filter(state=FeedbackState.PUBLISHED)
-        .select_related("agency", "procedure")
+        .select_related("agency", "procedure", "unit__parent")
         .annotate(
             n_useful=Count("votes", filter=Q(votes__useful=True)),
             n_not_useful=Count("votes", filter=Q(votes__useful=False)),

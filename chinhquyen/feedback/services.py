@@ -33,6 +33,7 @@ from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.audit.services import audit_record
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from chinhquyen.core.phone import InvalidPhone, phone_normalise
 from chinhquyen.core.redaction import redact
 from chinhquyen.dossiers.files import check_upload
 from chinhquyen.workdays.calendar import DeadlineState, deadline_state, due_date
@@ -145,13 +146,44 @@ def _coordinate(value, field: str, limit: int) -> Decimal | None:
     return number.quantize(Decimal("0.000001"))
 
 
+def _commune(code: str, on: dt.date):
+    """The commune (current two-level units) a feedback is located in, by its GSO code."""
+    from chinhquyen.units.models import UnitLevel
+    from chinhquyen.units.selectors import unit_resolve
+
+    if not code.strip():
+        return None
+    try:
+        return unit_resolve(code=code.strip(), level=UnitLevel.COMMUNE, on=on)
+    except NotFound:
+        msg = "Không tìm thấy xã, phường này; hãy chọn trong danh sách."
+        raise ValidationFailed(msg, fields={"commune": [msg]}) from None
+
+
+def _place(street: str, unit) -> str:
+    """The place as one line — the street or place typed, then the commune and province chosen
+    — for the officers (never published: it often is the sender's home)."""
+    parts = [street.strip()]
+    if unit is not None:
+        parts += [unit.name, unit.parent.name if unit.parent_id else ""]
+    return ", ".join(p for p in parts if p)[:255]
+
+
+def _phone(value: str) -> str:
+    try:
+        return phone_normalise(value)
+    except InvalidPhone as exc:
+        raise ValidationFailed(str(exc), fields={"sender_phone": [str(exc)]}) from None
+
+
 def _route(
-    *, kind: str, agency_id: str, procedure_code: str, dossier_code: str
+    *, kind: str, agency_id: str, procedure_code: str, dossier_code: str, unit=None
 ) -> tuple[object, object, object]:
     """The agency responsible, with the procedure and dossier the feedback is about.
 
     About a dossier → its agency; about a procedure → the agency the sender picked among those
-    that receive it, else the first of them; about an agency → that agency."""
+    that receive it, else the one of the commune where the feedback is located, else the first
+    of them; about an agency → that agency."""
     from chinhquyen.catalogue.models import Procedure
     from chinhquyen.dossiers.models import Dossier
     from chinhquyen.units.models import Agency
@@ -175,6 +207,8 @@ def _route(
             msg = "Không tìm thấy thủ tục có mã này."
             raise ValidationFailed(msg, fields={"procedure_code": [msg]})
         receivers = list(procedure.agencies.filter(is_active=True).order_by("agency_id"))
+        if unit is not None:
+            receivers.sort(key=lambda a: a.unit_id != unit.pk)  # stable: then by agency id
         if picked is not None:
             if picked not in receivers:
                 msg = "Cơ quan này không tiếp nhận thủ tục đã chọn."
@@ -216,6 +250,7 @@ def feedback_submit(
     lat=None,
     long=None,
     address_string: str = "",
+    commune_code: str = "",
     media_url: str = "",
     attachments: Sequence[tuple[str, bytes]] = (),
     channel: str = FeedbackChannel.WEB,
@@ -227,7 +262,12 @@ def feedback_submit(
     anonymous sender add information later; empty for a retry).
 
     The same non-empty (``idem_scope``, ``idem_key``) returns the feedback made the first time:
-    a double click, a retried request or a resent form never makes two."""
+    a double click, a retried request or a resent form never makes two.
+
+    Where: ``commune_code`` (a commune of the current two-level units, chosen from a list),
+    ``address_string`` (the street or place, as typed), and/or ``lat``/``long`` (from the
+    sender's device, or an Open311 client). ``sender_phone`` is stored in national form
+    (``core.phone``); a text that is no Vietnamese number is refused."""
     if idem_key:
         existing = Feedback.objects.filter(idem_scope=idem_scope, idem_key=idem_key).first()
         if existing is not None:
@@ -255,11 +295,15 @@ def feedback_submit(
         except DjangoValidationError:
             msg = "Địa chỉ thư điện tử không hợp lệ."
             raise ValidationFailed(msg, fields={"sender_email": [msg]}) from None
+    sender_phone = "" if anonymous else _phone(sender_phone or "")
+    now = at or timezone.now()
+    unit = _commune(commune_code or "", timezone.localdate(now))
     agency, procedure, dossier = _route(
         kind=kind,
         agency_id=agency_id or "",
         procedure_code=procedure_code or "",
         dossier_code=dossier_code or "",
+        unit=unit,
     )
     sender = user if user is not None and user.is_authenticated and not anonymous else None
     if anonymous:
@@ -269,7 +313,6 @@ def feedback_submit(
         sender_name = sender_name or (profile.full_name if profile else sender.get_username())
         sender_email = sender_email or sender.email
         sender_phone = sender_phone or (profile.phone if profile else "")
-    now = at or timezone.now()
     reply_token = secrets.token_urlsafe(18)
     feedback = Feedback(
         code=new_feedback_code(),
@@ -285,7 +328,8 @@ def feedback_submit(
         sender_email=sender_email.strip()[:254],
         sender_phone=sender_phone.strip()[:20],
         sender_address=sender_address.strip()[:255],
-        address_string=(address_string or "").strip()[:255],
+        address_string=_place(address_string or "", unit),
+        unit=unit,
         media_url=(media_url or "").strip()[:500],
         reply_token_hash=hash_key(reply_token),
         lat=lat_value,

@@ -6,6 +6,7 @@ app_name = "feedback"
 urlpatterns = [
     path("", views.public_list, name="list"),
     path("gui/", views.send, name="send"),
+    path("gui/xa-phuong/<str:province>/", views.communes, name="communes"),
     path("da-gui/<str:code>/", views.sent, name="sent"),
     path("cua-toi/", views.mine, name="mine"),
     path("theo-doi/<str:code>/", views.track, name="track"),

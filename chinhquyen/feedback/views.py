@@ -7,20 +7,22 @@ import hashlib
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chinhquyen.accounts.selectors import profile_of
+from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import DomainError, NotFound
-from chinhquyen.units.models import Agency
+from chinhquyen.units.models import Agency, UnitLevel
+from chinhquyen.units.selectors import units_children
 from chinhquyen.workdays.calendar import DeadlineState
 
 from . import selectors, services
-from .forms import SendForm
+from .forms import RELOAD_ACTIONS, SendForm
 from .models import FeedbackKind, FeedbackState
 
 DEADLINE_BADGES = {
@@ -94,27 +96,106 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
 
 # --------------------------------------------------------------------------- sender
 
+PROCEDURE_MATCHES = 8
+# Service errors on inputs the page shows under another name.
+SEND_FIELD_OF = {"procedure_code": "procedure_q", "lat": "location", "long": "location"}
+
+
+class _SendPage:
+    """What the sending form offers to choose from, read from what was sent so far: the
+    communes of the chosen province, the procedure chosen, or those matching the words typed."""
+
+    def __init__(self, request: HttpRequest, data=None, initial=None):
+        self.action = request.POST.get("_action", "") if data is not None else ""
+        self.provinces = list(units_children())
+        self.form = form = SendForm(
+            data,
+            initial=initial,
+            agencies=Agency.objects.filter(is_active=True).order_by("name"),
+            provinces=self.provinces,
+        )
+        self.province = next((u for u in self.provinces if u.code == form.raw("province")), None)
+        if self.province is not None:
+            form.offer_communes(units_children(parent=self.province, level=UnitLevel.COMMUNE))
+        self.procedure = None
+        code = "" if self.action == "procedure_clear" else form.raw("procedure_code")
+        if code:
+            try:
+                self.procedure = procedure_get(code=code[:40])
+            except NotFound:
+                self.procedure = None
+        query = form.raw("procedure_q")
+        self.matches = []
+        if self.procedure is None and query:
+            self.matches = list(procedures_search(q=query)[:PROCEDURE_MATCHES])
+
+    @property
+    def reloading(self) -> bool:
+        return self.action in RELOAD_ACTIONS
+
+    def procedure_code(self, kind: str) -> str:
+        """The procedure concerned: the one chosen, or the only match of the words typed.
+        Several matches or none, for feedback about a procedure, is the form's error."""
+        if self.procedure is not None:
+            return self.procedure.procedure.code
+        if kind != FeedbackKind.PROCEDURE:
+            return ""
+        if len(self.matches) == 1:
+            return self.matches[0].procedure.code
+        if self.matches:
+            self.form.add_error("procedure_q", _("Chọn một thủ tục trong danh sách bên dưới."))
+        elif self.form.raw("procedure_q"):
+            self.form.add_error(
+                "procedure_q", _("Không tìm thấy thủ tục có tên như vậy; hãy thử từ khác.")
+            )
+        else:
+            self.form.add_error("procedure_q", _("Gõ tên thủ tục rồi chọn trong danh sách."))
+        return ""
+
+    def context(self, **extra) -> dict:
+        return {
+            "form": self.form,
+            "province": self.province,
+            "procedure": self.procedure,
+            "matches": self.matches,
+            "searched": bool(self.form.raw("procedure_q")) and self.procedure is None,
+            "has_location": bool(self.form.raw("lat") and self.form.raw("long")),
+            **extra,
+        }
+
 
 def send(request: HttpRequest) -> HttpResponse:
-    agencies = Agency.objects.filter(is_active=True).order_by("name")
     error_message = ""
     summary: list[tuple[str, str, list[str]]] = []
-    if request.method == "POST":
-        form = SendForm(request.POST, agencies=agencies)
-        files = request.FILES.getlist("attachments")
-        if form.is_valid():
-            data = form.cleaned_data
+    if request.method != "POST":
+        initial = {"form_token": uuid.uuid4().hex, "kind": request.GET.get("loai", "")}
+        for param, field in (("thu-tuc", "procedure_code"), ("ho-so", "dossier_code")):
+            if request.GET.get(param):
+                initial[field] = request.GET[param][:60]
+        page = _SendPage(request, initial=initial)
+        return _send_render(request, page)
+    page = _SendPage(request, request.POST)
+    form = page.form
+    if page.reloading:
+        # Only more choices were asked for: the form comes back as it was, without errors.
+        return _send_render(request, page)
+    files = request.FILES.getlist("attachments")
+    if form.is_valid():
+        data = form.cleaned_data
+        procedure_code = page.procedure_code(data["kind"])
+        if not form.errors:
             try:
                 feedback, token = services.feedback_submit(
                     user=request.user,
                     anonymous=data["anonymous"],
                     kind=data["kind"],
-                    procedure_code=data["procedure_code"],
+                    procedure_code=procedure_code,
                     dossier_code=data["dossier_code"],
                     agency_id=data["agency_id"],
                     title=data["title"],
                     description=data["description"],
                     address_string=data["address_string"],
+                    commune_code=data["commune"],
                     lat=data["lat"],
                     long=data["long"],
                     sender_name=data["sender_name"],
@@ -128,8 +209,11 @@ def send(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 error_message = exc.message
                 for name, messages in exc.fields.items():
+                    name = SEND_FIELD_OF.get(name, name)
                     if name in form.fields:
                         form.add_error(name, messages)
+                    elif name == "location":
+                        summary.append(("f-location", _("Vị trí"), messages))
                     else:
                         label = FIELD_LABELS.get(name, name)
                         summary.append(("f-attachments", label, messages))
@@ -137,30 +221,44 @@ def send(request: HttpRequest) -> HttpResponse:
                 if token:
                     request.session[f"feedback_token_{feedback.code}"] = token
                 return redirect("feedback:sent", code=feedback.code)
-        form.mark_errors()
-        for name, errors in form.errors.items():
-            summary.insert(
-                0, (f"f-{name}", FIELD_LABELS.get(name, form.fields[name].label), errors)
-            )
-    else:
-        initial = {"form_token": uuid.uuid4().hex, "kind": request.GET.get("loai", "")}
-        for param, field in (("thu-tuc", "procedure_code"), ("ho-so", "dossier_code")):
-            if request.GET.get(param):
-                initial[field] = request.GET[param][:60]
-        form = SendForm(initial=initial, agencies=agencies)
-    attachment_errors = [m for anchor, _l, ms in summary if anchor == "f-attachments" for m in ms]
+    form.mark_errors()
+    for name, errors in form.errors.items():
+        summary.insert(0, (f"f-{name}", FIELD_LABELS.get(name, form.fields[name].label), errors))
+    return _send_render(request, page, summary=summary, message=error_message, status=422)
+
+
+def _send_render(request, page: _SendPage, *, summary=(), message="", status=200):
+    summary = list(summary)
     return render(
         request,
         "feedback/send.html",
-        {
-            "form": form,
-            "summary": summary,
-            "message": error_message if summary or error_message else "",
-            "attachment_errors": attachment_errors,
-            "profile": profile_of(request.user),
-        },
-        status=422 if summary or error_message else 200,
+        page.context(
+            summary=summary,
+            message=message if summary or message else "",
+            attachment_errors=[m for a, _l, ms in summary if a == "f-attachments" for m in ms],
+            location_errors=[m for a, _l, ms in summary if a == "f-location" for m in ms],
+            # A browser never sends a file twice: after coming back, the files are chosen again.
+            files_dropped=bool(request.FILES),
+            profile=profile_of(request.user),
+        ),
+        status=status if summary or message else 200,
     )
+
+
+@require_safe
+def communes(request: HttpRequest, province: str) -> JsonResponse:
+    """The communes of a province, for the sending form's script (the same list the form
+    offers after "Chọn tỉnh" without JavaScript). Public reference data."""
+    parent = next((u for u in units_children() if u.code == province[:8]), None)
+    if parent is None:
+        raise Http404
+    rows = units_children(parent=parent, level=UnitLevel.COMMUNE).values_list("code", "name")
+    response = JsonResponse(
+        {"province": parent.code, "communes": [list(r) for r in rows]},
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def sent(request: HttpRequest, code: str) -> HttpResponse:

@@ -8,9 +8,21 @@ value kept. Field names are paths into the JSON document — ``tre.ho_ten``,
 its field.
 
 What the renderer understands is what the catalogue's schemas use: objects (fieldsets), arrays
-(repeating groups), strings (``format: date``/``email``, ``maxLength``, ``pattern``), integers
-and numbers, booleans, and choices written as ``oneOf`` of ``const``/``title`` or ``enum``.
-Validation is not done here: the dossiers app owns it.
+(repeating groups), strings (``format: date``/``email``/``phone``/``digits``, ``maxLength``,
+``pattern``),
+integers and numbers, booleans, and choices written as ``oneOf`` of ``const``/``title`` or
+``enum``. Validation is not done here: the dossiers app owns it (and normalises phone numbers
+and digit strings before checking them, ``dossiers.forms.form_normalise``).
+
+Hints speak to people: a field's ``description`` is its hint, with what the renderer can say
+itself (length, "Gồm 12 chữ số.", an example); a ``pattern`` is never shown — a schema that
+uses one gives a ``description`` and an ``x-errorMessage`` for it.
+
+An object its parent does not require is an optional section: its legend says "không bắt
+buộc", its ``description`` says when to leave it empty ("Bỏ trống nếu chưa xác định được
+cha"), it is not pre-filled with defaults, its fields carry no ``required`` attribute, and a
+section left empty (or holding nothing but its defaults) is left out of the data — whereas a
+section partly filled is sent, so the schema's ``required`` inside it names what is missing.
 """
 
 from __future__ import annotations
@@ -22,6 +34,8 @@ from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from chinhquyen.core.phone import PHONE_HINT
 
 ERROR_PREFIX = "form_data"
 RADIO_MAX = 4  # up to this many choices are radios, more become a select
@@ -69,6 +83,21 @@ def _type(schema: dict[str, Any]) -> str:
     return kind
 
 
+def properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """An object's properties in the form's order: ``x-order`` when the schema gives it, else
+    as written. PostgreSQL keeps JSON in ``jsonb``, which does not keep the order of keys, so a
+    schema read back from it says its order in ``x-order`` (a list: arrays keep their order)."""
+    props = schema.get("properties", {})
+    if not isinstance(props, dict):
+        return []
+    order = schema.get("x-order")
+    if not isinstance(order, list):
+        return list(props.items())
+    keys = [k for k in order if isinstance(k, str) and k in props]
+    keys += [k for k in props if k not in keys]
+    return [(k, props[k]) for k in keys]
+
+
 # --- reading a POST back into JSON ---------------------------------------------------------------
 
 
@@ -111,12 +140,13 @@ def parse(schema: dict[str, Any], post: QueryDict, name: str = "", *, required: 
     if kind == "object":
         required_keys = set(schema.get("required", []))
         result: dict[str, Any] = {}
-        for key, sub in schema.get("properties", {}).items():
+        for key, sub in properties(schema):
             value = parse(sub, post, child_name(name, key), required=key in required_keys)
             if value is not None:
                 result[key] = value
-        # An optional group left empty is left out (an unchecked box alone does not fill it).
-        if not required and name and all(v is False for v in result.values()):
+        # An optional group left empty is left out: an unchecked box or a default nobody
+        # changed ("Quốc tịch: Việt Nam" in an old draft) does not fill it.
+        if not required and name and _untouched(schema, result):
             return None
         return result
     if kind == "array":
@@ -135,6 +165,16 @@ def parse(schema: dict[str, Any], post: QueryDict, name: str = "", *, required: 
     if raw == "":
         return None
     return _coerce(schema, raw)
+
+
+def _untouched(schema: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` holds nothing a person typed: empty, unchecked, or the defaults."""
+    if value in (None, "", False, [], {}):
+        return True
+    if isinstance(value, dict) and _type(schema) == "object":
+        props = schema.get("properties", {})
+        return all(_untouched(props.get(k, {}), v) for k, v in value.items())
+    return "default" in schema and value == schema["default"]
 
 
 def prune(schema: dict[str, Any], data: Any) -> Any:
@@ -195,6 +235,9 @@ class _Renderer:
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
         self.anchors: dict[str, str] = {}  # error key → the id its summary link points to
+        # Inside an optional section a field the section requires is required only once the
+        # section is filled in: no ``required`` attribute there.
+        self.optional_depth = 0
 
     def errors_for(self, name: str, anchor: str) -> SafeString:
         key = f"{ERROR_PREFIX}.{name}" if name else ERROR_PREFIX
@@ -211,25 +254,45 @@ class _Renderer:
     def node(self, schema: dict[str, Any], value: Any, name: str, required: bool) -> SafeString:
         kind = _type(schema)
         if kind == "object":
-            return self.fieldset(schema, value if isinstance(value, dict) else {}, name)
+            value = value if isinstance(value, dict) else {}
+            return self.fieldset(schema, value, name, optional=not required)
         if kind == "array":
             return self.array(schema, value if isinstance(value, list) else [], name)
         return self.scalar(schema, value, name, required)
 
-    def fieldset(self, schema, value, name, *, legend: str | None = None, extra="") -> SafeString:
+    def fieldset(
+        self, schema, value, name, *, legend: str | None = None, extra="", optional: bool = False
+    ) -> SafeString:
         required = set(schema.get("required", []))
-        inner = _join(
-            self.node(sub, value.get(key), child_name(name, key), key in required)
-            for key, sub in schema.get("properties", {}).items()
-        )
+        optional = optional and bool(name)
+        self.optional_depth += optional
+        try:
+            inner = _join(
+                self.node(sub, value.get(key), child_name(name, key), key in required)
+                for key, sub in properties(schema)
+            )
+        finally:
+            self.optional_depth -= optional
         if not name:
             return inner
         anchor = field_id(name)
         title = legend if legend is not None else schema.get("title", name)
+        hints = [str(schema["description"])] if schema.get("description") else []
+        if optional and required:
+            hints.append(_("Nếu khai phần này, cần điền đủ các mục ghi «bắt buộc»."))
+        hint = (
+            format_html('<p class="hint" id="{}-help">{}</p>', anchor, " ".join(hints))
+            if hints
+            else ""
+        )
         return format_html(
-            '<fieldset class="group" id="{}"><legend>{}</legend>{}{}{}</fieldset>',
+            '<fieldset class="group{}" id="{}"{}><legend>{}{}</legend>{}{}{}{}</fieldset>',
+            " optional" if optional else "",
             anchor,
+            format_html(' aria-describedby="{}-help"', anchor) if hints else "",
             title,
+            format_html(' <span class="hint">({})</span>', _("không bắt buộc")) if optional else "",
+            hint,
             self.errors_for(name, anchor),
             inner,
             extra,
@@ -304,6 +367,7 @@ class _Renderer:
         if error:
             aria = format_html('{} aria-invalid="true"', aria)
         req_mark = format_html(' <span class="req">({})</span>', _("bắt buộc")) if required else ""
+        enforced = required and self.optional_depth == 0
         help_html = (
             format_html('<p class="hint" id="{}-help">{}</p>', anchor, " ".join(help_texts))
             if help_texts
@@ -361,7 +425,7 @@ class _Renderer:
                 anchor,
                 name,
                 aria,
-                mark_safe(" required" if required else ""),  # noqa: S308
+                mark_safe(" required" if enforced else ""),  # noqa: S308
                 _("— Chọn —"),
                 options,
             )
@@ -380,9 +444,12 @@ class _Renderer:
             elif schema.get("format") == "email":
                 input_type = "email"
                 attrs.append(("autocomplete", "email"))
+            elif schema.get("format") == "phone":
+                input_type = "tel"
+                attrs.append(("autocomplete", "tel"))
             if "maxLength" in schema:
                 attrs.append(("maxlength", schema["maxLength"]))
-            if _DIGITS.match(schema.get("pattern", "")):
+            if schema.get("format") == "digits" or _DIGITS.match(schema.get("pattern", "")):
                 attrs.append(("inputmode", "numeric"))
             extra = format_html_join("", ' {}="{}"', attrs)
             control = format_html(
@@ -393,7 +460,7 @@ class _Renderer:
                 "" if value is None else value,
                 extra,
                 aria,
-                mark_safe(" required" if required else ""),  # noqa: S308
+                mark_safe(" required" if enforced else ""),  # noqa: S308
             )
         return format_html(
             '<div class="field"><label for="{}">{}{}</label>{}{}{}</div>',
@@ -407,18 +474,20 @@ class _Renderer:
 
     @staticmethod
     def help(schema: dict[str, Any]) -> list[str]:
+        """The field's hints in words. Never the ``pattern``: people do not read regular
+        expressions, so a schema that has one describes it in ``description``."""
         texts = []
-        if schema.get("description"):
+        described = bool(schema.get("description"))
+        if described:
             texts.append(str(schema["description"]))
-        pattern = schema.get("pattern", "")
-        digits = _DIGITS.match(pattern)
-        if digits:
+        elif schema.get("format") == "phone":
+            texts.append(str(PHONE_HINT))
+        digits = _DIGITS.match(schema.get("pattern", ""))
+        if digits and not described:
             texts.append(_("Gồm %(n)s chữ số.") % {"n": digits.group(1)})
-        elif pattern:
-            texts.append(_("Định dạng: %(pattern)s") % {"pattern": pattern})
         if "maxLength" in schema and _type(schema) == "string" and schema["maxLength"] < 1000:
             texts.append(_("Tối đa %(n)s ký tự.") % {"n": schema["maxLength"]})
-        if schema.get("format") == "date":
+        if schema.get("format") == "date" and not described:
             texts.append(_("Ngày, tháng, năm."))
         examples = schema.get("examples")
         if isinstance(examples, list) and examples and not isinstance(examples[0], dict | list):
@@ -440,7 +509,10 @@ def initial_data(schema: dict[str, Any]) -> Any:
     kind = _type(schema)
     if kind == "object":
         result = {}
-        for key, sub in schema.get("properties", {}).items():
+        required = set(schema.get("required", []))
+        for key, sub in properties(schema):
+            if _type(sub) == "object" and key not in required:
+                continue  # an optional section starts empty: what is shown is what is sent
             value = initial_data(sub)
             if value not in (None, {}, []):
                 result[key] = value
@@ -472,9 +544,11 @@ def label_for(schema: dict[str, Any], key: str) -> str:
 def review_rows(schema: dict[str, Any], data: Any, depth: int = 0) -> list[dict[str, Any]]:
     """What was entered, as (label, text) rows and titled groups, in the form's order."""
     rows: list[dict[str, Any]] = []
-    props = schema.get("properties", {})
-    for key, sub in props.items():
+    for key, sub in properties(schema):
         if not isinstance(data, dict) or key not in data:
+            if isinstance(data, dict) and _type(sub) == "object":
+                # An optional section left empty, said so: the person sees it was meant.
+                rows.append({"label": sub.get("title", key), "text": _("Không khai")})
             continue
         value = data[key]
         title = sub.get("title", key)

@@ -165,7 +165,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         return redirect(reverse("portal:apply", args=[procedure.code]) + "?da_luu=1")
     # "Kiểm tra lại": everything is checked before the review page is shown.
     data = eform.prune(schema, data)
-    errors = page.check(data=data, agency=agency)
+    errors, data = page.check(data=data, agency=agency)
     if errors:
         return page.form(data=data, agency=agency, errors=errors)
     # Kept as a draft too, so leaving the review page loses nothing.
@@ -195,12 +195,16 @@ class _ApplyPage:
     def _agency_valid(self, agency: str) -> bool:
         return any(a.agency_id == agency for a in self.agencies)
 
-    def check(self, *, data: dict[str, Any], agency: str) -> dict[str, list[str]]:
+    def check(
+        self, *, data: dict[str, Any], agency: str
+    ) -> tuple[dict[str, list[str]], dict[str, Any]]:
+        """The problems of the form, and its data as it will be stored (phone numbers and
+        dates written the one way ``form_validate`` keeps them), for the review page."""
         errors: dict[str, list[str]] = {}
         if not self._agency_valid(agency):
             errors["agency"] = [_("Chọn nơi nộp hồ sơ.")]
         try:
-            form_validate(
+            data = form_validate(
                 version_id=self.version.pk,
                 stamp=self.version.created_at,
                 schema=self.schema,
@@ -208,7 +212,7 @@ class _ApplyPage:
             )
         except ValidationFailed as exc:
             errors.update(exc.fields)
-        return errors
+        return errors, data
 
     def form(
         self, *, data, agency, errors=None, draft=None, saved=False, restored=False

@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from chinhquyen.core.phone import phone_clean
 from chinhquyen.dossiers.models import Channel
 
 from .selectors import DEADLINE_STATES
@@ -86,3 +87,6 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, procedures=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].choices = list(procedures)
+
+    def clean_applicant_phone(self) -> str:
+        return phone_clean(self.cleaned_data["applicant_phone"])  # "0912 345 678" → 0912345678

@@ -29,7 +29,9 @@ def test_a_feedback_goes_from_sending_to_a_published_answer(
     assert axe_check(phone) == []
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_label("Phản ánh, kiến nghị về thủ tục hành chính").check()
-    phone.get_by_label("Mã thủ tục").fill("1.000001")
+    # The procedure is found by its name and chosen, never typed as a code.
+    phone.get_by_label("Tên thủ tục").fill("thử nghiệm khai sinh")
+    phone.get_by_label("Thủ tục thử nghiệm đăng ký khai sinh").check()
     phone.get_by_role("button", name="Gửi phản ánh").click()
     expect(phone.get_by_role("alert")).to_contain_text("Nội dung phản ánh, kiến nghị")
     expect(phone.get_by_label("Nội dung phản ánh, kiến nghị")).to_have_attribute(
@@ -38,7 +40,9 @@ def test_a_feedback_goes_from_sending_to_a_published_answer(
     assert axe_check(phone) == []
     phone.get_by_label("Nội dung phản ánh, kiến nghị").fill(DESCRIPTION)
     phone.get_by_label("Họ và tên").fill("Trần Thị Mơ")
-    phone.get_by_label("Địa điểm (nếu có)").fill("Bộ phận một cửa phường A")
+    phone.get_by_label("Số nhà, đường phố, thôn, tổ dân phố hoặc địa điểm").fill(
+        "Bộ phận một cửa phường A"
+    )
     phone.get_by_role("button", name="Gửi phản ánh").click()
     code = phone.get_by_test_id("feedback-code").inner_text()
     assert re.fullmatch(r"PA-\d{6}-[A-Z0-9]{6}", code)

@@ -150,7 +150,7 @@ def test_the_form_is_validated_against_the_procedure_schema_with_messages_per_fi
     fields = err.value.fields
     assert fields["form_data.ho_ten"] == ["Bắt buộc nhập."]
     assert "Ngày không hợp lệ" in fields["form_data.ngay_sinh"][0]
-    assert fields["form_data.so_cccd"] == ["Không đúng định dạng."]
+    assert fields["form_data.so_cccd"] == ["Cần đúng 12 chữ số, không có chữ cái hay dấu cách."]
     assert "form_data.gioi_tinh" in fields
     assert fields["form_data.thanh_vien[1].ten"] == ["Bắt buộc nhập."]
 

@@ -27,3 +27,34 @@ def submit(world):
         return feedback
 
     return make
+
+
+@pytest.fixture
+def units(db):
+    """Two provinces of the current two-level units and a few of their communes (GSO codes)."""
+    from types import SimpleNamespace
+
+    from chinhquyen.units.models import AdministrativeUnit, Generation, UnitLevel
+
+    def unit(level, code, name, parent=None):
+        return AdministrativeUnit.objects.create(
+            generation=Generation.CURRENT,
+            level=level,
+            code=code,
+            name=name,
+            codename=code,
+            division_type="",
+            parent=parent,
+            valid_from=dt.date(2025, 7, 1),
+            source="test",
+        )
+
+    hai_phong = unit(UnitLevel.PROVINCE, "31", "Thành phố Hải Phòng")
+    ha_noi = unit(UnitLevel.PROVINCE, "01", "Thành phố Hà Nội")
+    return SimpleNamespace(
+        hai_phong=hai_phong,
+        ha_noi=ha_noi,
+        hai_duong=unit(UnitLevel.COMMUNE, "10525", "Phường Hải Dương", hai_phong),
+        thanh_dong=unit(UnitLevel.COMMUNE, "10510", "Phường Thành Đông", hai_phong),
+        ba_dinh=unit(UnitLevel.COMMUNE, "00004", "Phường Ba Đình", ha_noi),
+    )

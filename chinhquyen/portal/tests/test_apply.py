@@ -111,7 +111,10 @@ def test_errors_are_shown_per_field_with_a_summary_and_nothing_typed_is_lost(wor
     assert "Có thông tin chưa hợp lệ" in html
     assert '<a href="#f-agency">Nơi nộp hồ sơ: Chọn nơi nộp hồ sơ.</a>' in html
     assert '<a href="#f-ngay_sinh">Ngày sinh: Bắt buộc nhập.</a>' in html
-    assert '<p class="error" id="f-so_cccd-error">Không đúng định dạng.</p>' in html
+    assert (
+        '<p class="error" id="f-so_cccd-error">Cần đúng 12 chữ số, không có chữ cái hay dấu cách.</p>'
+        in html
+    )
     assert '<a href="#f-thanh_vien-1--ten">Thành viên 2 › Tên: Bắt buộc nhập.</a>' in html
     # Kept as typed.
     assert 'name="ho_ten" value="Bé"' in html

@@ -235,6 +235,7 @@ def test_the_review_shows_choice_titles_dates_and_groups():
 def test_defaults_fill_a_form_opened_for_the_first_time():
     schema = {
         "type": "object",
+        "required": ["me"],
         "properties": {
             "me": {
                 "type": "object",

@@ -115,7 +115,7 @@ def test_verification_page_shows_the_verdict_in_vietnamese(fully_signed):
     resp = client.post("/chu-ky-so/kiem-tra/", {"file": upload(fully_signed)})
     html = resp.content.decode()
     assert resp.status_code == 200
-    assert "Tất cả chữ ký số hợp lệ." in html
+    assert "Tất cả 2 chữ ký số của tài liệu hợp lệ." in html
     assert "Đúng thể thức chữ ký số theo Nghị định 30/2020." in html
     assert "Chữ ký cá nhân" in html and "Chữ ký cơ quan" in html and "Lãnh Đạo A" in html
 
