@@ -514,8 +514,13 @@ def transparency(request: HttpRequest) -> HttpResponse:
         return redirected
     choice = _choose_published(request)
     table = selectors.published_table(period=choice.period, indicators=PUBLISHED)
-    rows = [r for r in table["rows"] if any(v["value"] is not None for v in r["values"])]
-    empty = [r for r in table["rows"] if r not in rows]
+    # The nation's row stays, with or without data: it is what the table is read against.
+    empty = [
+        r
+        for r in table["rows"]
+        if r["unit"]["key"] != selectors.NATION_KEY and all(v["value"] is None for v in r["values"])
+    ]
+    rows = [r for r in table["rows"] if r not in empty]
     return _page(
         request,
         "reporting/transparency.html",
