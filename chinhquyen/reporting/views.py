@@ -300,32 +300,39 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if redirected is not None:
         return redirected
     choice = _choose(request, check_published=True, public_only=True)
-    ranking = selectors.province_ranking(
-        period=choice.period, indicator=choice.indicator, source=choice.source, trend=TREND_PERIODS
-    )
-    _with_sparklines(ranking)
-    rows, empty = _split(ranking["rows"])
-    judged = [r for r in rows if r["meets_target"] is not None]
-    context = {
-        "ranking": ranking,
-        "rows": rows,
-        "no_data_rows": empty,
-        "met": sum(1 for r in judged if r["meets_target"]),
-        "judged": len(judged),
+    context: dict = {
         "scenario": SCENARIO_2019,
         "choices": [
             (code, v.name) for code, v in ind.versions_on(choice.period.end).items() if v.public
         ],
-        # Only the provinces with a value are drawn; the others are named under the table.
-        "chart": charts.bar_chart_svg(
+    }
+    try:
+        ranking = selectors.province_ranking(
+            period=choice.period,
+            indicator=choice.indicator,
+            source=choice.source,
+            trend=TREND_PERIODS,
+        )
+    except DomainError as exc:  # no indicator at all in force then (a year before 2011)
+        choice.refuse("period" if exc.code in PERIOD_ERRORS else "indicator", exc)
+        return _page(request, "reporting/dashboard.html", choice, context)
+    _with_sparklines(ranking)
+    rows, empty = _split(ranking["rows"])
+    judged = [r for r in rows if r["meets_target"] is not None]
+    context.update(
+        ranking=ranking,
+        rows=rows,
+        no_data_rows=empty,
+        met=sum(1 for r in judged if r["meets_target"]),
+        judged=len(judged),
+    )
+    if rows:  # only the provinces with a value are drawn; the others are named under the table
+        context["chart"] = charts.bar_chart_svg(
             [(r["unit"]["name"], r["value"], r["meets_target"]) for r in rows],
             unit=ranking["unit_of_measure"],
             target=_common_target(ranking["rows"]),
             title=f"{ranking['name']} — {choice.period.name}",
         )
-        if rows
-        else None,
-    }
     if choice.period.is_nd09 and _is_officer(request.user):
         context["completeness"] = selectors.report_completeness(period=choice.period)
     return _page(request, "reporting/dashboard.html", choice, context)
@@ -380,7 +387,7 @@ def _drill(request: HttpRequest, read) -> tuple[Choice, dict | None, DomainError
     """Run ``read(choice)``; a refused period or indicator is replaced by its default (and said
     next to its field), anything else (an unknown unit) is the page's error."""
     choice = _choose(request, check_published=False, public_only=False)
-    for _attempt in range(3):
+    while True:
         try:
             return choice, read(choice), None
         except DomainError as exc:
@@ -390,11 +397,10 @@ def _drill(request: HttpRequest, read) -> tuple[Choice, dict | None, DomainError
             elif exc.code in INDICATOR_ERRORS and "indicator" not in choice.errors:
                 choice.refuse("indicator", exc)
                 choice.indicator = _default_indicator(choice.period)
-            else:
+            else:  # each field is replaced once: what still fails is the page's error
                 if choice.status == 200:
                     choice.status = _status(exc)
                 return choice, None, exc
-    return choice, None, None
 
 
 def province(request: HttpRequest, code: str) -> HttpResponse:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import BrowserContext, Page
 
@@ -277,11 +278,15 @@ def build_demo(settings, tmp_path: Path) -> Demo:
     from chinhquyen.dossiers.services import dossier_file_add, workflow_install_standard
     from chinhquyen.feedback import services as feedback
     from chinhquyen.feedback.models import FeedbackKind
+    from chinhquyen.reporting.indicators import indicators_load
 
     settings.SIGNATURES_KEY_DIR = str(tmp_path / "keys")
     settings.SIGNATURES_KEY_PASSPHRASE = "khoa-demo-thu-nghiem"
     settings.MEDIA_ROOT = tmp_path / "media"
-    workflow_install_standard()  # transactional tests flush the migration-seeded rows
+    # Transactional tests flush the rows the migrations seed: the workflow and the indicators.
+    workflow_install_standard()
+    indicators_load()
+    caches["reporting"].clear()  # a table of its own, which the flush leaves as it was
     loaded = demo_load()
     users = {u.username: u for u in get_user_model().objects.all()}
     codes = loaded["dossiers"]

@@ -223,3 +223,11 @@ def test_communes_agencies_and_procedures_without_data_fold_on_the_drill_down(wo
     communes = html[html.index('id="communes-title"') : html.index('id="agencies-title"')]
     assert "Phường Thử Nghiệm A" in communes.split("<details")[0]
     assert "Xã Thử Nghiệm B" in communes.split("<details")[1]
+
+
+def test_a_year_before_any_indicator_says_so_instead_of_failing(world, geo):
+    resp = Client().get("/bao-cao/?period=2005")
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert 'role="alert"' in html and "Không có chỉ tiêu" in html
+    assert '<h2 id="ranking-title">' not in html
