@@ -62,7 +62,7 @@ def test_the_menu_folds_behind_a_button_a_keyboard_opens_and_closes(
 
 
 def test_without_javascript_the_menu_is_open_and_on_a_desktop_it_is_one_row(
-    live_server, world, browser
+    live_server, world, browser, axe_check
 ):
     context = browser.new_context(viewport=PHONE_390, java_script_enabled=False, locale="vi-VN")
     try:
@@ -85,6 +85,8 @@ def test_without_javascript_the_menu_is_open_and_on_a_desktop_it_is_one_row(
             for name in ("Thủ tục hành chính", "Lấy ý kiến", "Đăng nhập")
         ]
         assert max(tops) - min(tops) < 8, f"one row of links on a desktop: {tops}"
+        page.goto(live_server.url + "/bao-cao/cong-khai/")
+        assert axe_check(page) == []
     finally:
         desktop.close()
 
