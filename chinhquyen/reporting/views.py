@@ -45,8 +45,9 @@ SCENARIO_2019 = (
 
 
 def _may_see_unfinished(user) -> bool:
-    """Results of a period that is not over are shown to system admins only on the ranking and
-    the transparency page (the selectors let officers read their own unit's on theirs)."""
+    """Results of a period that is not over are shown to system admins only on the ranking (the
+    transparency page publishes finished periods to everyone; on the drill-down the selectors
+    let officers read their own unit's)."""
     return "system_admin" in user_roles(user)
 
 
@@ -68,10 +69,19 @@ def _default_indicator(period: Period) -> str:
     return next((c for c in DEFAULT_INDICATORS if c in in_force), DEFAULT_INDICATORS[-1])
 
 
-def _needed(indicator: str | None) -> set[str] | None:
-    """The facts an indicator reads (its latest version), to find the periods it has data in."""
-    version = ind.versions_on(timezone.localdate()).get(indicator or "")
-    return selectors.formula_facts(version.formula) if version is not None else None
+def _needed(*indicators: str | None) -> set[str] | None:
+    """The facts the indicators read (their versions in force today), to find the periods they
+    have data in; None when none of them is known."""
+    versions = ind.versions_on(timezone.localdate())
+    known = [versions[code] for code in indicators if code in versions]
+    if not known:
+        return None
+    return set().union(*(selectors.formula_facts(v.formula) for v in known))
+
+
+def _published_default() -> Period:
+    """The transparency page's default: the latest closed month with data (published only)."""
+    return activity.default_period(needed=_needed(*PUBLISHED), unfinished=False)
 
 
 def _default_period(request: HttpRequest, indicator: str | None = None) -> Period:
@@ -544,16 +554,14 @@ def _choose_published(request: HttpRequest) -> Choice:
     if asked and unfinished and "period" not in choice.errors:
         choice.refuse("period", _unpublished(choice.period))
     if not asked or "period" in choice.errors:
-        needed = set().union(*(_needed(code) or set() for code in PUBLISHED))
-        choice.period = activity.default_period(needed=needed, unfinished=False)
+        choice.period = _published_default()
     return choice
 
 
 def transparency_export(request: HttpRequest, kind: str) -> HttpResponse:
     try:
-        period = period_parse(
-            request.GET.get("period") or activity.default_period(needed=None, unfinished=False).code
-        )
+        asked = request.GET.get("period")
+        period = period_parse(asked) if asked else _published_default()
         if period.end >= timezone.localdate():
             raise DomainError(
                 _("Kết quả của kỳ chưa kết thúc chưa được công bố."), code="period_not_published"
