@@ -220,9 +220,21 @@ def test_a_refused_large_upload_shows_the_form_with_its_errors(
     expect(phone.get_by_label(re.compile("^Tờ khai"))).to_have_attribute("aria-invalid", "true")
     assert phone.url == address
     assert Dossier.objects.count() == 0
-    # The page's own scripts work again on the new document: the menu still opens.
+    # The page's own scripts work again on the new document: the menu opens, and a corrected
+    # upload goes with its progress again.
     phone.get_by_role("button", name="Danh mục").click()
     expect(phone.get_by_role("link", name="Tra cứu hồ sơ")).to_be_visible()
+    large = tmp_path / "to-khai-scan.pdf"
+    large.write_bytes(LARGE_PDF)
+    small = tmp_path / "giay-chung-sinh.pdf"
+    small.write_bytes(SMALL_PDF)
+    posts = _xhr_posts(phone)
+    phone.get_by_label(re.compile("^Tờ khai")).set_input_files(str(large))
+    phone.get_by_label(re.compile("Giấy chứng sinh")).set_input_files(str(small))
+    phone.get_by_role("button", name="Nộp hồ sơ").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Đã nộp hồ sơ")
+    expect(phone).to_have_url(re.compile(r"/ho-so-cua-toi/[^/]+/da-nop/$"))
+    assert len(posts) == 1 and Dossier.objects.count() == 1
 
 
 def _xhr_posts(page: Page) -> list[str]:

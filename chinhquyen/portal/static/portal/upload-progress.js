@@ -5,8 +5,8 @@
    of the browser's own submission, so that a progress bar can say how far it is:
    a <progress> (role progressbar) and a status line read out by screen readers
    ("Đang tải lên… 45 %"). Then the browser follows the server's answer as it would have:
-   a redirect → go there; any other page (a 4xx with the field errors, a 200, a 5xx) → it
-   replaces this document. Without JavaScript, or for small files, or when the form says
+   the page a redirect leads to, or the page answered (a 4xx with the field errors, a 200, a
+   5xx), replaces this document at its own address (history.replaceState). Without JavaScript, or for small files, or when the form says
    data-upload-progress="off", or when another script has already handled the submission,
    nothing changes: the form is submitted normally.
 
@@ -124,12 +124,15 @@
     });
     xhr.addEventListener("load", function () {
       var target = (xhr.responseURL || action).split("#")[0];
-      var asked = action.split("#")[0];
+      var redirected = target !== action.split("#")[0];
       var type = xhr.getResponseHeader("Content-Type") || "";
-      if (target !== asked && xhr.status < 400) {
-        window.location.assign(target); // the server redirected: go where it said
-      } else if (type.indexOf("text/html") === 0) {
+      if (type.indexOf("text/html") === 0) {
+        // A page: the one the server redirected to (already fetched: asking for it again could
+        // lose what it shows once, such as a private tracking link), or its answer to the form
+        // (a 4xx with the field errors). It becomes this page, at its own address.
         replaceDocument(xhr.responseText, target);
+      } else if (redirected && xhr.status < 400) {
+        window.location.assign(target); // something else at a new address: the browser opens it
       } else {
         setBusy(false);
         ui.status.textContent = TEXT.failed + " (" + xhr.status + ")";
