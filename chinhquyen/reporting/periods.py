@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.workdays import calendar
@@ -39,6 +40,7 @@ KINDS = (
     "nd09_year",
 )
 _RE = re.compile(r"^(?P<nd09>ND09-)?(?P<year>\d{4})(?:-(?P<part>\d{2}|Q[1-4]|H[12]|6T|9T))?$")
+_YEAR = re.compile(r"^(ND09-)?\d{4}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,62 @@ class Period:
         return f"{names[self.kind]} ({span})"
 
     @property
+    def name(self) -> str:
+        """The period as a person says it, with its span: "Tháng 11/2026 (15/10–14/11)",
+        "Quý I/2026 (15/12/2025–14/03)", "6 tháng đầu năm 2026 (…)", "Năm 2026 (…)"."""
+        year = self.end.year
+        return f"{self._what(year)} ({self._span(year)})"
+
+    @property
+    def name_in_year(self) -> str:
+        """The name without the year, for a list of one year's periods next to a year chooser:
+        "Tháng 11 (15/10–14/11)", "Quý I (15/12 năm trước–14/03)"."""
+        return f"{self._what(None)} ({self._span(None)})"
+
+    def _what(self, year: int | None) -> str:
+        part = self.code[-1]
+        roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(part, part)
+        month = self.end.month
+        if self.kind in ("month", "nd09_month"):
+            if year is None:
+                return _("Tháng %(month)s") % {"month": month}
+            return _("Tháng %(month)s/%(year)s") % {"month": month, "year": year}
+        if self.kind in ("quarter", "nd09_quarter"):
+            if year is None:
+                return _("Quý %(part)s") % {"part": roman}
+            return _("Quý %(part)s/%(year)s") % {"part": roman, "year": year}
+        if self.kind in ("nd09_6m", "half"):
+            first = self.kind == "nd09_6m" or part == "1"
+            if year is None:
+                return _("6 tháng đầu năm") if first else _("6 tháng cuối năm")
+            if first:
+                return _("6 tháng đầu năm %(year)s") % {"year": year}
+            return _("6 tháng cuối năm %(year)s") % {"year": year}
+        if self.kind == "nd09_9m":
+            if year is None:
+                return _("9 tháng")
+            return _("9 tháng năm %(year)s") % {"year": year}
+        if year is None:
+            return _("Cả năm")
+        return _("Năm %(year)s") % {"year": year}
+
+    def _span(self, year: int | None) -> str:
+        """dd/mm–dd/mm, with the start's year only when it is not the period's own (a Decree 09
+        period starting in the December before); ``year`` None says "năm trước" instead."""
+        start = f"{self.start:%d/%m}"
+        if self.start.year != self.end.year:
+            start = (
+                _("%(day)s năm trước") % {"day": start}
+                if year is None
+                else f"{self.start:%d/%m/%Y}"
+            )
+        return f"{start}–{self.end:%d/%m}"
+
+    def in_year(self, year: int) -> Period:
+        """The period of the same kind and part in another year: ND09-2026-11 → ND09-2019-11."""
+        return period_parse(_YEAR.sub(lambda m: f"{m[1] or ''}{year:04d}", self.code, count=1))
+
+    @property
     def short_label(self) -> str:
         """For chart axes: T3/2026, Q1/2026, 6T/2026, 9T/2026, 2026."""
         year = self.end.year
@@ -95,6 +153,7 @@ class Period:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "label": self.label,
+            "name": self.name,
             "short_label": self.short_label,
         }
 
@@ -213,3 +272,40 @@ def periods_before(period: Period, count: int) -> list[Period]:
         except ValidationFailed:  # before the year 2000: the trend starts later
             continue
     return result
+
+
+def nd09_month_of(day: dt.date) -> Period:
+    """The Decree 09 month that ``day`` falls in (after the cut-off: the next month's)."""
+    cut = int(getattr(settings, "REPORTING_CUTOFF_DAY", 14))
+    year, month = day.year, day.month
+    if day.day > cut:
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return period_parse(f"ND09-{year}-{month:02d}")
+
+
+# The periods offered in one year, by group: (group name, codes with YYYY for the year).
+CHOICE_GROUPS = (
+    (
+        _lazy("Báo cáo tháng theo Nghị định 09/2019 (từ ngày 15 tháng trước đến ngày 14)"),
+        tuple(f"ND09-YYYY-{m:02d}" for m in range(1, 13)),
+    ),
+    (
+        _lazy("Báo cáo quý, 6 tháng, 9 tháng và năm theo Nghị định 09/2019"),
+        ("ND09-YYYY-Q1", "ND09-YYYY-Q2", "ND09-YYYY-Q3", "ND09-YYYY-Q4")
+        + ("ND09-YYYY-6T", "ND09-YYYY-9T", "ND09-YYYY"),
+    ),
+    (
+        _lazy("Theo lịch (từ ngày 1 đầu kỳ đến ngày cuối kỳ)"),
+        tuple(f"YYYY-{m:02d}" for m in range(1, 13))
+        + ("YYYY-Q1", "YYYY-Q2", "YYYY-Q3", "YYYY-Q4", "YYYY-H1", "YYYY-H2", "YYYY"),
+    ),
+)
+
+
+def period_choices(year: int) -> list[tuple[str, list[Period]]]:
+    """Every period a reporting page offers for ``year``, grouped for a chooser: the Decree 09
+    months, the Decree 09 quarters, 6 and 9 months and year, then the calendar periods."""
+    return [
+        (str(group), [period_parse(code.replace("YYYY", f"{year:04d}")) for code in codes])
+        for group, codes in CHOICE_GROUPS
+    ]

@@ -129,6 +129,7 @@ def test_the_language_switch_shows_english_and_back(live_server, catalogue, phon
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     expect(phone).to_have_url(live_server.url + f"/thu-tuc/{PERMIT_CODE}/")
     expect(phone.get_by_role("heading", level=2, name="Required documents")).to_be_visible()
+    phone.locator("[data-menu-toggle]").click()  # on a phone the menu folds behind a button
     phone.get_by_role("link", name="Track a dossier").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Track the progress of a dossier")
 
