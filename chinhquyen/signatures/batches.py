@@ -35,7 +35,7 @@ from chinhquyen.core.errors import DomainError, NotFound, PermissionDenied, Vali
 
 from .models import SigningBatch, SigningBatchItem, SigningIdentity
 from .providers import provider_for
-from .selectors import identity_agency_for, identity_personal_for
+from .selectors import identity_agency_for, identity_personal_for, user_keeps_seal
 
 MAX_DOSSIERS = 50
 ACTION_OF = {SigningBatch.Purpose.APPROVE: "approve", SigningBatch.Purpose.SEAL: "seal"}
@@ -73,7 +73,7 @@ def signing_identity_for(*, user, purpose: str) -> SigningIdentity:
             )
         return identity_personal_for(user=user)
     if purpose == SigningBatch.Purpose.SEAL:
-        if not set(profile.roles) & set(profile.agency.seal_roles):
+        if not user_keeps_seal(user=user):
             raise PermissionDenied(
                 _("Chỉ người được giao giữ con dấu của cơ quan mới đóng dấu (ký số cơ quan)."),
                 code="seal_not_allowed",

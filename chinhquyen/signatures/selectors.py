@@ -48,3 +48,14 @@ def identity_agency_for(*, agency_id: int) -> SigningIdentity:
     if ident is None:
         raise NotFound("Cơ quan chưa có chứng thư số.", code="no_agency_identity")
     return ident
+
+
+def user_keeps_seal(*, user) -> bool:
+    """Whether ``user`` applies their agency's seal: an officer holding one of the roles the
+    agency gives the seal (``Agency.seal_roles``: the clerk, the one-stop counter, …)."""
+    from chinhquyen.accounts.selectors import profile_of
+
+    profile = profile_of(user)
+    if profile is None or not profile.is_officer:
+        return False
+    return bool(set(profile.roles) & set(profile.agency.seal_roles))

@@ -15,7 +15,6 @@ from __future__ import annotations
 from .documents import (
     MODES,
     PERSONAL_RESULT_ROLES,
-    SEAL_ROLES,
     SignedDocument,
     default_level,
     document_finish,
@@ -45,7 +44,6 @@ from .identities import (
 __all__ = [
     "MODES",
     "PERSONAL_RESULT_ROLES",
-    "SEAL_ROLES",
     "SignedDocument",
     "ca_init",
     "ca_issuer",

@@ -5,8 +5,8 @@ Who may sign (documented in docs/signatures.md):
 * a **personal** signature: the person themself, with their own active personal identity; on a
   dossier's result or form only a *leader* of the handling agency;
 * an **agency** signature (seal, or the copy stamp): an officer of that agency holding the seal
-  (``counter`` — the one-stop clerk keeps the seal — or ``agency_admin``), with the agency's
-  identity. The seal is refused until the document carries a valid personal signature, and
+  (the roles the agency gives it, ``Agency.seal_roles``: by default the clerk and the one-stop
+  counter), with the agency's identity. The seal is refused until the document carries a valid personal signature, and
   refused again once a valid seal follows that signature (``already_sealed``).
 
 Signing in one step (``document_sign``: key files and tokens, through a pyHanko signer) or in
@@ -33,10 +33,9 @@ from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, Validat
 from .. import pki, signing, twophase
 from ..models import SigningIdentity
 from ..providers import provider_for
-from ..selectors import identity_agency_for, identity_personal_for
+from ..selectors import identity_agency_for, identity_personal_for, user_keeps_seal
 from ..twophase import PreparedSignature
 
-SEAL_ROLES = frozenset({Role.COUNTER, Role.AGENCY_ADMIN})
 PERSONAL_RESULT_ROLES = frozenset({Role.LEADER})
 MODES = ("personal", "agency", "copy")
 
@@ -107,7 +106,7 @@ def identity_for_mode(*, user, mode: str) -> SigningIdentity:
     if mode == "personal":
         return identity_personal_for(user=user)
     agency_id = _agency_id(user)
-    if agency_id is None or not (SEAL_ROLES & _roles(user)):
+    if agency_id is None or not user_keeps_seal(user=user):
         raise PermissionDenied(
             "Chỉ cán bộ được giao giữ con dấu của cơ quan mới ký số bằng chữ ký cơ quan.",
             code="seal_not_allowed",

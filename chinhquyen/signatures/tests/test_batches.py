@@ -329,3 +329,43 @@ def test_the_dossier_page_offers_signing_instead_of_an_unsigned_approval(
     client.force_login(world.counter_a)
     html = client.get(f"/can-bo/ho-so/{d.code}/").content.decode()
     assert 'name="purpose"' not in html  # nothing to sign for the counter yet
+
+
+@pytest.mark.parametrize(
+    ("seal_roles", "roles", "allowed"),
+    [
+        (["clerk", "counter"], ["counter"], True),
+        (["clerk", "counter"], ["clerk"], True),
+        (["clerk", "counter"], ["agency_admin"], False),
+        (["clerk", "counter"], ["leader"], False),
+        (["clerk"], ["counter"], False),
+        (["agency_admin"], ["agency_admin"], True),
+    ],
+)
+def test_every_seal_path_asks_the_agency_who_keeps_it(
+    world, identities, seal_roles, roles, allowed
+):
+    """The one-step API path (``identity_for_mode``) and the batches agree with the workflow."""
+    from chinhquyen.accounts.services import user_create
+    from chinhquyen.signatures.batches import signing_identity_for
+    from chinhquyen.signatures.services import identity_for_mode
+
+    world.agency_a.seal_roles = seal_roles
+    world.agency_a.save()
+    officer = user_create(
+        username="nguoi-giu-dau",
+        password=PASSWORD,
+        full_name="Người Giữ Dấu",
+        roles=roles,
+        agency=world.agency_a,
+    )
+    for pick in (
+        lambda: identity_for_mode(user=officer, mode="agency"),
+        lambda: signing_identity_for(user=officer, purpose=SEAL),
+    ):
+        if allowed:
+            assert pick() == identities.agency
+        else:
+            with pytest.raises(PermissionDenied) as exc:
+                pick()
+            assert exc.value.code == "seal_not_allowed"
