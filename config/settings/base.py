@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger UI from the project
+    # (static/ninja/), not from a CDN, so the interactive docs work offline.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "chinhquyen.core",
