@@ -12,11 +12,11 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 
+from chinhquyen.core.public_url import public_url
 from chinhquyen.dossiers.models import Channel, Dossier, DossierEvent
 from chinhquyen.dossiers.workflow import workflow_spec
 from chinhquyen.workdays.text import deadline_text
@@ -31,7 +31,7 @@ GENERIC_TEMPLATE = "_status_changed"
 
 def lookup_url(code: str) -> str:
     """The public lookup page: progress without personal data (DOMAIN.md §3)."""
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/tra-cuu/{code}"
+    return public_url(f"/tra-cuu/{code}")
 
 
 def _when(value: datetime | None) -> str:

@@ -21,7 +21,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
@@ -43,6 +42,7 @@ from reportlab.platypus import (
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.core.errors import Conflict
+from chinhquyen.core.public_url import public_url
 from chinhquyen.dossiers.models import Channel, Dossier, DossierEvent
 from chinhquyen.dossiers.workflow import workflow_spec
 from chinhquyen.workdays import calendar
@@ -238,7 +238,7 @@ class QrCode(Flowable):
 
 
 def lookup_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/tra-cuu/{code}"
+    return public_url(f"/tra-cuu/{code}")
 
 
 def place_of(agency) -> str:

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "chinhquyen.core.middleware.LazyMessageMiddleware",  # Django's, built on first use
+    "chinhquyen.core.public_url.PublicBaseUrlMiddleware",  # development only: links follow the host
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -166,7 +167,10 @@ DOSSIER_CODE_FORMAT = env_str("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{se
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_DOSSIER = env_int("UPLOAD_MAX_FILES_PER_DOSSIER", 50)
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Where the receipt's QR code and the e-mails send people (chinhquyen/core/public_url.py). Empty
+# (development): links follow the request's host, and `make run` exports it from HOST and PORT
+# for the worker. The production profile requires it.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 # Where the pre-2025 (three-level) administrative units are read from: the data folder of the
 # vietnam-provinces 0.6.0 release, installed beside the project by `make` (see Makefile).
 LEGACY_UNITS_DIR = Path(
