@@ -52,6 +52,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chinhquyen.core.errors import ValidationFailed
 
@@ -460,8 +461,19 @@ def _validate_amount(days: object, hours: object) -> tuple[str, Decimal]:
         )
     limit = MAX_DAYS if name == "days" else MAX_HOURS
     if value > limit:
-        unit = _("ngày làm việc") if name == "days" else _("giờ làm việc")
-        message = _("Thời hạn tối đa là %(limit)s %(unit)s.") % {"limit": limit, "unit": unit}
+        if name == "days":
+            message = ngettext(
+                "Thời hạn tối đa là %(limit)s ngày làm việc.",
+                "Thời hạn tối đa là %(limit)s ngày làm việc.",
+                limit,
+            )
+        else:
+            message = ngettext(
+                "Thời hạn tối đa là %(limit)s giờ làm việc.",
+                "Thời hạn tối đa là %(limit)s giờ làm việc.",
+                limit,
+            )
+        message %= {"limit": limit}
         raise ValidationFailed(message, fields={name: [message]})
     return name, value
 

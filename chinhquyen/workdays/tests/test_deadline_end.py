@@ -13,6 +13,7 @@ from chinhquyen.workdays.calendar import deadline_end, deadline_state, due_date
 from chinhquyen.workdays.services import calendar_seed_demo, working_time_policy_set
 from chinhquyen.workdays.text import date_text, deadline_text, time_limit_text, when_text
 
+from .catalogue import install_catalogue
 from .conftest import vn
 
 pytestmark = pytest.mark.django_db
@@ -162,11 +163,7 @@ def test_time_limits_take_the_plural_their_count_needs():
     assert time_limit_text("x") == ""
 
 
-EN_PLURALS = """msgid ""
-msgstr ""
-"Content-Type: text/plain; charset=UTF-8\\n"
-"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
-
+EN_PLURALS = """
 msgid "%(count)s ngày làm việc"
 msgid_plural "%(count)s ngày làm việc"
 msgstr[0] "%(count)s working day"
@@ -176,18 +173,7 @@ msgstr[1] "%(count)s working days"
 
 @pytest.fixture
 def english_plurals(settings, tmp_path):
-    """An English catalogue with the plural entry, ahead of the project's (whose translations
-    are made after this change is merged)."""
-    import subprocess
-
-    folder = tmp_path / "en" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "django.po").write_text(EN_PLURALS, encoding="utf-8")
-    subprocess.run(  # noqa: S603
-        ["/usr/bin/msgfmt", "-o", str(folder / "django.mo"), str(folder / "django.po")],
-        check=True,
-    )
-    settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+    install_catalogue(settings, tmp_path, EN_PLURALS)
 
 
 def test_english_says_1_working_day_and_5_working_days_once_translated(english_plurals):
