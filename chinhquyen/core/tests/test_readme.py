@@ -22,7 +22,9 @@ def readme_api_block() -> str:
 
 def test_the_readme_api_example_files_a_dossier(live_server):
     from chinhquyen.core.demo import demo_load
+    from chinhquyen.dossiers.services import workflow_install_standard
 
+    workflow_install_standard()  # a transactional test may follow one that flushed it
     demo_load()
     block = readme_api_block()
     assert "@dossier.json" not in block and "localhost:8000" in block
