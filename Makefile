@@ -41,12 +41,8 @@ migrate: setup  ## Apply migrations to DATABASE_URL (default: SQLite under var/)
 demo: migrate  ## Load the demo (units, agencies, calendar, catalogue, accounts); idempotent
 	$(PY) manage.py demo_load
 
-run: demo  ## Serve the demo at http://127.0.0.1:8000 with a background worker and the periodic jobs
-	@echo "chinhquyen: http://$(HOST):$(PORT)/  (API: /api/v1/docs, admin: /admin/)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' & \
-	$(PY) manage.py periodic & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+run: demo  ## Serve the demo at http://$HOST:$PORT (default 127.0.0.1:8000) with the worker and the periodic jobs; Ctrl-C stops all
+	@HOST='$(HOST)' PORT='$(PORT)' PY='$(PY)' bash scripts/run.sh
 
 test: setup  ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
 	@bash scripts/bootstrap.sh  # Chromium for the browser tests, on a .venv made before they existed

@@ -137,6 +137,7 @@ def main() -> int:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_CONN_MAX_AGE": "600",
         "BENCH_ENDPOINTS": "true",

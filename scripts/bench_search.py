@@ -208,6 +208,7 @@ def run_child(args: argparse.Namespace, database_url: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1"),
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         "DATABASE_CONN_MAX_AGE": "600",

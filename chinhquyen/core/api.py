@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
@@ -110,6 +110,9 @@ api = ChinhquyenAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # Swagger UI's files come from django-ninja's static folder ("ninja" in INSTALLED_APPS), and
+    # its validator badge (a request to validator.swagger.io) is off: the docs work offline.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

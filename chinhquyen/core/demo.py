@@ -27,6 +27,9 @@ DEMO_USERS = [
     ("lanhdao", "Phạm Thị Dung", ["leader"], "commune_a", {"email": "lanhdao@example.vn"}),
     ("quantri", "Hoàng Văn Em", ["agency_admin"], "commune_a", {"email": "quantri@example.vn"}),
     ("motcua2", "Vũ Thị Giang", ["counter"], "commune_b", {"email": "motcua2@example.vn"}),
+    # The other agency's handler and leader: a step forwarded to it can be answered in the demo.
+    ("chuyenvien2", "Đỗ Văn Hải", ["handler"], "commune_b", {"email": "chuyenvien2@example.vn"}),
+    ("lanhdao2", "Ngô Thị Hoa", ["leader"], "commune_b", {"email": "lanhdao2@example.vn"}),
     ("admin", "Quản trị hệ thống", ["system_admin"], None, {"email": "admin@example.vn"}),
 ]
 

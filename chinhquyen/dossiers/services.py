@@ -1193,14 +1193,7 @@ def _on_extend(ctx: ActionContext) -> None:
             code="extension_too_late",
         )
     if "new_due_at" in ctx.params and ctx.params["new_due_at"]:
-        try:
-            new_due = datetime.fromisoformat(str(ctx.params["new_due_at"]))
-        except ValueError:
-            raise ValidationFailed(
-                "Ngày hẹn mới không hợp lệ.", fields={"new_due_at": ["Dạng ISO 8601."]}
-            ) from None
-        if timezone.is_naive(new_due):
-            new_due = timezone.make_aware(new_due)
+        new_due = _new_due_at(str(ctx.params["new_due_at"]).strip())
     else:
         days = _parse_days(ctx.params.get("days"), "days", maximum=90)
         new_due = calendar.due_date(d.due_at, days=days, apply_cutoff=False)
@@ -1211,6 +1204,33 @@ def _on_extend(ctx: ActionContext) -> None:
     ctx.set("extension_count", d.extension_count + 1)
     ctx.set("due_at", new_due)
     ctx.event_data["new_due_at"] = _iso(new_due)
+
+
+def _new_due_at(raw: str) -> datetime:
+    """An extension's new due time as typed: a date (the date picker's 2026-03-13, or 13/03/2026)
+    is the close of that working day; a date and time is kept, except outside office hours,
+    where it becomes the close of the working day it ends (``calendar.deadline_end``)."""
+    day: date | None = None
+    try:
+        if len(raw) == 10 and "/" in raw:
+            day = datetime.strptime(raw, "%d/%m/%Y").date()  # noqa: DTZ007 - only the date
+        elif len(raw) == 10:
+            day = date.fromisoformat(raw)
+        else:
+            at = datetime.fromisoformat(raw)
+    except ValueError:
+        message = "Nhập ngày dạng ngày/tháng/năm, hoặc ngày giờ theo ISO 8601."
+        raise ValidationFailed(
+            "Ngày hẹn mới không hợp lệ.", fields={"new_due_at": [message]}
+        ) from None
+    if day is not None:
+        if not calendar.is_working_day(day):
+            message = f"Ngày {day:%d/%m/%Y} là ngày nghỉ; hãy chọn một ngày làm việc."
+            raise ValidationFailed(message, fields={"new_due_at": [message]})
+        at = datetime.combine(day, calendar.working_hours(day).afternoon_end, tzinfo=calendar.VN_TZ)
+    elif timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    return calendar.deadline_end(at)
 
 
 def _on_withdraw(ctx: ActionContext) -> None:

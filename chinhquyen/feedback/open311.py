@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from chinhquyen.core.errors import DomainError
 from chinhquyen.workdays.calendar import as_vietnam_time
+from chinhquyen.workdays.text import deadline_text
 
 from . import services
 from .models import OPEN_STATES, Feedback, FeedbackChannel, FeedbackKind, FeedbackState
@@ -388,7 +389,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     notice = (
         f"Đã chuyển đến {feedback.agency.name}; hạn xem xét tiếp nhận "
-        f"{as_vietnam_time(feedback.accept_due_at):%H:%M %d/%m/%Y}."
+        f"{deadline_text(feedback.accept_due_at, language='vi', year=True)}."
     )
     row = {"service_request_id": feedback.code, "service_notice": notice, "account_id": ""}
     return _respond(fmt, [row], root="service_requests", item="request", status=201)

@@ -619,13 +619,13 @@ def _reminder_subject(feedback: Feedback, kind: str) -> str:
 
 
 def _reminder_body(feedback: Feedback, kind: str) -> str:
-    from chinhquyen.workdays.calendar import as_vietnam_time
+    from chinhquyen.workdays.text import deadline_text
 
-    due = as_vietnam_time(feedback.due_at)
+    due = deadline_text(feedback.due_at, language="vi", year=True)
     return (
         f"Phản ánh {feedback.code} ({feedback.get_kind_display()}) gửi {feedback.agency.name}.\n"
         f"Việc cần làm: {DueStep(feedback.due_step).label}.\n"
-        f"Hạn: {due:%H:%M %d/%m/%Y}.\n"
+        f"Hạn: {due}.\n"
         f"{'Đã quá hạn.' if kind == 'overdue' else 'Còn không quá 1 ngày làm việc.'}\n"
     )
 

@@ -12,14 +12,15 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 
+from chinhquyen.core.public_url import public_url
 from chinhquyen.dossiers.models import Channel, Dossier, DossierEvent
 from chinhquyen.dossiers.workflow import workflow_spec
+from chinhquyen.workdays.text import deadline_text
 
 # Internal hand-overs are not news to the applicant. These actions are told only when they move
 # the dossier to another national status: the first assignment does ("accepted" → "in process"),
@@ -31,15 +32,19 @@ GENERIC_TEMPLATE = "_status_changed"
 
 def lookup_url(code: str) -> str:
     """The public lookup page: progress without personal data (DOMAIN.md §3)."""
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/tra-cuu/{code}"
+    return public_url(f"/tra-cuu/{code}")
 
 
 def _when(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%H:%M ngày %d/%m/%Y") if value else ""
 
 
-def _iso_when(value: str | None) -> str:
-    return _when(datetime.fromisoformat(value)) if value else ""
+def _deadline(value: datetime | str | None) -> str:
+    """A legal deadline as the applicant reads it: "17:00 thứ Ba 08/12/2026" (the close of the
+    last working day; the year always, since a message is read later)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return deadline_text(value, language="vi", year=True)
 
 
 def _money(amount: Decimal | None) -> str:
@@ -71,9 +76,9 @@ def message_context(*, dossier: Dossier, event: DossierEvent) -> dict[str, objec
         "event_at": _when(event.at),
         "comment": event.comment,
         "state_name": state.name if state else event.to_state,
-        "due_date": _when(dossier.due_at),
-        "new_due_date": _iso_when(event.data.get("new_due_at")),
-        "supplement_due_date": _iso_when(event.data.get("supplement_due_at")),
+        "due_date": _deadline(dossier.due_at),
+        "new_due_date": _deadline(event.data.get("new_due_at")),
+        "supplement_due_date": _deadline(event.data.get("supplement_due_at")),
         "amount": _money(dossier.payment_amount),
         "result_code": dossier.result_code,
         **_official_result(dossier),

@@ -36,6 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from chinhquyen.core.phone import PHONE_HINT
+from chinhquyen.workdays.text import date_text
 
 ERROR_PREFIX = "form_data"
 RADIO_MAX = 4  # up to this many choices are radios, more become a select
@@ -581,8 +582,6 @@ def display(schema: dict[str, Any], value: Any) -> str:
     for const, title in choices_of(schema) or []:
         if const == value:
             return title
-    if schema.get("format") == "date" and isinstance(value, str) and len(value) == 10:
-        year, month, day = value.split("-") if value.count("-") == 2 else ("", "", "")
-        if year and month and day:
-            return f"{day}/{month}/{year}"
+    if schema.get("format") == "date" and isinstance(value, str):
+        return date_text(value)
     return str(value)

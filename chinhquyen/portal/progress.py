@@ -56,8 +56,9 @@ def progress_steps(*, status_code: int, received: bool) -> list[Step]:
 def next_step(dossier) -> str:
     """What happens next, in the citizen's words, from the national status code (so it holds
     for any workflow an agency configures)."""
-    from django.utils import formats, timezone
     from django.utils.translation import gettext as _g
+
+    from chinhquyen.workdays.text import deadline_text
 
     code = dossier.status_code
     if code == S.SUBMITTED:
@@ -66,8 +67,9 @@ def next_step(dossier) -> str:
         return _g("Cần bổ sung hồ sơ — xem yêu cầu và nộp bổ sung trực tuyến")
     if code in (S.ACCEPTED, S.IN_PROCESS):
         if dossier.due_at:
-            due = formats.date_format(timezone.localtime(dossier.due_at), "d/m/Y")
-            return _g("Đang giải quyết, hẹn trả ngày %(date)s") % {"date": due}
+            return _g("Đang giải quyết, hẹn trả kết quả %(due)s") % {
+                "due": deadline_text(dossier.due_at)
+            }
         return _g("Đang giải quyết")
     if code == S.PAYMENT:
         return _g("Cần nộp phí, lệ phí để tiếp tục giải quyết")

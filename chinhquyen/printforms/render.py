@@ -21,7 +21,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
@@ -43,8 +42,11 @@ from reportlab.platypus import (
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.core.errors import Conflict
+from chinhquyen.core.public_url import public_url
 from chinhquyen.dossiers.models import Channel, Dossier, DossierEvent
 from chinhquyen.dossiers.workflow import workflow_spec
+from chinhquyen.workdays import calendar
+from chinhquyen.workdays.text import weekday_name
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "LiberationSerif"
@@ -130,8 +132,23 @@ def time_words(value: datetime | None) -> str:
     return f"{local:%H} giờ {local:%M} phút, {date_words(local)}"
 
 
+def deadline_words(value: datetime | None) -> str:
+    """A legal deadline in the forms' words, on the day it runs out (``calendar.deadline_end``):
+    "17 giờ 00 phút, thứ Ba, ngày 08 tháng 12 năm 2026" — never the opening of the next day."""
+    if value is None:
+        return time_words(None)
+    local = _local(calendar.deadline_end(value))
+    weekday = weekday_name(local.date(), language="vi")
+    return f"{local:%H} giờ {local:%M} phút, {weekday}, {date_words(local)}"
+
+
 def short_dt(value: datetime | None) -> str:
     return f"{_local(value):%d/%m/%Y %H:%M}" if value else ""
+
+
+def short_deadline(value: datetime | None) -> str:
+    """A deadline in a table cell: "08/12/2026 17:00" (the close of the day it runs out)."""
+    return short_dt(calendar.deadline_end(value)) if value else ""
 
 
 # --- styles ------------------------------------------------------------------------------------
@@ -221,7 +238,7 @@ class QrCode(Flowable):
 
 
 def lookup_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/tra-cuu/{code}"
+    return public_url(f"/tra-cuu/{code}")
 
 
 def place_of(agency) -> str:
@@ -539,7 +556,7 @@ def _form_01(dossier: Dossier, st: Styles, width: float) -> tuple[list[Flowable]
         line("2. Số lượng hồ sơ:", "01 (bộ)", st),
         line("3. Thời gian giải quyết hồ sơ theo quy định:", _processing_time(dossier), st),
         line("4. Thời gian nhận hồ sơ:", time_words(received), st),
-        line("5. Thời gian trả kết quả giải quyết hồ sơ:", time_words(dossier.due_at), st),
+        line("5. Thời gian trả kết quả giải quyết hồ sơ:", deadline_words(dossier.due_at), st),
         line("6. Hình thức nộp hồ sơ:", Channel(dossier.channel).label, st),
         line(
             "7. Đăng ký nhận kết quả tại:",
@@ -643,7 +660,7 @@ def _form_04(dossier: Dossier, st: Styles, width: float) -> tuple[list[Flowable]
             st.body_j,
         ),
         line("Nội dung yêu cầu giải quyết:", dossier.procedure_version.name, st),
-        line("Thời gian hẹn trả kết quả giải quyết hồ sơ:", time_words(old_due), st),
+        line("Thời gian hẹn trả kết quả giải quyết hồ sơ:", deadline_words(old_due), st),
         Paragraph(
             f"Tuy nhiên đến nay, {t(agency)} chưa trả kết quả giải quyết hồ sơ của ông/bà.",
             st.body_j,
@@ -652,7 +669,7 @@ def _form_04(dossier: Dossier, st: Styles, width: float) -> tuple[list[Flowable]
         Paragraph(
             f"Sự chậm trễ này đã gây phiền hà, tốn kém chi phí đi lại của ông/bà. {t(agency)} "
             "xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ cho ông/bà vào "
-            f"<b>{t(time_words(new_due))}</b>.",
+            f"<b>{t(deadline_words(new_due))}</b>.",
             st.body_j,
         ),
         Paragraph("Xin trân trọng cảm ơn.", st.body_j),
@@ -732,7 +749,9 @@ def _form_06(dossier: Dossier, st: Styles, width: float) -> tuple[list[Flowable]
         line("Kèm theo hồ sơ của:", dossier.applicant_name, st),
         line("Thủ tục:", dossier.procedure_version.name, st),
         line("Ngày nhận:", time_words(dossier.received_at or dossier.submitted_at), st),
-        line("Hẹn trả kết quả:", time_words(dossier.due_at) if dossier.due_at else "chưa có", st),
+        line(
+            "Hẹn trả kết quả:", deadline_words(dossier.due_at) if dossier.due_at else "chưa có", st
+        ),
         Spacer(1, 4),
     ]
     head = ["STT", "Bên giao", "Bên nhận", "Thời gian giao, nhận", "Kết quả, ghi chú"]
@@ -839,7 +858,7 @@ def render_register(
                 Paragraph(t(d.procedure_version.name), st.cell),
                 Paragraph(t(short_dt(d.submitted_at)), st.cell_c),
                 Paragraph(t(short_dt(d.received_at)), st.cell_c),
-                Paragraph(t(short_dt(d.due_at)), st.cell_c),
+                Paragraph(t(short_deadline(d.due_at)), st.cell_c),
                 Paragraph(t(short_dt(d.finished_at)), st.cell_c),
                 Paragraph(t(short_dt(d.returned_at)), st.cell_c),
                 Paragraph(t(state.name if state else d.state), st.cell),

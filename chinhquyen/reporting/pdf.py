@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.graphics.renderPDF import draw as draw_drawing
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine
 from reportlab.lib import colors
@@ -579,7 +580,14 @@ def ranking_to_pdf(ranking: dict, *, generated_at: datetime | None = None) -> by
         )
     no_data = sum(1 for r in rows if r.get("value") is None)
     if no_data:
-        summary.append(_("Không có số liệu: %(count)s tỉnh, thành phố.") % {"count": no_data})
+        summary.append(
+            ngettext(
+                "Không có số liệu: %(count)s tỉnh, thành phố.",
+                "Không có số liệu: %(count)s tỉnh, thành phố.",
+                no_data,
+            )
+            % {"count": no_data}
+        )
     notes = _notes(percent=percent, has_target=any(r.get("target") is not None for r in rows))
     notes.append(_("Chỉ xếp hạng các tỉnh, thành phố có số liệu."))
     labels = ranking.get("trend_labels") or []

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.audit.services import audit_record
@@ -228,9 +229,14 @@ def _validate_values(
                 )
                 first_code = first_code or f"rule_{rule['code']}"
     if errors:
+        count = sum(len(v) for v in errors.values())
         raise ValidationFailed(
-            _("Báo cáo bị từ chối: %(count)s lỗi dữ liệu.")
-            % {"count": sum(len(v) for v in errors.values())},
+            ngettext(
+                "Báo cáo bị từ chối: %(count)s lỗi dữ liệu.",
+                "Báo cáo bị từ chối: %(count)s lỗi dữ liệu.",
+                count,
+            )
+            % {"count": count},
             code=first_code or "invalid_value",
             fields=errors,
         )

@@ -14,6 +14,14 @@ Which hours count
     ``WorkingTimePolicy`` in force on the date (the row with the latest ``effective_from`` on or
     before it), else 07:30–11:30 and 13:00–17:00 with a 15:00 cut-off for paper dossiers.
 
+When a time limit ends
+    A limit of whole working days counted from the opening of a day ends at the close of its last
+    working day, not at the opening of the day after: a one-day limit counted from Tuesday 07:30
+    ends at 17:00 on Tuesday. Both instants hold the same working time, but people (and the law)
+    read "the 8th" and not "07:30 on the 9th", and a result handed over on the 8th after 17:00 is
+    not on time. ``due_date`` returns the former, ``deadline_end`` turns any instant into it
+    (docs/decisions/deadline-end-of-working-day.md).
+
 Time zones
     Legal rules are applied in Asia/Ho_Chi_Minh. Aware datetimes in any zone are accepted and
     converted; naive datetimes are taken as Vietnam time. Results are aware, in Asia/Ho_Chi_Minh.
@@ -44,6 +52,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chinhquyen.core.errors import ValidationFailed
 
@@ -77,6 +86,7 @@ __all__ = [
     "as_vietnam_time",
     "base_is_working_day",
     "calendar_cache_clear",
+    "deadline_end",
     "deadline_state",
     "due_date",
     "effective_start",
@@ -372,6 +382,19 @@ def _effective(
     return d, _hours(snap, d).morning_start_tod
 
 
+def _deadline_end(snap: _Snapshot, local: dt.datetime) -> dt.datetime:
+    d = local.date()
+    tod = local - dt.datetime(d.year, d.month, d.day, tzinfo=VN_TZ)
+    if d not in _year(snap, d.year).off:
+        h = _hours(snap, d)
+        if tod > h.afternoon_end_tod:
+            return _combine(d, h.afternoon_end_tod)
+        if tod > h.morning_start_tod:
+            return local
+    d = _previous_working(snap, d)
+    return _combine(d, _hours(snap, d).afternoon_end_tod)
+
+
 def _add_duration(
     snap: _Snapshot, d: dt.date, tod: dt.timedelta, amount: dt.timedelta
 ) -> tuple[dt.date, dt.timedelta]:
@@ -438,8 +461,19 @@ def _validate_amount(days: object, hours: object) -> tuple[str, Decimal]:
         )
     limit = MAX_DAYS if name == "days" else MAX_HOURS
     if value > limit:
-        unit = _("ngày làm việc") if name == "days" else _("giờ làm việc")
-        message = _("Thời hạn tối đa là %(limit)s %(unit)s.") % {"limit": limit, "unit": unit}
+        if name == "days":
+            message = ngettext(
+                "Thời hạn tối đa là %(limit)s ngày làm việc.",
+                "Thời hạn tối đa là %(limit)s ngày làm việc.",
+                limit,
+            )
+        else:
+            message = ngettext(
+                "Thời hạn tối đa là %(limit)s giờ làm việc.",
+                "Thời hạn tối đa là %(limit)s giờ làm việc.",
+                limit,
+            )
+        message %= {"limit": limit}
         raise ValidationFailed(message, fields={name: [message]})
     return name, value
 
@@ -474,9 +508,11 @@ def previous_working_day(d: dt.date) -> dt.date:
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """The number of working days in the half-open interval (start, end].
 
-    This is the count ``due_date`` advances by: for a working day ``s``,
-    ``working_days_between(s, due_date(s…, days=n).date()) == n``. Equal dates give 0; if ``end``
-    is before ``start`` the result is negative (minus the count over (end, start]).
+    This is the count ``due_date`` advances by: for a start ``s`` inside the office hours of a
+    working day (after its opening), ``working_days_between(s, due_date(s…, days=n).date()) == n``
+    (from the opening itself the limit ends at the close of the day before, one less). Equal dates
+    give 0; if ``end`` is before ``start`` the result is negative (minus the count over
+    (end, start]).
     """
     start, end = _as_date(start), _as_date(end)
     if end < start:
@@ -554,6 +590,10 @@ def due_date(
       (Mon 16:00 + 3 h without cut-off → 1 h on Monday, 2 h on Tuesday → Tue 09:30). A result that
       lands exactly on a window end stays there (07:30 + 4 h → 11:30 the same day).
     * ``days=0`` or ``hours=0`` return the effective start.
+    * A limit that runs out at the opening of a working day (whole days counted from an opening:
+      a paper dossier received after the cut-off, a Saturday submission) ends at the close of the
+      working day before it, ``deadline_end``: Monday 15:01 + 1 day → Tuesday 17:00, not
+      Wednesday 07:30 (the same working time, written on the day the law names).
 
     Returns an aware datetime in Asia/Ho_Chi_Minh. Raises ``ValidationFailed`` (field ``days``,
     ``hours`` or ``start``) for bad input.
@@ -572,7 +612,27 @@ def due_date(
             d, tod = _add_duration(snap, d, tod, _decimal_duration(day_length, fraction))
     else:
         d, tod = _add_duration(snap, d, tod, _decimal_duration(dt.timedelta(hours=1), amount))
-    return _combine(d, tod)
+    if not amount:
+        return _combine(d, tod)
+    return _deadline_end(snap, _combine(d, tod))
+
+
+def deadline_end(at: dt.datetime) -> dt.datetime:
+    """The deadline ``at`` written on the day it runs out, as people and the law read it.
+
+    * at or before the opening of a working day, or on a day off: the close of the last working
+      day before it (Wednesday 07:30 → Tuesday 17:00; Monday 07:00 → Friday 17:00);
+    * after the close of a working day: that close (Tuesday 18:00 → Tuesday 17:00);
+    * otherwise (office hours after the opening, the lunch break): ``at`` itself.
+
+    No working time lies between ``at`` and the result, so the time limit is the same; the result
+    is the earlier wall time. ``due_date`` already returns such instants; this is for instants
+    from elsewhere (an extension's date typed by an officer, rows stored before this rule).
+    Aware, in Asia/Ho_Chi_Minh; a naive ``at`` is taken as Vietnam time.
+    """
+    local = _to_local(at, field_name="at")
+    _check_year(local.year, "at")
+    return _deadline_end(_current(), local)
 
 
 def deadline_state(
@@ -583,7 +643,9 @@ def deadline_state(
     Finished: ``on_time`` iff ``finished_at <= due_at``, else ``overdue``.
     Open: ``overdue`` if ``now > due_at``; ``due_soon`` if at most one working day is left, i.e.
     the due date (in Vietnam) is today or no later than the next working day; else ``on_time``.
-    ``now`` defaults to the current time.
+    ``now`` defaults to the current time. ``due_at`` is taken as stored: a due time from
+    ``due_date`` is already the close of the due day (a one-day dossier due at 17:00 on Tuesday is
+    due soon from Monday), so the state and the date people are shown agree.
     """
     due = _to_local(due_at, field_name="due_at")
     if finished_at is not None:

@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger UI from the project
+    # (static/ninja/), not from a CDN, so the interactive docs work offline.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "chinhquyen.core",
@@ -52,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "chinhquyen.core.middleware.LazyMessageMiddleware",  # Django's, built on first use
+    "chinhquyen.core.public_url.PublicBaseUrlMiddleware",  # development only: links follow the host
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -119,6 +123,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy and 24-hour times in every language (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -161,7 +167,10 @@ DOSSIER_CODE_FORMAT = env_str("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{se
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_DOSSIER = env_int("UPLOAD_MAX_FILES_PER_DOSSIER", 50)
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Where the receipt's QR code and the e-mails send people (chinhquyen/core/public_url.py). Empty
+# (development): links follow the request's host, and `make run` exports it from HOST and PORT
+# for the worker. The production profile requires it.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 # Where the pre-2025 (three-level) administrative units are read from: the data folder of the
 # vietnam-provinces 0.6.0 release, installed beside the project by `make` (see Makefile).
 LEGACY_UNITS_DIR = Path(

@@ -10,6 +10,12 @@ DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")  # no default: fail at start-up if missing
 if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 32 characters")
+# The address printed in the receipts' QR codes and the e-mails: never guessed from a request.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").strip()  # no default: fail at start-up if missing
+if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "PUBLIC_BASE_URL must be the portal's address, e.g. https://dichvucong.example.gov.vn"
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -32,6 +32,7 @@ bench_settings() {
   export SECRET_KEY
   export SECURE_SSL_REDIRECT=false ALLOWED_HOSTS=127.0.0.1 DEBUG=false BENCH_ENDPOINTS=true
   export LOG_LEVEL=WARNING DATABASE_CONN_MAX_AGE=600
+  export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1}
 }
 
 # bench_drop DB: drop database DB unless BENCH_KEEP_DB=1.

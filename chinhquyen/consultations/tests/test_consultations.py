@@ -384,3 +384,30 @@ def test_officer_pages_are_not_found_for_others(world, offline):
     assert login(world.citizen).get("/y-kien/hieu-qua/").status_code == 404
     assert Client().get("/y-kien/mo-moi/").status_code == 302  # to the login page
     assert login(world.handler_a).get("/y-kien/hieu-qua/").status_code == 200
+
+
+def test_vote_counts_take_the_plural_their_number_needs_in_english(
+    world, offline, settings, tmp_path
+):
+    from django.utils import translation
+
+    from chinhquyen.workdays.tests.catalogue import install_catalogue
+
+    install_catalogue(
+        settings,
+        tmp_path,
+        """msgid "ít nhất %(n)s phiếu và ít nhất %(p)s%% đồng ý"
+msgid_plural "ít nhất %(n)s phiếu và ít nhất %(p)s%% đồng ý"
+msgstr[0] "at least %(n)s vote and at least %(p)s%% in favour"
+msgstr[1] "at least %(n)s votes and at least %(p)s%% in favour"
+""",
+    )
+    c = open_one(world, min_votes=1)
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        page = client.get(f"/y-kien/{c.pk}/").content.decode()
+        assert "at least 1 vote and at least 60% in favour" in page
+        Consultation.objects.filter(pk=c.pk).update(min_votes=30)
+        page = client.get(f"/y-kien/{c.pk}/").content.decode()
+        assert "at least 30 votes and at least 60% in favour" in page

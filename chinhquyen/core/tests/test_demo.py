@@ -163,3 +163,35 @@ def test_a_demo_citizen_applies_for_a_birth_registration_and_the_demo_officers_p
         .status_code
         == 404
     )
+
+
+def test_a_step_forwarded_to_the_other_demo_agency_is_answered_by_its_handler_and_leader(demo):
+    def api(username):
+        return Api(authenticate(username=username, password=DEMO_PASSWORD), DEMO_PASSWORD)
+
+    commune_b = demo["agencies"]["commune_b"].agency_id
+    handler = api("chuyenvien")
+    code = next(
+        item["code"]
+        for item in handler.get("/api/v1/dossiers").json()["items"]
+        if item["status"] == "in_process"
+    )
+    for answerer in ("chuyenvien2", "lanhdao2"):
+        forwarded = handler.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {"action": "forward", "comment": "Xin ý kiến xác minh", "agency": commune_b, "days": 2},
+        )
+        assert forwarded.status_code == 200, forwarded.content
+        other = api(answerer)
+        detail = other.get(f"/api/v1/dossiers/{code}").json()
+        assert "complete_step" in [a["code"] for a in detail["actions"]], answerer
+        # The counter officer of that agency sees it but may not answer.
+        counter = api("motcua2").get(f"/api/v1/dossiers/{code}").json()
+        assert "complete_step" not in [a["code"] for a in counter["actions"]]
+        answered = other.post(
+            f"/api/v1/dossiers/{code}/actions",
+            {"action": "complete_step", "comment": "Thông tin đúng với hồ sơ lưu."},
+        )
+        assert answered.status_code == 200, answered.content
+        steps = answered.json()["steps"]
+        assert steps[-1]["completed_at"] and steps[-1]["answer"] == "Thông tin đúng với hồ sơ lưu."

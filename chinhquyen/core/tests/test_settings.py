@@ -44,7 +44,9 @@ def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
 
 
 def _check_production(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "PUBLIC_BASE_URL")
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **extra_env})
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -62,11 +64,26 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+PRODUCTION = {
+    "SECRET_KEY": "x" * 20 + "-prod-" + "y" * 30,
+    "ALLOWED_HOSTS": "dichvucong.example.vn",
+    "PUBLIC_BASE_URL": "https://dichvucong.example.vn",
+}
+
+
 def test_production_passes_djangos_deployment_checks():
-    result = _check_production(
-        {"SECRET_KEY": "x" * 20 + "-prod-" + "y" * 30, "ALLOWED_HOSTS": "dichvucong.example.vn"}
-    )
+    result = _check_production(PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", [None, "", "dichvucong.example.vn"])
+def test_production_refuses_to_start_without_the_public_address(value):
+    env = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+    if value is not None:
+        env["PUBLIC_BASE_URL"] = value
+    result = _check_production(env)
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -51,8 +51,9 @@ def test_due_date_is_fixed_at_acceptance_from_the_time_limit_in_working_days(wor
 
 
 def test_acceptance_after_the_15_oclock_cutoff_counts_from_the_next_working_day(world):
-    d = accepted(world, at(2026, 3, 6, 15, 30))  # Friday after 15:00 -> Monday morning
-    assert d.due_at == at(2026, 3, 16, 7, 30)
+    d = accepted(world, at(2026, 3, 6, 15, 30))  # Friday after 15:00 -> from Monday morning
+    # 5 working days from Monday 9/3 07:30 end at the close of Friday 13/3, not Monday 16/3 07:30.
+    assert d.due_at == at(2026, 3, 13, 17, 0)
 
 
 def test_tet_2025_is_skipped_when_a_dossier_is_accepted_the_day_before(world):

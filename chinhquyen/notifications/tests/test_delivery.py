@@ -56,7 +56,7 @@ def test_an_accepted_dossier_is_emailed_to_the_applicant_in_vietnamese(world, sm
     assert accepted.get_content_charset() == "utf-8"
     body = accepted.get_content()
     assert "Hồ sơ của Ông/Bà đã được tiếp nhận" in body
-    assert "Ngày hẹn trả kết quả:" in body
+    assert "Hẹn trả kết quả:" in body
     assert f"https://dichvucong.example.vn/tra-cuu/{d.code}" in body
     rows = Notification.objects.filter(dossier=d).order_by("event_seq")
     assert [(n.action, n.status, n.attempts) for n in rows] == [

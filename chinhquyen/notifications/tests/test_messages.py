@@ -48,7 +48,8 @@ def test_every_step_of_the_standard_flow_tells_the_applicant_what_happened_and_w
     d = act(world, d, world.counter_a, "accept", at(2026, 3, 2, 10))
     n = told(d)
     assert n.subject == f"[Mã hồ sơ {d.code}] Đã tiếp nhận hồ sơ"
-    assert "Ngày hẹn trả kết quả: " in n.body and "ngày 09/03/2026" in n.body
+    # Accepted Monday 2/3 10:00, five working days: Monday 9/3 10:00, written as people read it.
+    assert "Hẹn trả kết quả: 10:00 thứ Hai 09/03/2026." in n.body
 
     d = act(world, d, world.handler_a, "request_supplement", at(2026, 3, 2, 11), "Bản sao CCCD")
     n = told(d)
@@ -97,7 +98,7 @@ def test_refusal_extension_stop_and_withdrawal_carry_their_reason_or_new_date(wo
     n = told(late)
     assert n.subject.endswith("Xin lỗi và hẹn lại ngày trả kết quả")
     assert "xin lỗi" in n.body and "Lý do: Chờ xác minh" in n.body
-    assert "Ngày hẹn trả kết quả mới: " in n.body and "12/03/2026" in n.body
+    assert "Hẹn trả kết quả mới: 10:00 thứ Năm 12/03/2026." in n.body
 
     stopped = act(world, late, world.leader_a, "stop", at(2026, 3, 5, 9), "Trùng hồ sơ")
     n = told(stopped)
@@ -207,3 +208,17 @@ def test_the_admin_lists_messages_with_the_address_masked(world, client, django_
     assert detail.status_code == 200
     assert "c***@example.vn" in detail.content.decode()
     assert "congdan@example.vn" not in detail.content.decode()
+
+
+def test_a_one_day_dossier_accepted_after_15_00_on_monday_is_promised_for_the_close_of_tuesday(
+    world,
+):
+    from chinhquyen.catalogue.services import procedure_save
+    from conftest import procedure_data
+
+    procedure_save(data=procedure_data(processing_time=1))
+    d = submit(world, at=at(2026, 12, 7, 15, 1))
+    d = act(world, d, world.counter_a, "accept", at(2026, 12, 7, 15, 1))
+    n = told(d)
+    assert "Hẹn trả kết quả: 17:00 thứ Ba 08/12/2026." in n.body
+    assert "09/12" not in n.body and "07:30" not in n.body

@@ -8,6 +8,7 @@ from django.test import Client
 
 from chinhquyen.dossiers.models import DossierFile
 from chinhquyen.dossiers.services import dossier_act, dossier_file_add, dossier_submit
+from chinhquyen.workdays.text import deadline_text
 from conftest import PASSWORD, VALID_FORM
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_the_list_shows_the_citizens_dossiers_with_the_next_step(world):
     assert len(response.context["items"]) == 2
     assert waiting.code in html and accepted.code in html
     assert "Chờ cán bộ tiếp nhận" in html
-    assert "Đang giải quyết, hẹn trả ngày" in html
+    assert f"Đang giải quyết, hẹn trả kết quả {deadline_text(accepted.due_at)}" in html
 
 
 def test_the_list_costs_the_same_few_queries_with_fifty_dossiers(

@@ -108,3 +108,24 @@ def test_a_backwards_or_too_long_period_is_refused(world):
         assert resp.status_code == 422, query
         assert resp.json()["code"] == "invalid_date_range"
     assert api.get("/api/v1/forms/register.pdf?date_from=bad").status_code == 422
+
+
+@needs_poppler
+@pytest.mark.parametrize(
+    ("debug", "setting", "expected"),
+    [
+        # `PORT=8101 make run`: DEBUG, and PUBLIC_BASE_URL exported for port 8000 by an older run.
+        (True, "http://127.0.0.1:8000", "http://127.0.0.1:8101/tra-cuu/"),
+        (False, "", "http://127.0.0.1:8101/tra-cuu/"),  # development without the setting
+        (False, "https://dichvucong.example.gov.vn", "https://dichvucong.example.gov.vn/tra-cuu/"),
+    ],
+)
+def test_the_receipts_lookup_address_follows_the_request_only_in_development(
+    world, accepted, pdf, settings, debug, setting, expected
+):
+    settings.DEBUG, settings.PUBLIC_BASE_URL = debug, setting
+    resp = Api(world.citizen).get(
+        f"/api/v1/forms/{accepted.code}/01.pdf", HTTP_HOST="127.0.0.1:8101"
+    )
+    assert resp.status_code == 200
+    assert f"{expected}{accepted.code}" in pdf(resp.content).text

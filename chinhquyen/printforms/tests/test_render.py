@@ -89,7 +89,7 @@ def test_the_receipt_lists_the_applicant_documents_dates_and_lookup_address(worl
     assert "bản chính" not in text
     assert "4. Thời gian nhận hồ sơ: 09 giờ 30 phút, ngày 02 tháng 03 năm 2026" in text
     assert (
-        "5. Thời gian trả kết quả giải quyết hồ sơ: 09 giờ 30 phút, ngày 09 tháng 03 năm 2026"
+        "5. Thời gian trả kết quả giải quyết hồ sơ: 09 giờ 30 phút, thứ Hai, ngày 09 tháng 03 năm 2026"
         in text
     )
     assert "6. Hình thức nộp hồ sơ: Trực tuyến" in text
@@ -185,11 +185,11 @@ def test_the_apology_gives_the_reason_the_original_and_the_new_date(extended, pd
     assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
     assert f"Lý do: {EXTENSION_REASON}" in text
     assert (
-        "Thời gian hẹn trả kết quả giải quyết hồ sơ: 09 giờ 30 phút, ngày 09 tháng 03 năm 2026"
+        "Thời gian hẹn trả kết quả giải quyết hồ sơ: 09 giờ 30 phút, thứ Hai, ngày 09 tháng 03 năm 2026"
         in text
     )
     assert "xin lỗi ông/bà" in text
-    assert "09 giờ 30 phút, ngày 12 tháng 03 năm 2026" in text  # due + 3 working days
+    assert "09 giờ 30 phút, thứ Năm, ngày 12 tháng 03 năm 2026" in text  # due + 3 working days
     assert "THỦ TRƯỞNG CƠ QUAN" in text
     assert_well_printed(doc)
 
@@ -317,3 +317,25 @@ def refused_elsewhere(world, media):
         at=at(2026, 3, 3),
     )
     return act(world.counter_b, d, "refuse", "Sai cơ quan", at(2026, 3, 3, 10))
+
+
+def test_the_receipt_of_a_one_day_dossier_received_after_15_00_promises_the_close_of_tuesday(
+    world, media, pdf
+):
+    from chinhquyen.catalogue.services import procedure_save
+    from conftest import procedure_data
+
+    procedure_save(data=procedure_data(processing_time=1))
+    d = act(
+        world.counter_a,
+        submit(world, at(2026, 12, 7, 15, 1)),
+        "accept",
+        when=at(2026, 12, 7, 15, 1),
+    )
+    text = pdf(render_form("01", dossier=d)).text
+    assert (
+        "5. Thời gian trả kết quả giải quyết hồ sơ: 17 giờ 00 phút, thứ Ba, ngày 08 tháng 12 năm 2026"
+        in text
+    )
+    sheet = pdf(render_form("06", dossier=d)).text
+    assert "Hẹn trả kết quả: 17 giờ 00 phút, thứ Ba, ngày 08 tháng 12 năm 2026" in sheet

@@ -32,7 +32,8 @@ def test_due_date_needs_no_login_and_converts_a_utc_start(client):
     body = response.json()
     assert body["start"] == "2025-03-14T16:00:00+07:00"
     assert body["effective_start"] == "2025-03-17T07:30:00+07:00"
-    assert body["due_at"] == "2025-03-18T07:30:00+07:00"
+    # One day counted from Monday's opening ends at Monday's close, not at Tuesday's opening.
+    assert body["due_at"] == "2025-03-17T17:00:00+07:00"
 
 
 def test_due_date_accepts_hours_and_the_cutoff_switch(client):

@@ -26,9 +26,10 @@ def test_five_working_days_from_monday_morning_is_next_monday_at_the_same_time()
     assert due_date(vn(*MON, 10), days=5) == vn(2025, 3, 17, 10)
 
 
-def test_a_friday_dossier_after_the_cutoff_starts_on_monday_morning_and_one_day_is_tuesday_morning():
+def test_a_friday_dossier_after_the_cutoff_starts_on_monday_morning_and_one_day_is_monday_close():
     assert effective_start(vn(*FRI, 16)) == vn(2025, 3, 17, 7, 30)
-    assert due_date(vn(*FRI, 16), days=1) == vn(2025, 3, 18, 7, 30)
+    assert due_date(vn(*FRI, 16), days=1) == vn(2025, 3, 17, 17)
+    assert due_date(vn(*FRI, 16), days=2) == vn(2025, 3, 18, 17)
 
 
 def test_zero_days_is_the_effective_start_itself():
@@ -58,7 +59,7 @@ def test_a_dossier_accepted_the_day_before_tet_2026_with_five_days_is_due_after_
 
 def test_a_paper_dossier_received_after_the_cutoff_before_tet_starts_after_tet():
     assert effective_start(vn(2025, 1, 24, 15, 30)) == vn(2025, 2, 3, 7, 30)
-    assert due_date(vn(2025, 1, 24, 15, 30), days=1) == vn(2025, 2, 4, 7, 30)
+    assert due_date(vn(2025, 1, 24, 15, 30), days=1) == vn(2025, 2, 3, 17)
 
 
 def test_a_deadline_crossing_new_year_skips_the_first_of_january():
@@ -103,8 +104,10 @@ def test_the_15_00_cutoff_counts_later_paper_dossiers_from_the_next_working_day(
 def test_one_day_from_14_59_15_00_and_15_01():
     assert due_date(vn(*MON, 14, 59), days=1) == vn(*TUE, 14, 59)
     assert due_date(vn(*MON, 15, 0), days=1) == vn(*TUE, 15, 0)
-    assert due_date(vn(*MON, 15, 0, 1), days=1) == vn(*WED, 7, 30)
-    assert due_date(vn(*MON, 15, 1), days=1) == vn(*WED, 7, 30)
+    # After the cut-off the day counts from Tuesday's opening and ends at Tuesday's close: the
+    # same working time as Wednesday 07:30, written on the day the law names.
+    assert due_date(vn(*MON, 15, 0, 1), days=1) == vn(*TUE, 17)
+    assert due_date(vn(*MON, 15, 1), days=1) == vn(*TUE, 17)
 
 
 def test_without_the_cutoff_an_afternoon_dossier_starts_the_same_day():

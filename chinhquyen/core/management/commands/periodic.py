@@ -1,13 +1,22 @@
-"""``chinhquyen periodic [--once]``: the periodic jobs of ``core/periodic.py``."""
+"""``chinhquyen periodic [--once]``: the periodic jobs of ``core/periodic.py``.
+
+Without ``--once`` it loops until SIGTERM or SIGINT (``make run``'s Ctrl-C, a service manager's
+stop): a job already running is finished, a wait between rounds is cut short, and it exits 0.
+"""
 
 from __future__ import annotations
 
+import signal
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from chinhquyen.core.periodic import run_due
+
+
+class _Stop(Exception):
+    """Raised by the signal handler to end a wait between rounds."""
 
 
 class Command(BaseCommand):
@@ -19,14 +28,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool = False, tick: float = 30.0, **options):
         last_run: dict[str, float] = {}
-        while True:
-            results = run_due(last_run, time.monotonic())
-            for name, result in results.items():
-                self.stdout.write(f"{name}: {result}")
-            if once:
-                return
-            time.sleep(tick)
-            # A long-running loop, like a request cycle: drop connections that are broken or
-            # past their CONN_MAX_AGE before the next round (never inside --once: a caller's
-            # transaction, e.g. a test's, would lose its connection).
-            close_old_connections()
+        state = {"stopping": False, "sleeping": False}
+
+        def on_signal(signum, frame):
+            state["stopping"] = True
+            if state["sleeping"]:
+                raise _Stop
+
+        if not once:
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+        try:
+            while True:
+                results = run_due(last_run, time.monotonic())
+                for name, result in results.items():
+                    self.stdout.write(f"{name}: {result}")
+                if once or state["stopping"]:
+                    return
+                state["sleeping"] = True
+                time.sleep(tick)
+                state["sleeping"] = False
+                # A long-running loop, like a request cycle: drop connections that are broken
+                # or past their CONN_MAX_AGE before the next round (never inside --once: a
+                # caller's transaction, e.g. a test's, would lose its connection).
+                close_old_connections()
+        except _Stop:
+            return
