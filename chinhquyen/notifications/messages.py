@@ -93,11 +93,10 @@ def _official_result(dossier: Dossier) -> dict[str, str]:
     record = result_official(dossier=dossier)
     if record is None:
         return {}
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
     return {
-        "result_url": f"{base}{reverse('portal:my_dossier', args=[dossier.code])}",
+        "result_url": public_url(reverse("portal:my_dossier", args=[dossier.code])),
         "validate_url": (
-            f"{base}{reverse('signatures:verify_result', args=[record.sha256])}"
+            public_url(reverse("signatures:verify_result", args=[record.sha256]))
             if record.signed_as
             else ""
         ),
