@@ -15,6 +15,10 @@ set -u -m
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# The remote signing provider's simulator (the demo's leader confirms signatures in its "app"
+# at http://127.0.0.1:$SIGNING_SIMULATOR_PORT/app/lanhdao); SIGNING_SIMULATOR=0 leaves it out.
+SIGNING_SIMULATOR=${SIGNING_SIMULATOR:-1}
+export SIGNING_SIMULATOR_PORT=${SIGNING_SIMULATOR_PORT:-8190}
 
 # Links in e-mails sent by the worker (no request to take the host from) point at this server.
 if [ -z "${PUBLIC_BASE_URL:-}" ]; then
@@ -60,6 +64,10 @@ trap stop EXIT
 echo "chinhquyen: http://$HOST:$PORT/  (API: /api/v1/docs, admin: /admin/)"
 start "$PY" manage.py db_worker --queue-name '*'
 start "$PY" manage.py periodic
+if [ "$SIGNING_SIMULATOR" != 0 ]; then
+  echo "chinhquyen: remote signing simulator, the leader's app: http://127.0.0.1:$SIGNING_SIMULATOR_PORT/app/lanhdao"
+  start "$PY" manage.py signing_simulator --port "$SIGNING_SIMULATOR_PORT" --user lanhdao --register
+fi
 start "$PY" manage.py runserver "$HOST:$PORT"
 
 # Until a signal (the trap exits 0) or the first process that stops by itself.

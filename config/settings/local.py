@@ -21,3 +21,14 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise expect
 # The demo's signing keys (development CA, the leader's and the agency's certificates) are stored
 # encrypted under var/keys with this passphrase. Never used by the production profile.
 SIGNATURES_KEY_PASSPHRASE = env_str("SIGNATURES_KEY_PASSPHRASE", "chinhquyen-demo-keys")
+
+# The demo's leader signs through a remote signing service, as Vietnam's licensed providers work
+# (the hash goes to the provider, the person confirms in its app): `make run` starts the
+# provider's simulator on SIGNING_SIMULATOR_PORT (scripts/run.sh), whose "app" is a web page.
+_SIMULATOR = f"http://127.0.0.1:{env_str('SIGNING_SIMULATOR_PORT', '8190')}"
+SIGNATURES_REMOTE_URL = env_str("SIGNATURES_REMOTE_URL", _SIMULATOR)
+SIGNATURES_REMOTE_CLIENT_ID = env_str("SIGNATURES_REMOTE_CLIENT_ID", "chinhquyen-demo")
+SIGNATURES_REMOTE_CLIENT_SECRET = env_str(
+    "SIGNATURES_REMOTE_CLIENT_SECRET", "chinhquyen-demo-simulator"
+)
+SIGNATURES_REMOTE_APP_URL = env_str("SIGNATURES_REMOTE_APP_URL", _SIMULATOR + "/app/{user}")

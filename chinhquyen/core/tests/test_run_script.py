@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _free_port() -> int:
-    for port in range(8300, 8400):
+def _free_port(after: int = 8299) -> int:
+    for port in range(after + 1, 8400):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -82,13 +82,42 @@ def environment(tmp_path_factory) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="module")
+def with_signing(environment) -> dict[str, str]:
+    """What `make run`'s demo gives the signing simulator: a CA we hold the key of and the
+    leader it enrols (the rest of the demo is not needed here)."""
+    subprocess.run(  # noqa: S603 - our own manage.py
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from chinhquyen.accounts.services import user_create as u;"
+            "from chinhquyen.signatures.services import ca_init as c;"
+            "c(name='CA thử');"
+            "u(username='lanhdao', password='x-demo-pass-1', full_name='Lãnh Đạo', roles=[])",
+        ],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+    return environment
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_make_run_serves_on_the_port_given_and_stops_cleanly(environment, sig):
+def test_make_run_serves_on_the_port_given_and_stops_cleanly(with_signing, sig):
     port = _free_port()
+    simulator = _free_port(after=port)
     run = subprocess.Popen(  # noqa: S603
         ["/bin/bash", "scripts/run.sh"],
         cwd=ROOT,
-        env={**environment, "HOST": "127.0.0.1", "PORT": str(port)},
+        env={
+            **with_signing,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "SIGNING_SIMULATOR_PORT": str(simulator),
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, as a terminal's foreground job
@@ -106,9 +135,26 @@ def test_make_run_serves_on_the_port_given_and_stops_cleanly(environment, sig):
                 assert run.poll() is None, run.stdout.read().decode()
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.5)
+        # The remote signing simulator serves the leader's "app" on its own port.
+        while True:
+            try:
+                with urllib.request.urlopen(  # noqa: S310 - loopback
+                    f"http://127.0.0.1:{simulator}/app/lanhdao", timeout=2
+                ) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert run.poll() is None, run.stdout.read().decode()
+                assert time.monotonic() < deadline, "the signing simulator did not start"
+                time.sleep(0.5)
         started = _descendants(run.pid)
         commands = " ".join(Path(f"/proc/{p}/cmdline").read_text() for p in started)
-        for part in ("db_worker", "periodic", f"runserver\x00127.0.0.1:{port}"):
+        for part in (
+            "db_worker",
+            "periodic",
+            f"runserver\x00127.0.0.1:{port}",
+            f"signing_simulator\x00--port\x00{simulator}",
+        ):
             assert part in commands, commands
         os.killpg(run.pid, sig)
         output, _ = run.communicate(timeout=60)
