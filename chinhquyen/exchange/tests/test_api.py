@@ -162,7 +162,9 @@ def test_the_officer_page_shows_the_register_and_the_figures(traffic, world):
     line_in = RegisterEntry.objects.get(agency_id=B, direction="in")
     received = timezone.localtime(line_in.received_at).strftime("%d/%m/%Y %H:%M")
     assert received in html
-    assert '<header class="ws-header">' in html and 'href="/lien-thong/" aria-current="page"' in html
+    assert (
+        '<header class="ws-header">' in html and 'href="/lien-thong/" aria-current="page"' in html
+    )
     line = RegisterEntry.objects.get(agency_id=B, direction="in")
     traffic.as_node(B)
     resp = client.post(f"/lien-thong/so/{line.id}/tra-loi/", {"code": "03"})
