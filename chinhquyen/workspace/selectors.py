@@ -188,6 +188,18 @@ def agency_dashboard(
     return DashboardNumbers(**numbers)
 
 
+def full_names(*, usernames: set[str]) -> dict[str, str]:
+    """People by the full name of their profile, the username where it is empty (one query)."""
+    if not usernames:
+        return {}
+    from chinhquyen.accounts.models import Profile
+
+    rows = Profile.objects.filter(user__username__in=usernames).values_list(
+        "user__username", "full_name"
+    )
+    return {username: name or username for username, name in rows}
+
+
 # The national statuses in which a result is prepared or waits to be returned: 4 "in process"
 # (in the standard workflow: in_process, approved) and 9 "processing done" (done).
 RESULT_STATUSES = frozenset({4, 9})

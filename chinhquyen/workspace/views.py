@@ -156,14 +156,9 @@ def _get_dossier(request: HttpRequest, code: str):
 def _history(dossier, spec) -> list[dict[str, Any]]:
     """The history with people by full name and role (one query for the assignees' names)."""
     events = list(dossier_history(dossier=dossier).select_related("actor__profile"))
-    assignees = {e.data.get("assignee") for e in events if e.data.get("assignee")}
-    names = {}
-    if assignees:
-        User = get_user_model()
-        names = {
-            u.username: u.profile.full_name or u.username
-            for u in User.objects.filter(username__in=assignees).select_related("profile")
-        }
+    names = selectors.full_names(
+        usernames={e.data["assignee"] for e in events if e.data.get("assignee")}
+    )
     return [
         {
             "event": e,
