@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chinhquyen.core.errors import DomainError
+from chinhquyen.units.selectors import agency_names
 
 from . import edxml, selectors, services
 from .figures import figures_for
@@ -52,16 +53,35 @@ def registers(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     date_from = _date(request.GET.get("tu"), today.replace(day=1))
     date_to = _date(request.GET.get("den"), today)
+    if date_to < date_from:
+        date_from, date_to = date_to, date_from
     visible = selectors.agencies_visible_to(request.user)
     agencies = sorted(visible) if visible is not None else sorted({r.agency_id for r in rows})
     figures = [figures_for(agency_id=a, date_from=date_from, date_to=date_to) for a in agencies]
+    # Agencies by name, their QCVN 102 code beside it (a counterpart outside the province may
+    # be unknown here: then the name its message carried, else the code alone).
+    names = agency_names([r.counterpart_id for r in rows] + agencies)
     return render(
         request,
         "exchange/registers.html",
         {
             "direction": direction,
-            "rows": rows,
-            "figures": figures,
+            "rows": [
+                {
+                    "entry": r,
+                    "counterpart": names.get(r.counterpart_id) or r.counterpart_name,
+                    "at": r.received_at if direction == "in" else r.sent_at,
+                }
+                for r in rows
+            ],
+            "figures": [
+                {
+                    "figures": f,
+                    "name": names.get(f.agency_id, ""),
+                    "shares": [None if v is None else round(v * 100, 1) for v in f.shares],
+                }
+                for f in figures
+            ],
             "date_from": date_from,
             "date_to": date_to,
             "answer_codes": [(c, edxml.STATUS_CODES[c]) for c in ANSWER_CODES],

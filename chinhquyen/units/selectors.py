@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -146,3 +147,11 @@ def agencies_list(
     if active is not None:
         agencies = agencies.filter(is_active=active)
     return agencies.order_by("agency_id")
+
+
+def agency_names(agency_ids: Iterable[str]) -> dict[str, str]:
+    """The names of the agencies with these QCVN 102 ids (one query); unknown ids are absent."""
+    ids = {a for a in agency_ids if a}
+    if not ids:
+        return {}
+    return dict(Agency.objects.filter(agency_id__in=ids).values_list("agency_id", "name"))

@@ -259,15 +259,36 @@ def agency_signed_share(*, user, now: dt.datetime | None = None) -> SignedShare:
     )
 
 
+def full_names(*, usernames: set[str]) -> dict[str, str]:
+    """People by the full name of their profile, the username where it is empty (one query)."""
+    if not usernames:
+        return {}
+    from chinhquyen.accounts.models import Profile
+
+    rows = Profile.objects.filter(user__username__in=usernames).values_list(
+        "user__username", "full_name"
+    )
+    return {username: name or username for username, name in rows}
+
+
+# The national statuses in which a result is prepared or waits to be returned: 4 "in process"
+# (in the standard workflow: in_process, approved) and 9 "processing done" (done).
+RESULT_STATUSES = frozenset({4, 9})
+
+
 def result_upload_allowed(*, dossier: Dossier, user) -> bool:
-    """Whether the page offers the officer the result upload: the rule of
-    ``dossiers.services.dossier_file_add`` for ``document="result"`` — an officer of the
-    dossier's own agency (not of an agency it was forwarded to), while the dossier is open.
-    The service checks it again on every upload; the workspace tests hold both to the same
-    answer for every persona and state."""
+    """Whether the page offers the officer the result upload.
+
+    Who may is the rule of ``dossiers.services.dossier_file_add`` for ``document="result"``: an
+    officer of the dossier's own agency (not of an agency it was forwarded to), while the dossier
+    is open. The page narrows *when* to the states of a workflow whose national status says a
+    result is being prepared or waits to be returned, so that nobody attaches a result to a
+    dossier not yet accepted or waiting for the applicant. The service still decides every
+    upload; the workspace tests hold the page to it for every persona and state."""
     from chinhquyen.dossiers.workflow import workflow_spec
 
-    if workflow_spec(dossier.workflow_id).states[dossier.state].is_final:
+    state = workflow_spec(dossier.workflow_id).states[dossier.state]
+    if state.is_final or state.national_status not in RESULT_STATUSES:
         return False
     profile = profile_of(user)
     return bool(

@@ -4,6 +4,7 @@ agency dashboard. Thin: parse the request, call the dossiers services and select
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from functools import wraps
 from typing import Any
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
-from chinhquyen.core.errors import DomainError, NotFound, ValidationFailed
+from chinhquyen.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from chinhquyen.dossiers import services
 from chinhquyen.dossiers.forms import form_validate
 from chinhquyen.dossiers.intake import (
@@ -40,19 +41,11 @@ from chinhquyen.portal.views_citizen import ACCEPTED_TYPES
 from chinhquyen.printforms.selectors import forms_available
 from chinhquyen.units.models import Agency
 
-from . import selectors
+from . import actions, selectors
 from .forms import DEADLINE_LABELS, InboxFilterForm, IntakeForm
 
 PAGE_SIZE = 25
 ROLE_LABELS = dict(Role.choices)
-# Parameters each action takes besides the comment (see ACTION_RULES in dossiers/services.py).
-ACTION_PARAMS = {
-    "assign": ("assignee",),
-    "forward": ("agency", "days", "kind"),
-    "request_payment": ("amount",),
-    "extend": ("days", "new_due_at"),
-    "finish": ("result_code",),
-}
 INTAKE_DECISIONS = ("accept", "request_supplement", "refuse")
 
 
@@ -113,6 +106,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "workspace/inbox.html",
         {
             "form": form,
+            "filtering": any(cleaned.values()),
             "mine": mine,
             "page": page,
             "bulk_offers": bulk["offers"],
@@ -134,37 +128,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # --- dossier page -------------------------------------------------------------------------------
 
 
-def _form_rows(data: Any, schema: dict, prefix: str = "") -> list[tuple[str, str]]:
-    """The e-form data as (label, value) rows, labelled with the schema's titles."""
-    rows: list[tuple[str, str]] = []
+def _form_rows(data: Any, schema: dict) -> list[dict[str, Any]]:
+    """The e-form as the portal's review shows it (groups with the schema's titles, dates as
+    dd/mm/yyyy, choices by their titles), then any value the schema does not describe."""
+    schema = schema if isinstance(schema, dict) else {}
+    rows = eform.review_rows(schema, data) if isinstance(data, dict) else []
+    described = set(schema.get("properties", {}))
     if isinstance(data, dict):
-        props = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        for key, value in data.items():
-            sub = props.get(key, {})
-            label = f"{prefix}{sub.get('title', key)}"
-            rows += (
-                _form_rows(value, sub, f"{label} › ")
-                if isinstance(value, (dict, list))
-                else [(label, _display(value, sub))]
-            )
-    elif isinstance(data, list):
-        items = schema.get("items", {}) if isinstance(schema, dict) else {}
-        for i, value in enumerate(data, 1):
-            label = f"{prefix}{i}"
-            rows += (
-                _form_rows(value, items, f"{label} › ")
-                if isinstance(value, (dict, list))
-                else [(label, _display(value, items))]
-            )
+        rows += [
+            {"label": key, "text": _plain(value)}
+            for key, value in data.items()
+            if key not in described
+        ]
     return rows
 
 
-def _display(value: Any, schema: dict) -> str:
-    for option in schema.get("oneOf", []) if isinstance(schema, dict) else []:
-        if isinstance(option, dict) and option.get("const") == value and "title" in option:
-            return option["title"]
+def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
     return "" if value is None else str(value)
 
 
@@ -173,6 +156,30 @@ def _get_dossier(request: HttpRequest, code: str):
         return dossier_get_for_user(user=request.user, code=code)
     except NotFound:
         raise Http404(code) from None
+
+
+def _history(dossier, spec) -> list[dict[str, Any]]:
+    """The history with people by full name and role (one query for the assignees' names)."""
+    events = list(dossier_history(dossier=dossier).select_related("actor__profile"))
+    names = selectors.full_names(
+        usernames={e.data["assignee"] for e in events if e.data.get("assignee")}
+    )
+    return [
+        {
+            "event": e,
+            "role": ROLE_LABELS.get(e.actor_role, e.actor_role),
+            "action": _action_name(spec, e.action),
+            "to_state": spec.states[e.to_state].name if e.to_state in spec.states else e.to_state,
+            "assignee": names.get(e.data.get("assignee"), e.data.get("assignee", "")),
+            "other_agency": e.agency if e.agency_id and e.agency_id != dossier.agency_id else None,
+            # submit_supplement restarts the time limit in full (Decree 61/2018): say so where
+            # the officer reads the history, beside the new due date.
+            "note": _("Thời hạn giải quyết được tính lại từ đầu.")
+            if e.data.get("clock") == "restarted"
+            else "",
+        }
+        for e in events
+    ]
 
 
 def _render_dossier(
@@ -185,8 +192,8 @@ def _render_dossier(
     status: int = 200,
 ) -> HttpResponse:
     spec = workflow_spec(dossier.workflow_id)
-    actions = services.actions_available(dossier=dossier, user=request.user)
-    codes = {a.code for a in actions}
+    available = services.actions_available(dossier=dossier, user=request.user)
+    codes = {a.code for a in available}
     handlers = []
     if "assign" in codes:
         User = get_user_model()
@@ -205,45 +212,33 @@ def _render_dossier(
             .only("agency_id", "name")
             .order_by("name")[:500]
         )
-    history = [
-        {
-            "event": e,
-            "role": ROLE_LABELS.get(e.actor_role, e.actor_role),
-            "action": _action_name(spec, e.action),
-            "to_state": spec.states[e.to_state].name if e.to_state in spec.states else e.to_state,
-            # submit_supplement restarts the time limit in full (Decree 61/2018): say so where
-            # the officer reads the history, beside the new due date.
-            "note": _("Thời hạn giải quyết được tính lại từ đầu.")
-            if e.data.get("clock") == "restarted"
-            else "",
-        }
-        for e in dossier_history(dossier=dossier)
-    ]
-    errors = errors or {}
-    values = values or {}
     files = list(dossier.files.order_by("uploaded_at", "pk"))
+    doc_names = dict(dossier.procedure_version.documents.values_list("code", "name"))
     from .views_signing import dossier_signing
 
-    signing = dossier_signing(dossier=dossier, user=request.user, action_codes=codes)
-    action_forms = [
-        {
-            "spec": a,
-            "error": errors.get(a.code),
-            "values": values.get(a.code, {}),
-        }
-        for a in actions
-        if a.code not in signing["sign_replaced"]
-    ]
+    panel = actions.panel_build(
+        spec=spec,
+        actions=available,
+        has_deadline=dossier.due_at is not None,
+        errors=errors,
+        values=values,
+        signing=dossier_signing(dossier=dossier, user=request.user, action_codes=codes),
+    )
     return render(
         request,
         "workspace/dossier.html",
         {
             "dossier": dossier,
+            "state": spec.states[dossier.state],
             "state_name": spec.states[dossier.state].name,
             "deadline": _deadline(services.deadline_state(dossier)),
             "channel": Channel(dossier.channel).label,
             "form_rows": _form_rows(dossier.form_data, dossier.procedure_version.form_schema),
-            "files": [f for f in files if not f.is_result],
+            "files": [
+                {"file": f, "document": doc_names.get(f.document_code, f.document_code)}
+                for f in files
+                if not f.is_result
+            ],
             "results": [f for f in files if f.is_result],
             "result_allowed": selectors.result_upload_allowed(dossier=dossier, user=request.user),
             "result_error": result_error,
@@ -252,11 +247,14 @@ def _render_dossier(
             ),
             "accepted_types": ACCEPTED_TYPES,
             "upload_max_mb": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}",
-            "steps": list(dossier.steps.select_related("agency", "requested_by")),
-            "history": history,
+            "steps": list(
+                dossier.steps.select_related(
+                    "agency", "requested_by__profile", "completed_by__profile"
+                )
+            ),
+            "history": _history(dossier, spec),
             "printforms": forms_available(dossier=dossier),
-            "action_forms": action_forms,
-            **signing,
+            "panel": panel,
             "handlers": handlers,
             "agencies": agencies,
             "step_kinds": StepKind.choices,
@@ -271,16 +269,60 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _render_dossier(request, _get_dossier(request, code))
 
 
+def _render_confirm(
+    request: HttpRequest,
+    dossier,
+    action,
+    *,
+    values: dict[str, str],
+    error: DomainError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The confirmation of a destructive action: what it does, the reason typed, and the
+    buttons to go ahead or back. Nothing is written until it comes back with ``confirm=1``."""
+    spec = workflow_spec(dossier.workflow_id)
+    return render(
+        request,
+        "workspace/confirm.html",
+        {
+            "dossier": dossier,
+            "state_name": spec.states[dossier.state].name,
+            "action": action,
+            "ui": actions.ui_for(action.code),
+            "consequence": actions.consequence(
+                spec=spec, action=action, has_deadline=dossier.due_at is not None
+            ),
+            "values": values,
+            "params": {k: v for k, v in values.items() if k != "comment"},
+            "error": error,
+        },
+        status=status,
+    )
+
+
 @officer_required
 @require_POST
 def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
     action = request.POST.get("action", "")
     comment = request.POST.get("comment", "")
-    params = {
-        name: request.POST[name].strip()
-        for name in ACTION_PARAMS.get(action, ())
-        if request.POST.get(name, "").strip()
-    }
+    params = actions.params_from(action, request.POST)
+    values = actions.values_from(action, request.POST)
+    confirmed = request.POST.get("confirm") == "1"
+    if actions.ui_for(action).danger and not confirmed:
+        # A destructive action is confirmed before the service is even called: a POST without
+        # confirm=1 only shows what the action would do.
+        dossier = _get_dossier(request, code)
+        offered = {
+            a.code: a for a in services.actions_available(dossier=dossier, user=request.user)
+        }
+        if action not in offered:
+            return _render_dossier(
+                request,
+                dossier,
+                errors={action: Conflict(_("Thao tác này không còn thực hiện được trên hồ sơ."))},
+                status=409,
+            )
+        return _render_confirm(request, dossier, offered[action], values=values)
     try:
         dossier = services.dossier_act(
             user=request.user, code=code, action=action, comment=comment, params=params
@@ -288,16 +330,18 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound:
         raise Http404(code) from None
     except DomainError as error:
-        values = {
-            "comment": comment,
-            **{k: request.POST.get(k, "") for k in ACTION_PARAMS.get(action, ())},
-        }
+        status = error.status if error.status != 404 else 400
+        dossier = _get_dossier(request, code)
+        if confirmed and isinstance(error, ValidationFailed):
+            offered = {
+                a.code: a for a in services.actions_available(dossier=dossier, user=request.user)
+            }
+            if action in offered:
+                return _render_confirm(
+                    request, dossier, offered[action], values=values, error=error, status=status
+                )
         return _render_dossier(
-            request,
-            _get_dossier(request, code),
-            errors={action: error},
-            values={action: values},
-            status=error.status if error.status != 404 else 400,
+            request, dossier, errors={action: error}, values={action: values}, status=status
         )
     spec = workflow_spec(dossier.workflow_id)
     messages.success(

@@ -62,27 +62,44 @@ def signing_offer(*, user, purpose: str) -> dict | None:
     }
 
 
-def dossier_signing(*, dossier, user, action_codes: set[str]) -> dict:
-    """The signing part of a dossier's page: which sign buttons ``user`` has now, and the
-    actions they replace (an approval that must be signed, the seal). The plain "Phê duyệt"
-    stays only where the procedure allows approving without a signature."""
+def dossier_signing(*, dossier, user, action_codes: set[str]) -> dict[str, dict]:
+    """The actions of a dossier's page taken with a signature, and what their form needs: the
+    sign offer of ``user`` (None with a reason when they cannot sign now), the document signed,
+    and whether an unsigned approval stays possible (a procedure that allows it)."""
     from chinhquyen.dossiers.results import result_current
 
-    offers, replaced = [], set()
     draft = result_current(dossier=dossier)
     is_pdf = draft is not None and draft.content_type == "application/pdf"
-    if "approve" in action_codes and is_pdf and not draft.signed_as:
+    required = dossier.procedure.signature_required
+    signed = {}
+    if "approve" in action_codes:
         offer = signing_offer(user=user, purpose=SigningBatch.Purpose.APPROVE)
-        if offer is not None:
-            offers.append(offer)
-    if "approve" in action_codes and dossier.procedure.signature_required:
-        replaced.add("approve")
+        reason = ""
+        if not is_pdf or draft.signed_as:
+            reason = _("Chưa có dự thảo kết quả (tệp PDF) để ký: chuyên viên tải lên rồi trình.")
+        elif offer is None:
+            reason = _("Bạn chưa có chứng thư số cá nhân để ký; liên hệ quản trị của cơ quan.")
+        if required or (offer is not None and not reason):
+            signed["approve"] = {
+                "offer": offer if not reason else None,
+                "reason": reason,
+                "draft": draft if is_pdf else None,
+                "unsigned_allowed": not required,
+            }
     if "seal" in action_codes:
-        replaced.add("seal")
         offer = signing_offer(user=user, purpose=SigningBatch.Purpose.SEAL)
-        if offer is not None and is_pdf and draft.signed_as == "personal":
-            offers.append(offer)
-    return {"sign_offers": offers, "sign_replaced": replaced, "sign_draft": draft}
+        reason = ""
+        if not is_pdf or draft.signed_as != "personal":
+            reason = _("Kết quả chưa có chữ ký số của người có thẩm quyền.")
+        elif offer is None:
+            reason = _("Cơ quan chưa có chứng thư số (con dấu); liên hệ quản trị của cơ quan.")
+        signed["seal"] = {
+            "offer": offer if not reason else None,
+            "reason": reason,
+            "draft": draft if is_pdf else None,
+            "unsigned_allowed": False,
+        }
+    return signed
 
 
 # The inbox offers a checkbox on the dossiers waiting at a signing step.
@@ -127,7 +144,7 @@ def sign_start(request: HttpRequest) -> HttpResponse:
             user=request.user,
             codes=request.POST.getlist("codes"),
             purpose=purpose,
-            pin=request.POST.get("pin") or None,
+            pin=next((p for p in request.POST.getlist("pin") if p.strip()), None),
             comment=request.POST.get("comment", ""),
         )
     except DomainError as exc:

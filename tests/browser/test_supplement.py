@@ -47,9 +47,11 @@ def test_the_officer_asks_for_a_supplement_and_the_citizen_sends_it(
 
     # The officer asks, with the reason.
     officer = sign_in(world.counter_a, f"/can-bo/ho-so/{code}/", viewport=DESKTOP)
+    officer.locator("#act-request_supplement-d > summary").click()  # among the confirmed ones
     form = officer.locator("#act-request_supplement")
     form.get_by_label("Ý kiến, lý do").fill(REASON)
     form.get_by_role("button", name="Yêu cầu bổ sung").click()
+    officer.get_by_role("dialog").get_by_role("button", name="Xác nhận: Yêu cầu bổ sung").click()
     expect(officer.get_by_test_id("state")).to_have_text("Chờ bổ sung hồ sơ")
     expect(officer.get_by_text("Tạm dừng").first).to_be_visible()
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from chinhquyen.exchange import services
 from chinhquyen.exchange.models import HubDelivery, RegisterEntry
@@ -152,6 +153,18 @@ def test_the_officer_page_shows_the_register_and_the_figures(traffic, world):
     html = page.content.decode()
     assert "Sổ văn bản đến" in html and "Về việc họp giao ban" in html
     assert "chưa có số liệu" in html
+    # Agencies by name, the code as secondary text; dates as dd/mm/yyyy; in the officer layout.
+    sender = html[html.index('data-testid="counterpart">') :]
+    assert sender.startswith(
+        f'data-testid="counterpart">{world.agency_a.name} <span class="ws-secondary-text code">{A}'
+    )
+    assert f'<th scope="row">{world.agency_b.name} <span' in html
+    line_in = RegisterEntry.objects.get(agency_id=B, direction="in")
+    received = timezone.localtime(line_in.received_at).strftime("%d/%m/%Y %H:%M")
+    assert received in html
+    assert (
+        '<header class="ws-header">' in html and 'href="/lien-thong/" aria-current="page"' in html
+    )
     line = RegisterEntry.objects.get(agency_id=B, direction="in")
     traffic.as_node(B)
     resp = client.post(f"/lien-thong/so/{line.id}/tra-loi/", {"code": "03"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -133,7 +134,10 @@ def test_the_deadline_state_is_shown_in_colour_and_in_words(world):
     assert 'class="badge badge-ok" data-deadline="on_time">Trong hạn<' in html
     assert 'class="badge badge-late" data-deadline="overdue">Quá hạn<' in html
     assert 'class="badge badge-paused" data-deadline="paused">Tạm dừng<' in html
-    assert 'data-count="overdue">Quá hạn: <strong>1</strong>' in html
+    assert (
+        'data-count="overdue"><a href="?xem=tat-ca&amp;deadline=overdue">Quá hạn: <strong>1</strong>'
+        in html
+    )
 
 
 def test_the_inbox_filters_by_state_deadline_procedure_and_search(world):
@@ -216,7 +220,7 @@ def test_the_inbox_runs_a_bounded_number_of_queries_over_10000_dossiers(
 
 
 def _action_codes(response) -> set[str]:
-    return {f["spec"].code for f in response.context["action_forms"]}
+    return {e.code for e in response.context["panel"].entries}
 
 
 def test_the_dossier_page_offers_only_the_actions_allowed_to_the_persona(world):
@@ -250,7 +254,7 @@ def test_posting_an_action_moves_the_dossier_and_says_so(world):
     html = client.get(response["Location"]).content.decode()
     assert "Trạng thái hồ sơ: Đã tiếp nhận" in html
     assert "Đủ hồ sơ" in html  # in the timeline
-    assert "<td>Nộp hồ sơ</td>" in html  # the submission, named in words
+    assert '<td data-label="Thao tác">Nộp hồ sơ</td>' in html  # the submission, named in words
 
 
 def test_assigning_picks_a_handler_of_the_agency(world):
@@ -283,10 +287,183 @@ def test_an_invalid_action_shows_the_error_and_keeps_what_was_typed(world):
 def test_a_refusal_without_a_reason_is_refused_with_a_message(world):
     d = submit(world)
     response = login(world.counter_a).post(
-        f"/can-bo/ho-so/{d.code}/thao-tac/", {"action": "refuse"}
+        f"/can-bo/ho-so/{d.code}/thao-tac/", {"action": "refuse", "confirm": "1"}
     )
     assert response.status_code == 422
-    assert "Cần ghi rõ lý do không tiếp nhận." in response.content.decode()
+    html = response.content.decode()
+    assert "Cần ghi rõ lý do không tiếp nhận." in html
+    # The confirmation stays on screen, the reason field marked, to be filled in and confirmed.
+    assert 'id="confirm-comment" name="comment" rows="4" aria-invalid="true"' in html
+    assert Dossier.objects.get(pk=d.pk).state == "submitted"
+
+
+# --- destructive actions are confirmed ----------------------------------------------------------
+
+DESTRUCTIVE = [
+    # persona, state, action, the state it leads to, a sentence of the consequence
+    ("counter_a", "submitted", "refuse", "refused", "Mẫu 03"),
+    ("counter_a", "accepted", "request_supplement", "supplement_requested", "Mẫu 02"),
+    ("leader_a", "in_process", "stop", "stopped", "Mẫu 05"),
+    ("counter_a", "accepted", "withdraw", "withdrawn", "đã đề nghị"),
+]
+
+
+@pytest.mark.parametrize(("persona", "state", "action", "to_state", "note"), DESTRUCTIVE)
+def test_a_destructive_action_asks_for_confirmation_before_anything_changes(
+    world, persona, state, action, to_state, note
+):
+    d = _at_state(world, state)
+    client = login(getattr(world, persona))
+    path = f"/can-bo/ho-so/{d.code}/thao-tac/"
+    post = {"action": action, "comment": "Lý do ghi rõ ràng"}
+
+    asked = client.post(path, post)
+
+    assert asked.status_code == 200
+    assert asked.templates[0].name == "workspace/confirm.html"
+    html = asked.content.decode()
+    assert "Khi xác nhận:" in html and note in html
+    if to_state == "supplement_requested":
+        assert "Thời hạn giải quyết tạm dừng trong khi chờ người nộp." in html
+    else:
+        assert "Hồ sơ kết thúc tại đây; không thể hoàn tác thao tác này." in html
+    assert 'name="confirm" value="1"' in html
+    assert "Lý do ghi rõ ràng</textarea>" in html  # the reason typed comes along
+    after = Dossier.objects.get(pk=d.pk)
+    assert (after.state, after.history_length) == (state, d.history_length)
+
+    confirmed = client.post(path, {**post, "confirm": "1"})
+
+    assert confirmed.status_code == 302
+    assert Dossier.objects.get(pk=d.pk).state == to_state
+
+
+def test_confirmation_keeps_the_parameters_of_the_action(world):
+    d = _at_state(world, "submitted")
+    html = (
+        login(world.counter_a)
+        .post(f"/can-bo/ho-so/{d.code}/thao-tac/", {"action": "refuse", "comment": "Sai nơi nộp"})
+        .content.decode()
+    )
+    assert 'name="action" value="refuse"' in html
+    assert "Hồ sơ chuyển sang trạng thái “Không tiếp nhận”." in html
+    assert f'href="/can-bo/ho-so/{d.code}/"' in html  # back, nothing done
+
+
+def test_a_destructive_action_no_longer_available_is_refused_without_confirmation(world):
+    d = _at_state(world, "in_process")  # refuse belongs to a new dossier only
+    response = login(world.counter_a).post(
+        f"/can-bo/ho-so/{d.code}/thao-tac/", {"action": "refuse", "comment": "Muộn"}
+    )
+    assert response.status_code == 409
+    assert "Thao tác này không còn thực hiện được trên hồ sơ." in response.content.decode()
+    assert Dossier.objects.get(pk=d.pk).state == "in_process"
+
+
+def test_the_panel_leads_with_one_action_and_sets_destructive_ones_apart(world):
+    d = _at_state(world, "in_process")
+    response = login(world.leader_a).get(f"/can-bo/ho-so/{d.code}/")
+    panel = response.context["panel"]
+
+    assert [e.code for e in panel.primary] == ["approve"]
+    assert {e.code for e in panel.more} == {"assign", "forward", "request_payment", "extend"}
+    assert [e.code for e in panel.danger] == ["stop"]
+    html = response.content.decode()
+    # Folded, named by their summaries; the destructive ones in their own group, confirmed.
+    assert '<summary id="act-forward-h">Chuyển liên thông / lấy ý kiến</summary>' in html
+    danger = html[html.index('id="danger-h"') :]
+    assert 'data-confirm="ws-consequence-stop"' in danger
+    assert "Dừng xử lý…</button>" in danger
+    assert html.index('id="thao-tac"') < html.index('id="applicant-h"')  # after the summary
+
+
+def test_a_failed_folded_action_opens_again_with_its_error(world):
+    d = _at_state(world, "in_process")
+    response = login(world.leader_a).post(
+        f"/can-bo/ho-so/{d.code}/thao-tac/",
+        {"action": "extend", "comment": "Xin lỗi", "days": "abc"},
+    )
+    assert response.status_code == 422
+    assert '<details class="ws-action" id="act-extend-d" open>' in response.content.decode()
+
+
+# --- the officer layout -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/can-bo/", "/can-bo/thong-ke/", "/can-bo/tiep-nhan/", "/phan-anh/can-bo/", "/lien-thong/"],
+)
+def test_the_officer_header_says_who_is_signed_in_with_one_sign_out(world, path):
+    profile = world.counter_a.profile
+    profile.full_name = "Trần Thị Bình"
+    profile.save()
+
+    html = login(world.counter_a).get(path).content.decode()
+
+    header = html[html.index('<header class="ws-header">') : html.index("</header>")]
+    assert "Trần Thị Bình" in header and "Cán bộ một cửa" in header
+    assert world.agency_a.name in header
+    assert html.count("Đăng xuất") == 1
+    assert "Hồ sơ của tôi" not in html  # no citizen menu
+    assert 'href="/lien-thong/"' in header
+    assert html.count('aria-current="page"') >= 1
+
+
+def test_the_workspace_navigation_follows_the_roles(world):
+    handler = login(world.handler_a).get("/can-bo/").content.decode()
+    leader = login(world.leader_a).get("/can-bo/").content.decode()
+    assert 'href="/can-bo/tiep-nhan/"' not in handler and 'href="/can-bo/tiep-nhan/"' not in leader
+    assert 'href="/can-bo/danh-gia-can-bo/"' in leader
+    assert 'href="/can-bo/danh-gia-can-bo/"' not in handler
+    assert 'href="/can-bo/may-danh-gia/"' in leader
+
+
+def test_the_history_names_people_by_full_name_and_role(world):
+    d = _at_state(world, "in_process")
+    for user, name in (
+        (world.counter_a, "Trần Thị Bình"),
+        (world.leader_a, "Phạm Thị Dung"),
+        (world.handler_a, "Lê Văn Cường"),
+    ):
+        user.profile.full_name = name
+        user.profile.save()
+
+    html = login(world.handler_a).get(f"/can-bo/ho-so/{d.code}/").content.decode()
+
+    history = html[html.index('id="history-h"') :]
+    assert '<span class="ws-person">Trần Thị Bình</span>' in history
+    assert "Cán bộ một cửa" in history and "Lãnh đạo phê duyệt" in history
+    assert "Phân công xử lý: Lê Văn Cường" in history
+    assert ">motcua<" not in history and ">lanhdao<" not in history
+    assert ">chuyenvien<" not in history
+
+
+def test_dates_read_day_month_year_with_a_24_hour_clock(world):
+    d = _at_state(world, "accepted")
+    Dossier.objects.filter(pk=d.pk).update(
+        submitted_at=dt.datetime(2026, 3, 5, 14, 7, tzinfo=dt.UTC),  # 21:07 in Vietnam
+    )
+    html = login(world.counter_a).get(f"/can-bo/ho-so/{d.code}/").content.decode()
+    assert "05/03/2026 21:07" in html
+    assert "15/01/2026" in html  # the e-form's date of birth (VALID_FORM)
+    assert "2026-01-15" not in html
+
+
+def test_dossier_codes_do_not_wrap(world):
+    d = submit(world)
+    inbox = login(world.counter_a).get("/can-bo/").content.decode()
+    assert '<td data-label="Mã hồ sơ" class="ws-cell-code"><a class="code"' in inbox
+    css = (Path(__file__).parents[1] / "static/workspace/workspace.css").read_text()
+    assert ".ws-main .code { white-space: nowrap; word-break: normal;" in css
+    assert d.code in inbox
+
+
+def test_the_inbox_list_sits_in_a_form_ready_for_actions_on_several_dossiers(world):
+    submit(world)
+    html = login(world.counter_a).get("/can-bo/").content.decode()
+    form = html[html.index('<form method="post" action="/can-bo/" id="inbox-form"') :]
+    assert form.index('<table class="ws-table ws-stack ws-inbox">') < form.index("</form>")
 
 
 def test_files_download_only_for_those_who_see_the_dossier(world):
@@ -505,6 +682,11 @@ def _at_state(world, state: str) -> Dossier:
             (world.counter_a, "accept", {}, ""),
             (world.leader_a, "assign", {"assignee": "chuyenvien"}, ""),
         ],
+        "approved": [
+            (world.counter_a, "accept", {}, ""),
+            (world.leader_a, "assign", {"assignee": "chuyenvien"}, ""),
+            (world.leader_a, "approve", {}, ""),
+        ],
         "done": [
             (world.counter_a, "accept", {}, ""),
             (world.leader_a, "assign", {"assignee": "chuyenvien"}, ""),
@@ -526,22 +708,25 @@ def _at_state(world, state: str) -> Dossier:
 
 
 RESULT_CASES = [
-    # persona, state, may upload
-    ("counter_a", "done", True),
-    ("handler_a", "in_process", True),
-    ("leader_a", "accepted", True),
-    ("counter_a", "submitted", True),
-    ("counter_a", "supplement_requested", True),
-    ("counter_a", "returned", False),  # ended: nothing more is attached
-    ("counter_a", "refused", False),
-    ("counter_b", "done", False),  # another agency: not even visible
-    ("handler_b", "in_process", False),
-    ("sysadmin", "done", False),  # sees every dossier, belongs to no agency
+    # persona, state, the page offers the upload, the service takes the file
+    ("counter_a", "done", True, True),
+    ("handler_a", "in_process", True, True),
+    ("leader_a", "approved", True, True),
+    # Before acceptance, or while waiting for the applicant, there is no result to attach: the
+    # page does not offer it (the service, which decides, would still take it).
+    ("counter_a", "submitted", False, True),
+    ("counter_a", "supplement_requested", False, True),
+    ("leader_a", "accepted", False, True),
+    ("counter_a", "returned", False, False),  # ended: nothing more is attached
+    ("counter_a", "refused", False, False),
+    ("counter_b", "done", False, False),  # another agency: not even visible
+    ("handler_b", "in_process", False, False),
+    ("sysadmin", "done", False, False),  # sees every dossier, belongs to no agency
 ]
 
 
-@pytest.mark.parametrize(("persona", "state", "allowed"), RESULT_CASES)
-def test_who_may_upload_a_result_and_when(world, persona, state, allowed):
+@pytest.mark.parametrize(("persona", "state", "offered", "taken"), RESULT_CASES)
+def test_who_may_upload_a_result_and_when(world, persona, state, offered, taken):
     d = _at_state(world, state)
     assert d.state == state
     client = login(getattr(world, persona))
@@ -553,13 +738,12 @@ def test_who_may_upload_a_result_and_when(world, persona, state, allowed):
     )
 
     results = DossierFile.objects.filter(dossier=d, is_result=True)
-    if allowed:
-        assert 'id="result-upload"' in page.content.decode()
+    assert ('id="result-upload"' in page.content.decode()) is offered
+    if taken:
         assert response.status_code == 302
         assert response["Location"] == f"/can-bo/ho-so/{d.code}/"
         assert [(r.name, r.document_code) for r in results] == [("ket-qua.pdf", "result")]
     else:
-        # The page offers the form exactly when the service would take the file.
         assert page.status_code == 403 or 'id="result-upload"' not in page.content.decode()
         assert response.status_code in (403, 404, 409)
         assert not results.exists()
