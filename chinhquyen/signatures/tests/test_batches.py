@@ -283,7 +283,8 @@ def test_the_leader_signs_from_the_inbox_with_a_csrf_checked_form(world, electro
     inbox = client.get("/can-bo/")
     html = inbox.content.decode()
     for d in dossiers:
-        assert f'value="{d.code}" form="bulk-approve"' in html
+        assert f'name="codes" value="{d.code}"' in html
+    assert 'action="/can-bo/ky-so/"' in html
     assert "Ký số và phê duyệt các hồ sơ đã chọn" in html
     token = inbox.cookies["csrftoken"].value
     response = client.post(
