@@ -66,7 +66,7 @@ def _signing_batches():
 
 
 JOBS: tuple[Job, ...] = (
-    Job("signing_batches", 15, _signing_batches),
+    Job("signing_batches", 30, _signing_batches),
     Job("consultations_close", 5 * 60, _consultations_close),
     Job("notifications_requeue", 5 * 60, _notifications_requeue),
     Job("feedback_reminders", 30 * 60, _feedback_reminders),

@@ -73,3 +73,21 @@ def result_official_by_digest(*, sha256: str) -> DossierFile | None:
         if result_is_official(dossier=record.dossier, record=record):
             return record
     return None
+
+
+def drafting_states(*, dossier: Dossier) -> frozenset[str]:
+    """Where a signed result is drafted: the states from which the handler submits it to the
+    leader (the workflow's ``submit_for_approval``), else ``in_process``. Once submitted, the
+    draft is what the leader signs and the seal follows: it changes only after a return."""
+    from .workflow import workflow_spec
+
+    action = workflow_spec(dossier.workflow_id).actions.get("submit_for_approval")
+    return action.from_states if action is not None else frozenset({"in_process"})
+
+
+def draft_upload_allowed(*, dossier: Dossier) -> bool:
+    """Whether an unsigned result may be attached now (see ``drafting_states``); a procedure
+    whose result is not signed takes one whenever the dossier is open."""
+    if not dossier.procedure.signature_required:
+        return True
+    return dossier.state in drafting_states(dossier=dossier)

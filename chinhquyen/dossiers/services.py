@@ -810,6 +810,12 @@ def dossier_file_add(
     is_result = document_code == "result"
     if is_result and not officer_of_agency:
         raise PermissionDenied("Chỉ cán bộ được đính kèm kết quả.", code="file_not_allowed")
+    if is_result and not signed_as and not results.draft_upload_allowed(dossier=dossier):
+        raise Conflict(
+            "Dự thảo kết quả đã trình lãnh đạo hoặc đã ký: chỉ thay khi hồ sơ được trả lại "
+            "chuyên viên.",
+            code="result_locked",
+        )
     if document_code and not is_result and document_code not in slots:
         raise ValidationFailed(
             "Thành phần hồ sơ không thuộc thủ tục.",

@@ -283,12 +283,16 @@ def result_upload_allowed(*, dossier: Dossier, user) -> bool:
     officer of the dossier's own agency (not of an agency it was forwarded to), while the dossier
     is open. The page narrows *when* to the states of a workflow whose national status says a
     result is being prepared or waits to be returned, so that nobody attaches a result to a
-    dossier not yet accepted or waiting for the applicant. The service still decides every
-    upload; the workspace tests hold the page to it for every persona and state."""
+    dossier not yet accepted or waiting for the applicant; a signed result is drafted only
+    before it goes to the leader (``results.draft_upload_allowed``, which the service enforces).
+    The service still decides every upload; the workspace tests hold the page to it for every persona and state."""
+    from chinhquyen.dossiers.results import draft_upload_allowed
     from chinhquyen.dossiers.workflow import workflow_spec
 
     state = workflow_spec(dossier.workflow_id).states[dossier.state]
     if state.is_final or state.national_status not in RESULT_STATUSES:
+        return False
+    if not draft_upload_allowed(dossier=dossier):
         return False
     profile = profile_of(user)
     return bool(

@@ -10,7 +10,7 @@ import io
 import pytest
 from django.test import Client
 
-from chinhquyen.core.errors import PermissionDenied, ValidationFailed
+from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
 from chinhquyen.dossiers.models import Dossier, SignedAs
 from chinhquyen.dossiers.results import result_current, result_official
 from chinhquyen.dossiers.services import dossier_act, dossier_file_add, dossier_submit
@@ -245,6 +245,19 @@ def test_a_result_changed_while_waiting_is_not_signed(
 ):
     d = pending_approval(world, draft=samples.decision_pdf())
     batch = signing_batch_start(user=world.leader_a, codes=[d.code], purpose=APPROVE)
+    # While the leader's app waits, the draft is locked; sent back, the handler replaces it.
+    with pytest.raises(Conflict) as exc:
+        dossier_file_add(
+            user=world.handler_a,
+            code=d.code,
+            document_code="result",
+            name="du-thao-moi.pdf",
+            content=samples.decision_pdf(title="PHÓ CHỦ TỊCH"),
+        )
+    assert exc.value.code == "result_locked"
+    dossier_act(
+        user=world.leader_a, code=d.code, action="return_for_revision", comment="Sửa chức vụ."
+    )
     dossier_file_add(
         user=world.handler_a,
         code=d.code,
@@ -258,7 +271,7 @@ def test_a_result_changed_while_waiting_is_not_signed(
     item = batch.items.get()
     assert (item.state, item.error_code) == ("failed", "result_changed")
     d.refresh_from_db()
-    assert d.state == "pending_approval"
+    assert d.state == "in_process"
     assert not d.files.filter(signed_as=SignedAs.PERSONAL).exists()
 
 

@@ -42,7 +42,8 @@ class Command(BaseCommand):
             while True:
                 results = run_due(last_run, time.monotonic())
                 for name, result in results.items():
-                    self.stdout.write(f"{name}: {result}")
+                    if result or once:  # a loop's idle rounds ("0") are not news
+                        self.stdout.write(f"{name}: {result}")
                 if once or state["stopping"]:
                     return
                 state["sleeping"] = True
