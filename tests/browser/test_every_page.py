@@ -70,8 +70,12 @@ OFFICER_PAGES = {
 class Demo:
     """The demo's objects the parameterised pages are shown for."""
 
-    dossiers: list[str]  # the demo's five, in its order: new, accepted, assigned, supplement, done
+    # The demo's dossiers in its order: new, accepted, assigned, supplement, done (signed and
+    # sealed), then three drafts waiting for the leader's signature.
+    dossiers: list[str]
     file_id: int
+    batch: int  # the leader's signing of one of the drafts
+    official: str  # the SHA-256 of the done dossier's official (sealed) result
     consultation: int
     feedback: str
     attachment: int
@@ -136,6 +140,7 @@ VISITS: dict[str, list[Visit]] = {
     "workspace:dashboard": [visit(LEADER)],
     "workspace:kiosk_enable": [visit(COUNTER)],
     "workspace:staff_scores": [visit(LEADER)],
+    "workspace:sign_batch": [visit(LEADER, lambda d: {"batch_id": d.batch})],
     # The reporting centre: public, and for the officers and the system admin their extras.
     "reporting:dashboard": [visit(None), visit(None, query=SCENARIO), visit(ADMIN)],
     "reporting:dashboard_xlsx": [visit(None, query=SCENARIO, download=True)],
@@ -175,6 +180,7 @@ VISITS: dict[str, list[Visit]] = {
         visit(COUNTER, lambda d: {"code": d.feedback, "pk": d.attachment}, download=True)
     ],
     "feedback:detail": [visit(None, lambda d: {"code": d.feedback})],
+    "feedback:communes": [visit(None, lambda d: {"province": d.province}, download=True)],
     # Consultations.
     "consultations:list": [visit(None)],
     "consultations:detail": [
@@ -186,6 +192,7 @@ VISITS: dict[str, list[Visit]] = {
     "consultations:usefulness": [visit(LEADER)],
     # Signatures: the verification page (its report is checked below, after an upload).
     "signatures:verify": [visit(None)],
+    "signatures:verify_result": [visit(CITIZEN, lambda d: {"sha256": d.official})],
     # The exchange registers.
     "exchange:registers": [visit(COUNTER), visit(COUNTER, query="?so=out")],
 }
@@ -205,6 +212,9 @@ class PostOnly:
 EXCLUDED: dict[str, PostOnly] = {
     "workspace:dossier_action": PostOnly(
         "POST only: the actions of the dossier page", COUNTER, lambda d: {"code": d.dossiers[0]}
+    ),
+    "workspace:sign_start": PostOnly(
+        "POST only: the sign buttons of the dossier page and the inbox", LEADER, lambda d: {}
     ),
     "workspace:result_upload": PostOnly(
         "POST only: the result upload of the dossier page",
@@ -290,7 +300,7 @@ def build_demo(settings, tmp_path: Path) -> Demo:
     loaded = demo_load()
     users = {u.username: u for u in get_user_model().objects.all()}
     codes = loaded["dossiers"]
-    assert len(codes) == 5, codes
+    assert len(codes) == 8, codes
     first = Dossier.objects.select_related("procedure_version", "agency__unit").get(code=codes[0])
     slot = first.procedure_version.documents.first()
     added = dossier_file_add(
@@ -318,9 +328,18 @@ def build_demo(settings, tmp_path: Path) -> Demo:
     unit = first.agency.unit
     while unit.parent_id is not None:
         unit = unit.parent
+    from chinhquyen.dossiers.results import result_official
+    from chinhquyen.signatures.batches import signing_batch_start
+
+    batch = signing_batch_start(user=users[LEADER], codes=[codes[5]], purpose="approve")
+    assert batch.items.get().state == "done", batch.items.get().message
+    official = result_official(dossier=Dossier.objects.get(code=codes[4]))
+    assert official is not None, "the demo's done dossier has its sealed result"
     return Demo(
         dossiers=codes,
         file_id=added.pk,
+        batch=batch.pk,
+        official=official.sha256,
         consultation=Consultation.objects.get().pk,
         feedback=sent.code,
         attachment=sent.attachments.get().pk,
@@ -402,7 +421,7 @@ def check_download(page: Page, url: str, label: str, found: Found) -> None:
 
 def check_signature_report(page: Page, base: str, demo_users, tmp_path: Path, found: Found):
     """The verification report of a document signed by the leader and sealed at the counter:
-    the table of signatures must not push the page sideways either."""
+    the signatures' cards must not push the page sideways either."""
     from chinhquyen.signatures.services import document_sign
     from chinhquyen.signatures.testing import samples
 
@@ -436,7 +455,7 @@ def check_signature_report(page: Page, base: str, demo_users, tmp_path: Path, fo
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     found.seen += 1
-    assert page.locator("table").count() == 1, "the report lists the signatures in a table"
+    assert page.locator("article.signature").count() == 2, "one card per signature"
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > PHONE_390["width"]:
         found.overflowing["signatures:verify (report)"] = width
@@ -447,7 +466,18 @@ def test_every_page_fits_a_390_px_phone(live_server, new_context, axe_check, set
     from django.contrib.auth import get_user_model
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    demo = build_demo(settings, tmp_path)
+    # The demo signs its results (pyHanko runs an asyncio loop of its own, which cannot start
+    # on this thread beside Playwright's): built on a thread of its own, with its own connection.
+    def build() -> Demo:
+        from django.db import connection
+
+        try:
+            return build_demo(settings, tmp_path)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        demo = pool.submit(build).result()
     people = People(live_server, new_context)
     found = Found()
     for name in sorted(named_patterns()):
