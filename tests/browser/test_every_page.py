@@ -466,6 +466,7 @@ def test_every_page_fits_a_390_px_phone(live_server, new_context, axe_check, set
     from django.contrib.auth import get_user_model
 
     SHOTS.mkdir(parents=True, exist_ok=True)
+
     # The demo signs its results (pyHanko runs an asyncio loop of its own, which cannot start
     # on this thread beside Playwright's): built on a thread of its own, with its own connection.
     def build() -> Demo:

@@ -27,6 +27,9 @@ RESULT = b"%PDF-1.4\n% Giay khai sinh (ban dien tu)\n1 0 obj<<>>endobj\ntrailer<
 def act(page: Page, action: str, comment: str = "", **fields: str) -> None:
     """Take an action from the dossier page's form of that action and wait for the result."""
     form = page.locator(f"#act-{action}")
+    folded = page.locator(f"details#act-{action}-d:not([open]) > summary")
+    if folded.count():  # the panel folds every action but the first
+        folded.click()
     for label, value in fields.items():
         control = form.get_by_label(label)
         if control.evaluate("e => e.tagName") == "SELECT":

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from chinhquyen.dossiers.models import Dossier
+from chinhquyen.workdays.text import deadline_text
 from conftest import VALID_FORM
 from tests.browser.conftest import DESKTOP
 
@@ -88,7 +89,7 @@ def test_the_officer_asks_for_a_supplement_and_the_citizen_sends_it(
     dossier = Dossier.objects.get(pk=accepted_a_week_ago.pk)
     assert dossier.state == "accepted" and dossier.paused_at is None
     assert dossier.due_at > first_due
-    new_due = timezone.localtime(dossier.due_at).strftime("%d/%m/%Y %H:%M")
+    new_due = deadline_text(dossier.due_at)  # "17:00 thứ Hai 14/12": the close of the day
     officer.reload()
     expect(officer.get_by_test_id("state")).to_have_text("Đã tiếp nhận")
     expect(officer.locator(".summary")).to_contain_text(new_due)
