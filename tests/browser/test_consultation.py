@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def offline(world):
     from chinhquyen.catalogue.services import procedure_link_agencies, procedure_save
 
-    procedure_save(data=procedure_data("1.000002", online_mode="none", name="Cấp bản sao trích lục"))
+    procedure_save(
+        data=procedure_data("1.000002", online_mode="none", name="Cấp bản sao trích lục")
+    )
     procedure = Procedure.objects.get(code="1.000002")
     procedure_link_agencies(procedure=procedure, agencies=[world.agency_a])
     return procedure
@@ -75,7 +77,8 @@ def test_a_consultation_from_opening_to_launch(live_server, world, offline, sign
 
     # the period ends
     Consultation.objects.filter(pk=consultation.pk).update(
-        opens_at=timezone.now() - timedelta(days=11), closes_at=timezone.now() - timedelta(seconds=1)
+        opens_at=timezone.now() - timedelta(days=11),
+        closes_at=timezone.now() - timedelta(seconds=1),
     )
     leader.goto(f"{live_server.url}/y-kien/{consultation.pk}/quan-ly/")
     leader.get_by_label("Số quyết định").fill("15/QĐ-UBND")
