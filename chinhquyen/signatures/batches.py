@@ -41,7 +41,11 @@ MAX_DOSSIERS = 50
 ACTION_OF = {SigningBatch.Purpose.APPROVE: "approve", SigningBatch.Purpose.SEAL: "seal"}
 SIGNED_AS = {SigningBatch.Purpose.APPROVE: "personal", SigningBatch.Purpose.SEAL: "agency"}
 FILE_PARAM = {SigningBatch.Purpose.APPROVE: "signed_file", SigningBatch.Purpose.SEAL: "sealed_file"}
-SUFFIX = {SigningBatch.Purpose.APPROVE: "ky-so", SigningBatch.Purpose.SEAL: "ban-hanh"}
+# The signed copies' names: the sealed one is what the applicant downloads.
+RESULT_NAME = {
+    SigningBatch.Purpose.APPROVE: "ket-qua-{code}-da-ky.pdf",
+    SigningBatch.Purpose.SEAL: "ket-qua-{code}.pdf",
+}
 # Printed above the signature when the officer's profile gives no position.
 DEFAULT_POSITION = "THỦ TRƯỞNG CƠ QUAN"
 
@@ -397,13 +401,12 @@ def _finish_one(batch: SigningBatch, item: SigningBatchItem, value, provider, op
         opts=opts,
     )
     now = timezone.now()
-    stem = current.name[:-4] if current.name.lower().endswith(".pdf") else current.name
     purpose = SigningBatch.Purpose(batch.purpose)
     record = dossier_file_add(
         user=user,
         code=dossier.code,
         document_code="result",
-        name=f"{stem[:200]}-{SUFFIX[purpose]}.pdf",
+        name=RESULT_NAME[purpose].format(code=dossier.code),
         content=signed,
         at=now,
         derived_from=current,
