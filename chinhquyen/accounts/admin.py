@@ -5,7 +5,7 @@ from .models import ApiToken, Profile
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "full_name", "agency", "roles"]
+    list_display = ["user", "full_name", "position", "agency", "roles"]
     search_fields = ["user__username", "full_name"]
     list_select_related = ["user", "agency"]
 

@@ -12,7 +12,7 @@ from django.contrib import admin
 from chinhquyen.core.admin import ReadOnlyAdminMixin
 
 from .models import Field, Procedure, ProcedureVersion, RequiredDocument
-from .services import field_save
+from .services import field_save, procedure_signing_policy_set
 
 
 class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -38,9 +38,30 @@ class ProcedureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "current_name", "current_version", "created_at")
     search_fields = ("code", "current__name")
     list_select_related = ("current",)
-    fields = ("code", "current", "agencies", "workflow", "created_at")
-    readonly_fields = fields
+    fields = (
+        "code",
+        "current",
+        "agencies",
+        "workflow",
+        "created_at",
+        "electronic_result",
+        "unsigned_approval",
+    )
+    readonly_fields = ("code", "current", "agencies", "workflow", "created_at")
     inlines = [VersionInline]
+
+    def has_change_permission(self, request, obj=None):
+        # Only the signing policy is edited here (an operating choice, not the published
+        # version), through its audited service.
+        return request.user.has_perm("catalogue.change_procedure")
+
+    def save_model(self, request, obj, form, change):
+        procedure_signing_policy_set(
+            procedure=obj,
+            electronic_result=form.cleaned_data["electronic_result"],
+            unsigned_approval=form.cleaned_data["unsigned_approval"],
+            actor=request.user,
+        )
 
     @admin.display(description="tên thủ tục")
     def current_name(self, obj: Procedure) -> str:

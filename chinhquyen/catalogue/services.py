@@ -264,6 +264,28 @@ def procedure_link_agencies(
     return True
 
 
+@transaction.atomic
+def procedure_signing_policy_set(
+    *, procedure: Procedure, electronic_result: bool, unsigned_approval: bool | None, actor=None
+) -> Procedure:
+    """How the result of ``procedure`` is issued: an electronic document (signed by the
+    competent person and sealed before it is issued) or not, and whether it may nonetheless be
+    approved unsigned (None: only when the result is not electronic)."""
+    locked = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    before = [locked.electronic_result, locked.unsigned_approval]
+    after = [bool(electronic_result), unsigned_approval]
+    if before == after:
+        return locked
+    locked.electronic_result, locked.unsigned_approval = after
+    locked.save(update_fields=["electronic_result", "unsigned_approval"])
+    audit_record(
+        event="procedure.signing_policy", object_type="procedure", object_id=locked.code,
+        actor=actor, changes={"electronic_result": [before[0], after[0]],
+                              "unsigned_approval": [before[1], after[1]]},
+    )  # fmt: skip
+    return locked
+
+
 # --- import and export --------------------------------------------------------------------------
 
 

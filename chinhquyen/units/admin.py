@@ -10,7 +10,13 @@ from chinhquyen.core.admin import ReadOnlyAdminMixin
 from chinhquyen.core.errors import ValidationFailed
 
 from .models import AdministrativeUnit, Agency, Generation
-from .services import CONTACT_FIELDS, agency_create, agency_update, agency_validate
+from .services import (
+    CONTACT_FIELDS,
+    agency_create,
+    agency_seal_roles_set,
+    agency_update,
+    agency_validate,
+)
 
 
 @admin.register(AdministrativeUnit)
@@ -39,7 +45,28 @@ class AdministrativeUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return queryset, may_have_duplicates
 
 
+def _seal_role_choices():
+    from chinhquyen.accounts.models import OFFICER_ROLES, Role
+
+    return [(r.value, r.label) for r in Role if r in OFFICER_ROLES]
+
+
 class AgencyAdminForm(forms.ModelForm):
+    # Saved apart, through agency_seal_roles_set (audited), after the agency itself.
+    seal_roles_choice = forms.MultipleChoiceField(
+        label="Vai trò giữ con dấu (ký số của cơ quan)",
+        choices=_seal_role_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Văn thư giữ con dấu (Nghị định 30/2020, Điều 33); ở cấp xã thường là bộ "
+        "phận một cửa.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seal_roles_choice"].initial = (
+            self.instance.seal_roles if self.instance.pk else ["clerk", "counter"]
+        )
+
     class Meta:
         model = Agency
         fields = ("agency_id", "name", "kind", "parent", "unit", *CONTACT_FIELDS, "is_active")
@@ -82,10 +109,13 @@ class AgencyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        values = {name: form.cleaned_data[name] for name in AgencyAdminForm.Meta.fields}
         if change:
             saved = agency_update(agency=Agency(pk=obj.pk), actor=request.user, **values)
         else:
             saved = agency_create(actor=request.user, **values)
+        agency_seal_roles_set(
+            agency=saved, roles=form.cleaned_data["seal_roles_choice"], actor=request.user
+        )
         # The admin reads obj afterwards (messages, redirects): point it at the saved row.
         obj.pk, obj.agency_id = saved.pk, saved.agency_id

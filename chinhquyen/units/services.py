@@ -7,6 +7,7 @@ in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from django.db import IntegrityError, transaction
@@ -279,6 +280,37 @@ def agency_update(
     )
     if isinstance(agency, Agency):
         agency.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def agency_seal_roles_set(*, agency: Agency, roles: Iterable[str], actor=None) -> Agency:
+    """Who applies the agency's seal (ký số của cơ quan): officer roles only, at least one."""
+    from chinhquyen.accounts.models import OFFICER_ROLES
+
+    wanted = sorted(set(roles))
+    unknown = [r for r in wanted if r not in OFFICER_ROLES]
+    if not wanted or unknown:
+        raise ValidationFailed(
+            "Chọn ít nhất một vai trò cán bộ giữ con dấu.",
+            code="seal_roles_invalid",
+            fields={"seal_roles": [f"Không hợp lệ: {', '.join(unknown)}." if unknown else
+                                   "Chọn ít nhất một vai trò."]},
+        )  # fmt: skip
+    locked = Agency.objects.select_for_update().get(pk=agency.pk)
+    before = sorted(locked.seal_roles)
+    if before == wanted:
+        return locked
+    locked.seal_roles = wanted
+    locked.save(update_fields=["seal_roles"])
+    audit_record(
+        event=AgencyEvent.UPDATED,
+        object_type=AUDIT_OBJECT_TYPE,
+        object_id=locked.agency_id,
+        chain=f"{AUDIT_OBJECT_TYPE}:{locked.pk}",
+        actor=actor,
+        changes={"seal_roles": [before, wanted]},
+    )
     return locked
 
 

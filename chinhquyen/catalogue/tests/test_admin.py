@@ -15,14 +15,19 @@ def admin_client_(client, django_user_model):
     return client
 
 
-def test_a_procedure_and_its_versions_can_be_viewed_but_not_edited(admin_client_, load_json):
+def test_a_procedure_and_its_versions_are_read_only_but_the_signing_policy(
+    admin_client_, load_json
+):
     load_json(factories.document(factories.birth()))
     load_json(factories.document(factories.birth(processing_time=2)))
     procedure = Procedure.objects.get(code="1.001193")
 
     page = admin_client_.get(f"/admin/catalogue/procedure/{procedure.pk}/change/")
     assert page.status_code == 200
-    assert b'name="_save"' not in page.content  # view only
+    html = page.content.decode()
+    # Only the signing policy (an operating choice) is a field; the published content is not.
+    assert 'name="electronic_result"' in html and 'name="unsigned_approval"' in html
+    assert 'name="code"' not in html and 'name="versions-0-name"' not in html
     assert page.content.decode().count("Thủ tục đăng ký khai sinh") >= 2  # both versions listed
     assert admin_client_.get("/admin/catalogue/procedure/add/").status_code == 403
     assert admin_client_.get("/admin/catalogue/procedure/").status_code == 200

@@ -288,3 +288,37 @@ def test_the_issue_e_mail_links_the_official_result_and_its_validation(world, se
     assert f"https://dichvucong.example.vn/ho-so-cua-toi/{d.code}/" in body
     assert f"https://dichvucong.example.vn/chu-ky-so/kiem-tra/{sealed.sha256}/" in body
     assert signed.sha256 not in body and draft.name not in body
+
+
+def test_the_signing_policy_is_set_in_the_admin_and_audited(world, django_user_model):
+    from chinhquyen.audit.models import AuditRecord
+
+    admin_client = Client()
+    admin_client.force_login(
+        django_user_model.objects.create_superuser("quantri-he-thong", password=PASSWORD)
+    )
+
+    procedure = world.procedure
+    url = f"/admin/catalogue/procedure/{procedure.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    import re
+
+    # The read-only versions inline still posts its management form, as a browser would.
+    hidden = dict(
+        re.findall(r'<input type="hidden" name="(versions-[^"]+)" value="([^"]*)"', page.text)
+    )
+    assert hidden, "the versions inline's management form"
+    response = admin_client.post(
+        url, {**hidden, "electronic_result": "on", "unsigned_approval": "unknown"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    procedure.refresh_from_db()
+    assert procedure.electronic_result and procedure.unsigned_approval is None
+    assert procedure.signature_required
+    record = AuditRecord.objects.get(
+        chain=f"procedure:{procedure.code}", event="procedure.signing_policy"
+    )
+    assert record.changes["electronic_result"] == [False, True]
+    # The published version is not touched from here.
+    assert procedure.versions.count() == 1

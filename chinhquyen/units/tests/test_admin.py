@@ -21,6 +21,7 @@ def form_data(**values):
         "phone": "",
         "address": "",
         "is_active": "on",
+        "seal_roles_choice": ["clerk", "counter"],
     }
     data.update(values)
     return data
@@ -81,3 +82,39 @@ def test_changing_an_agency_in_the_admin_is_audited(admin_client, units):
     assert response.status_code == 302
     record = AuditRecord.objects.get(chain=f"agency:{province.pk}", event="agency.updated")
     assert record.changes == {"phone": ["", "0225 000 000"]}
+
+
+def test_who_keeps_the_seal_is_chosen_in_the_admin_and_audited(admin_client, units):
+    demo = agencies_seed_demo()
+    province = demo["province"]
+    assert province.seal_roles == ["clerk", "counter"]
+    response = admin_client.post(
+        f"/admin/units/agency/{province.pk}/change/",
+        form_data(
+            agency_id=province.agency_id,
+            name=province.name,
+            kind="ubnd_tinh",
+            unit=province.unit_id,
+            seal_roles_choice=["clerk"],
+        ),
+    )
+    assert response.status_code == 302
+    province.refresh_from_db()
+    assert province.seal_roles == ["clerk"]
+    record = AuditRecord.objects.get(chain=f"agency:{province.pk}", event="agency.updated")
+    assert record.changes == {"seal_roles": [["clerk", "counter"], ["clerk"]]}
+    # Nobody keeping the seal, or a role that is not an officer's, is refused.
+    for roles in ([], ["citizen"]):
+        response = admin_client.post(
+            f"/admin/units/agency/{province.pk}/change/",
+            form_data(
+                agency_id=province.agency_id,
+                name=province.name,
+                kind="ubnd_tinh",
+                unit=province.unit_id,
+                seal_roles_choice=roles,
+            ),
+        )
+        assert response.status_code == 200
+    province.refresh_from_db()
+    assert province.seal_roles == ["clerk"]
