@@ -181,3 +181,53 @@ def test_what_a_token_requires_of_the_person(world, token_identity, sig_settings
     token_identity.kind = "personal"  # a person's own token always asks for their PIN
     sig_settings.SIGNATURES_PKCS11_PIN = PIN
     assert provider_for(token_identity).requires == "pin"
+
+
+def test_the_seal_on_a_token_asks_the_seal_holder_for_its_pin_in_the_workspace(
+    world, identities, token_identity, sig_settings
+):
+    """A token whose PIN the server does not hold: the dossier page asks for it, a missing or
+    wrong PIN changes nothing, the right one seals and issues the result."""
+    from django.test import Client
+
+    from chinhquyen.core.errors import ValidationFailed
+    from chinhquyen.dossiers.models import Dossier
+    from chinhquyen.dossiers.services import dossier_act, dossier_file_add, dossier_submit
+    from chinhquyen.signatures.batches import signing_batch_start
+    from conftest import VALID_FORM
+
+    world.procedure.electronic_result = True
+    world.procedure.save()
+    sig_settings.SIGNATURES_PKCS11_PIN = ""
+    d = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
+    dossier_act(user=world.counter_a, code=d.code, action="accept")
+    dossier_act(
+        user=world.leader_a, code=d.code, action="assign", params={"assignee": "chuyenvien"}
+    )
+    dossier_file_add(
+        user=world.handler_a,
+        code=d.code,
+        document_code="result",
+        name="kq.pdf",
+        content=samples.decision_pdf(),
+    )
+    dossier_act(user=world.handler_a, code=d.code, action="submit_for_approval")
+    signing_batch_start(user=world.leader_a, codes=[d.code], purpose="approve")
+
+    client = Client()
+    client.force_login(world.counter_a)
+    html = client.get(f"/can-bo/ho-so/{d.code}/").content.decode()
+    assert 'id="seal-pin"' in html and "Nhập mã PIN" in html
+    for pin, code in ((None, "pin_required"), ("9999", "pin_incorrect")):
+        with pytest.raises(ValidationFailed) as exc:
+            signing_batch_start(user=world.counter_a, codes=[d.code], purpose="seal", pin=pin)
+        assert exc.value.code == code
+        assert Dossier.objects.get(pk=d.pk).state == "approved"
+    batch = signing_batch_start(user=world.counter_a, codes=[d.code], purpose="seal", pin=PIN)
+    assert batch.items.get().state == "done"
+    assert Dossier.objects.get(pk=d.pk).state == "done"
