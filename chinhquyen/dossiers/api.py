@@ -19,6 +19,7 @@ from chinhquyen.core.errors import ValidationFailed
 
 from . import services
 from .models import Dossier, NationalStatus
+from .results import files_visible_to
 from .selectors import (
     dossier_get_for_user,
     dossier_get_public,
@@ -119,9 +120,12 @@ def detail_body(d: Dossier, user) -> dict[str, Any]:
                     "size": f.size,
                     "sha256": f.sha256,
                     "is_result": f.is_result,
+                    "signed_as": f.signed_as,
+                    "derived_from": f.derived_from_id,
                     "uploaded_at": _iso(f.uploaded_at),
                 }
-                for f in d.files.all()
+                # The applicant: their own files and the one official result (results.py).
+                for f in files_visible_to(dossier=d, user=user)
             ],
             "steps": [
                 {

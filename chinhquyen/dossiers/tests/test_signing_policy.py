@@ -322,3 +322,25 @@ def test_the_signing_policy_is_set_in_the_admin_and_audited(world, django_user_m
     assert record.changes["electronic_result"] == [False, True]
     # The published version is not touched from here.
     assert procedure.versions.count() == 1
+
+
+def test_the_api_gives_the_applicant_the_same_files_as_the_portal(world, api):
+    electronic(world)
+    d = in_process(world)
+    draft = add_result(world, d)
+    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
+    dossier_act(
+        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
+    )
+    citizen, handler = api(world.citizen), api(world.handler_a)
+    mine = citizen.get(f"/api/v1/dossiers/{d.code}").json()["files"]
+    assert [f["name"] for f in mine] == ["to-khai.pdf"]
+    theirs = handler.get(f"/api/v1/dossiers/{d.code}").json()["files"]
+    assert {f["id"] for f in theirs} >= {draft.pk, signed.pk}
+    assert next(f for f in theirs if f["id"] == signed.pk)["derived_from"] == draft.pk
+    sealed = add_result(
+        world, d, signed_as=SignedAs.AGENCY, derived_from=signed, user=world.counter_a
+    )
+    dossier_act(user=world.counter_a, code=d.code, action="seal", params={"sealed_file": sealed.pk})
+    mine = citizen.get(f"/api/v1/dossiers/{d.code}").json()["files"]
+    assert [(f["id"], f["signed_as"]) for f in mine if f["is_result"]] == [(sealed.pk, "agency")]
