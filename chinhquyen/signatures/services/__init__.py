@@ -4,8 +4,8 @@
   identities (``identity_issue``, ``identity_import_p12``, ``identity_register_pkcs11``,
   ``identity_register_remote``, ``identity_set_image``);
 * ``documents``: signing (``document_sign`` in one step; ``document_prepare`` and
-  ``document_finish`` in two) and dossier files (``dossier_document_sign``; in two steps
-  ``dossier_document_prepare`` and ``dossier_document_finish`` or ``dossier_signed_attach``).
+  ``document_finish`` in two) and dossier files (``dossier_document_sign``; a dossier's result
+  in two steps, with the workflow, is ``signatures.batches``).
 
 Everything is importable from here: ``from chinhquyen.signatures import services``.
 """
@@ -20,10 +20,7 @@ from .documents import (
     document_finish,
     document_prepare,
     document_sign,
-    dossier_document_finish,
-    dossier_document_prepare,
     dossier_document_sign,
-    dossier_signed_attach,
     identity_for_mode,
     personal_field_to_seal,
     sign_options,
@@ -52,10 +49,7 @@ __all__ = [
     "document_finish",
     "document_prepare",
     "document_sign",
-    "dossier_document_finish",
-    "dossier_document_prepare",
     "dossier_document_sign",
-    "dossier_signed_attach",
     "identity_for_mode",
     "identity_import_p12",
     "identity_issue",

@@ -157,36 +157,3 @@ def test_a_result_without_a_box_is_signed_with_the_position_only(world, api, dos
         url(dossier.code), {"mode": "personal", "file_id": result_file(dossier).pk}
     )
     assert without.status_code == 422 and without.json()["code"] == "signature_box_not_found"
-
-
-def test_a_leader_signs_a_result_remotely_then_the_counter_seals_it(
-    world, dossier, remote_identity, signing_simulator
-):
-    from chinhquyen.signatures import services
-    from chinhquyen.signatures.providers import provider_for
-    from chinhquyen.signatures.testing.fixtures import REMOTE_LEADER
-
-    prepared = services.dossier_document_prepare(
-        user=world.leader_a,
-        code=dossier.code,
-        mode="personal",
-        file_id=result_file(dossier).pk,
-        position="Chủ tịch",
-    )
-    assert prepared.context["dossier"] == dossier.code and prepared.context["is_result"]
-    provider = provider_for(remote_identity)
-    req = provider.request([(dossier.code, prepared.digest)], description=f"Ký {dossier.code}")
-    signing_simulator.confirm(REMOTE_LEADER, req.transaction_id)
-    answer = provider.poll(req.transaction_id)
-
-    record = services.dossier_document_finish(
-        user=world.leader_a, prepared=prepared, signature_value=answer.signatures[dossier.code]
-    )
-    sealed = services.dossier_document_sign(
-        user=world.counter_a, code=dossier.code, mode="agency", file_id=record.pk
-    )
-
-    assert record.is_result and record.name == "giay-khai-sinh-ky-ca-nhan.pdf"
-    with sealed.file.open("rb") as fh:
-        report = validate_pdf(fh.read())
-    assert report.decree30_ok and report.indication == "TOTAL_PASSED", report.as_dict()
