@@ -38,8 +38,8 @@ def act(page: Page, action: str, comment: str = "", **fields: str) -> None:
             control.fill(value)
     if comment:
         form.get_by_label("Ý kiến, lý do").fill(comment)
-    form.locator("button[type=submit]").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã thực hiện")
+    form.locator("button[type=submit]").first.click()
+    expect(page.get_by_role("status").first).to_contain_text("Đã thực hiện")
 
 
 def test_apply_online_process_return_the_result_and_evaluate(

@@ -28,6 +28,7 @@ from chinhquyen.signatures.testing.fixtures import REMOTE_LEADER
 from chinhquyen.signatures.validation import validate_pdf
 from conftest import VALID_FORM
 from tests.browser.conftest import DESKTOP, SCREENSHOT_DIR
+from tests.browser.test_story import act
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,23 +60,6 @@ class Walk:
                 self.problems.append(f"{name} at {width} px: axe {violation}")
             page.screenshot(path=str(SHOTS / f"{self.n:02d}-{name}-{width}.png"), full_page=True)
         page.set_viewport_size(here)
-
-
-def act(page: Page, action: str, comment: str = "", **fields: str) -> None:
-    form = page.locator(f"#act-{action}")
-    folded = page.locator(f"details#act-{action}-d:not([open]) > summary")
-    if folded.count():
-        folded.click()
-    for label, value in fields.items():
-        control = form.get_by_label(label)
-        if control.evaluate("e => e.tagName") == "SELECT":
-            control.select_option(label=value)
-        else:
-            control.fill(value)
-    if comment:
-        form.get_by_label("Ý kiến, lý do").fill(comment)
-    form.locator("button[type=submit]").first.click()
-    expect(page.get_by_role("status").first).to_contain_text("Đã thực hiện")
 
 
 @pytest.fixture
@@ -250,7 +234,9 @@ def test_a_working_day_from_the_application_to_the_official_signed_result(
     counter.goto(f"{live_server.url}/can-bo/ho-so/{code}/")
     expect(counter.locator("#act-seal")).to_have_count(0)
     leader.goto(f"{live_server.url}/can-bo/thong-ke/")
-    expect(leader.locator('[data-stat="results_signed_share"]')).to_have_text("100,0 %")  # Vietnamese decimal comma
+    expect(leader.locator('[data-stat="results_signed_share"]')).to_have_text(
+        "100,0 %"
+    )  # Vietnamese decimal comma
 
     # 7. The citizen downloads the one official result and checks it with the public validator.
     citizen.get_by_role("link", name="Hồ sơ của tôi").first.click()

@@ -69,6 +69,16 @@ def add_result(world, d, *, signed_as="", derived_from=None, user=None, name="ke
     )
 
 
+def approved_with_signature(world, d):
+    """The handler's draft and the leader's signed copy, with which the leader approves."""
+    draft = add_result(world, d)
+    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
+    dossier_act(
+        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
+    )
+    return draft, signed
+
+
 def codes(world, d, user):
     d.refresh_from_db()
     return {a.code for a in actions_available(dossier=d, user=user)}
@@ -137,11 +147,7 @@ def test_unsigned_approval_is_a_per_procedure_choice(world):
 def test_a_signed_result_is_issued_by_the_seal_never_by_finish(world):
     electronic(world)
     d = in_process(world)
-    draft = add_result(world, d)
-    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
-    dossier_act(
-        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
-    )
+    draft, signed = approved_with_signature(world, d)
     assert "finish" not in codes(world, d, world.counter_a)
     assert "seal" in codes(world, d, world.counter_a)
     with pytest.raises(Conflict) as exc:
@@ -204,11 +210,7 @@ def test_the_seal_is_applied_by_the_roles_the_agency_gives_it(world, seal_roles,
     world.agency_a.save()
     electronic(world)
     d = in_process(world)
-    draft = add_result(world, d)
-    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
-    dossier_act(
-        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
-    )
+    draft, signed = approved_with_signature(world, d)
     if persona == "counter_b":  # another agency's officer does not even see the dossier
         with pytest.raises(NotFound):
             dossier_act(user=user, code=d.code, action="seal")
@@ -223,11 +225,7 @@ def test_the_seal_is_applied_by_the_roles_the_agency_gives_it(world, seal_roles,
 def test_the_applicant_sees_only_the_official_result_once_it_is_issued(world):
     electronic(world)
     d = in_process(world)
-    draft = add_result(world, d)
-    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
-    dossier_act(
-        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
-    )
+    draft, signed = approved_with_signature(world, d)
     d.refresh_from_db()
     own = {f.name for f in files_visible_to(dossier=d, user=world.citizen)}
     assert own == {"to-khai.pdf"}
@@ -270,11 +268,7 @@ def test_the_issue_e_mail_links_the_official_result_and_its_validation(world, se
     settings.PUBLIC_BASE_URL = "https://dichvucong.example.vn"
     electronic(world)
     d = in_process(world)
-    draft = add_result(world, d)
-    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
-    dossier_act(
-        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
-    )
+    draft, signed = approved_with_signature(world, d)
     sealed = add_result(
         world, d, signed_as=SignedAs.AGENCY, derived_from=signed, user=world.counter_a
     )
@@ -327,11 +321,7 @@ def test_the_signing_policy_is_set_in_the_admin_and_audited(world, django_user_m
 def test_the_api_gives_the_applicant_the_same_files_as_the_portal(world, api):
     electronic(world)
     d = in_process(world)
-    draft = add_result(world, d)
-    signed = add_result(world, d, signed_as=SignedAs.PERSONAL, derived_from=draft)
-    dossier_act(
-        user=world.leader_a, code=d.code, action="approve", params={"signed_file": signed.pk}
-    )
+    draft, signed = approved_with_signature(world, d)
     citizen, handler = api(world.citizen), api(world.handler_a)
     mine = citizen.get(f"/api/v1/dossiers/{d.code}").json()["files"]
     assert [f["name"] for f in mine] == ["to-khai.pdf"]
