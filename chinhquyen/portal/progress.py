@@ -56,31 +56,31 @@ def progress_steps(*, status_code: int, received: bool) -> list[Step]:
 def next_step(dossier) -> str:
     """What happens next, in the citizen's words, from the national status code (so it holds
     for any workflow an agency configures)."""
-    from django.utils.translation import gettext as _g
+    from django.utils.translation import gettext as _
 
     from chinhquyen.workdays.text import deadline_text
 
     code = dossier.status_code
     if code == S.SUBMITTED:
-        return _g("Chờ cán bộ tiếp nhận")
+        return _("Chờ cán bộ tiếp nhận")
     if code == S.SUPPLEMENT:
-        return _g("Cần bổ sung hồ sơ — xem yêu cầu và nộp bổ sung trực tuyến")
+        return _("Cần bổ sung hồ sơ — xem yêu cầu và nộp bổ sung trực tuyến")
     if code in (S.ACCEPTED, S.IN_PROCESS):
         if dossier.due_at:
-            return _g("Đang giải quyết, hẹn trả kết quả %(due)s") % {
+            return _("Đang giải quyết, hẹn trả kết quả %(due)s") % {
                 "due": deadline_text(dossier.due_at)
             }
-        return _g("Đang giải quyết")
+        return _("Đang giải quyết")
     if code == S.PAYMENT:
-        return _g("Cần nộp phí, lệ phí để tiếp tục giải quyết")
+        return _("Cần nộp phí, lệ phí để tiếp tục giải quyết")
     if code == S.DONE:
-        return _g("Đã có kết quả — nhận tại %(agency)s") % {"agency": dossier.agency.name}
+        return _("Đã có kết quả — nhận tại %(agency)s") % {"agency": dossier.agency.name}
     if code == S.RETURNED:
-        return _g("Đã trả kết quả")
+        return _("Đã trả kết quả")
     if code == S.REFUSED:
-        return _g("Không được tiếp nhận — xem lý do trong hồ sơ")
+        return _("Không được tiếp nhận — xem lý do trong hồ sơ")
     if code == S.WITHDRAWN:
-        return _g("Đã rút hồ sơ")
+        return _("Đã rút hồ sơ")
     if code == S.STOPPED:
-        return _g("Đã dừng xử lý — xem lý do trong hồ sơ")
+        return _("Đã dừng xử lý — xem lý do trong hồ sơ")
     return ""

@@ -46,6 +46,10 @@ RESULT_NAME = {
     SigningBatch.Purpose.APPROVE: "ket-qua-{code}-da-ky.pdf",
     SigningBatch.Purpose.SEAL: "ket-qua-{code}.pdf",
 }
+DESCRIPTION = {
+    SigningBatch.Purpose.APPROVE: "Ký số và phê duyệt kết quả {n} hồ sơ: {codes}",
+    SigningBatch.Purpose.SEAL: "Đóng dấu, ban hành kết quả {n} hồ sơ: {codes}",
+}
 # Printed above the signature when the officer's profile gives no position.
 DEFAULT_POSITION = "THỦ TRƯỞNG CƠ QUAN"
 
@@ -209,15 +213,12 @@ def signing_batch_start(
     ready = [(str(i), e.prepared.digest) for i, e in enumerate(entries) if e.prepared is not None]
     answer = None
     if ready:
-        description = ngettext(
-            "%(purpose)s kết quả %(n)d hồ sơ: %(codes)s",
-            "%(purpose)s kết quả %(n)d hồ sơ: %(codes)s",
-            len(ready),
-        ) % {
-            "purpose": SigningBatch.Purpose(purpose).label,
-            "n": len(ready),
-            "codes": ", ".join(e.code for e in entries if e.prepared is not None)[:400],
-        }
+        # What the person reads in the provider's app before confirming (in Vietnamese: the
+        # provider's app is not ours to translate).
+        description = DESCRIPTION[purpose].format(
+            n=len(ready),
+            codes=", ".join(e.code for e in entries if e.prepared is not None)[:400],
+        )
         answer = provider.request(ready, description=description, pin=(pin or "").strip() or None)
     with transaction.atomic():
         batch = SigningBatch.objects.create(

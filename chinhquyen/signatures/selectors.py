@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chinhquyen.core.errors import NotFound
 
@@ -33,7 +34,7 @@ def identity_personal_for(*, user) -> SigningIdentity:
         .first()
     )
     if ident is None:
-        raise NotFound("Bạn chưa có chứng thư số cá nhân.", code="no_personal_identity")
+        raise NotFound(_("Bạn chưa có chứng thư số cá nhân."), code="no_personal_identity")
     return ident
 
 
@@ -46,7 +47,7 @@ def identity_agency_for(*, agency_id: int) -> SigningIdentity:
         .first()
     )
     if ident is None:
-        raise NotFound("Cơ quan chưa có chứng thư số.", code="no_agency_identity")
+        raise NotFound(_("Cơ quan chưa có chứng thư số."), code="no_agency_identity")
     return ident
 
 
