@@ -234,3 +234,15 @@ def _fresh_process_caches(request):
     yield
     for clear in clears:
         clear()
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_between_tests():
+    """Each test starts in the site's language: a request in English (the middleware activates
+    the person's language for the thread) must not leave the next test speaking English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
