@@ -369,9 +369,13 @@ def _complete(batch: SigningBatch, signatures: dict[str, bytes]) -> None:
     total = batch.items.count()
     batch.state = SigningBatch.State.FINISHED
     batch.finished_at = timezone.now()
-    batch.message = ngettext(
-        "Đã ký %(done)d/%(total)d hồ sơ.", "Đã ký %(done)d/%(total)d hồ sơ.", total
-    ) % {"done": done, "total": total}
+    if batch.purpose == SigningBatch.Purpose.SEAL:
+        text = ngettext(
+            "Đã đóng dấu %(done)d/%(total)d hồ sơ.", "Đã đóng dấu %(done)d/%(total)d hồ sơ.", total
+        )
+    else:
+        text = ngettext("Đã ký %(done)d/%(total)d hồ sơ.", "Đã ký %(done)d/%(total)d hồ sơ.", total)
+    batch.message = text % {"done": done, "total": total}
     batch.save(update_fields=["state", "finished_at", "message"])
 
 

@@ -227,7 +227,7 @@ def test_a_working_day_from_the_application_to_the_official_signed_result(
         counter.get_by_label(f"Chọn hồ sơ {pick}").check()
     walk.look(counter, "mot-cua-dong-dau")
     counter.get_by_role("button", name="Đóng dấu, ban hành các hồ sơ đã chọn").click()
-    expect(counter.get_by_role("status").first).to_contain_text("Đã ký 3/3 hồ sơ.")
+    expect(counter.get_by_role("status").first).to_contain_text("Đã đóng dấu 3/3 hồ sơ.")
     walk.look(counter, "mot-cua-da-dong-dau")
     assert Dossier.objects.get(code=code).state == "done"
     # A second seal is refused: the dossier has moved on, nothing is signed twice.

@@ -118,7 +118,7 @@ def test_a_leader_signs_three_results_at_once_and_the_counter_seals_them(
     assert "ChuKyCaNhan1" in text
 
     seal = signing_batch_start(user=world.counter_a, codes=[d.code for d in dossiers], purpose=SEAL)
-    assert seal.message == "Đã ký 3/3 hồ sơ."
+    assert seal.message == "Đã đóng dấu 3/3 hồ sơ."
     for d in dossiers:
         d.refresh_from_db()
         assert d.state == "done"
