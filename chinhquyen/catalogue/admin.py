@@ -11,7 +11,7 @@ from django.contrib import admin
 
 from chinhquyen.core.admin import ReadOnlyAdminMixin
 
-from .models import Field, Procedure, ProcedureVersion, RequiredDocument
+from .models import Field, Procedure, ProcedureVersion, RequiredDocument, SearchQueryStat
 from .services import field_save, procedure_signing_policy_set
 
 
@@ -124,3 +124,46 @@ class FieldAdmin(admin.ModelAdmin):
         # Through the service: audited, and the versions' search text follows a rename.
         saved, _state = field_save(code=obj.code, name=obj.name, actor=request.user)
         obj.pk = saved.pk
+
+
+@admin.register(SearchQueryStat)
+class SearchQueryStatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The searches that did not help, worst first (``searchlog.search_queries_failing``), each
+    with what the catalogue admin can do about it."""
+
+    change_list_template = "admin/catalogue/searchquerystat/failing.html"
+    DAY_CHOICES = (7, 30, 90, 365)
+
+    def changelist_view(self, request, extra_context=None):
+        import datetime as dt
+        from urllib.parse import urlencode
+
+        from django.template.response import TemplateResponse
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from .searchlog import search_queries_failing
+
+        try:
+            days = int(request.GET.get("ngay", 30))
+        except ValueError:
+            days = 30
+        days = days if days in self.DAY_CHOICES else 30
+        rows = search_queries_failing(
+            since=timezone.localdate() - dt.timedelta(days=days - 1), limit=100
+        )
+        procedures = reverse("admin:catalogue_procedure_changelist")
+        listed = [
+            (row, [("Tìm thủ tục để thêm cụm từ", f"{procedures}?{urlencode({'q': row.query})}")])
+            for row in rows
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "title": "Tìm kiếm không thành công",
+            "opts": self.model._meta,
+            "rows": listed,
+            "days": days,
+            "day_choices": self.DAY_CHOICES,
+        }
+        return TemplateResponse(request, self.change_list_template, context)

@@ -158,3 +158,28 @@ class RequiredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchQueryStat(models.Model):
+    """How one query fared on one day, and nothing about who searched (no account, address or
+    session; personal numbers and e-mails are removed from the query before it is kept:
+    ``searchlog.search_query_clean``). What the catalogue admin reads to add a synonym or an
+    "also searched as" phrase where people did not find what they meant."""
+
+    query = models.CharField(_("truy vấn"), max_length=200)
+    day = models.DateField(_("ngày"))
+    searches = models.PositiveIntegerField(_("lượt tìm"), default=0)
+    empty = models.PositiveIntegerField(_("không có kết quả"), default=0)
+    refined = models.PositiveIntegerField(_("tìm lại ngay"), default=0)
+    opened = models.PositiveIntegerField(_("mở một kết quả"), default=0)
+
+    class Meta:
+        verbose_name = _("thống kê tìm kiếm")
+        verbose_name_plural = _("thống kê tìm kiếm")
+        constraints = [
+            models.UniqueConstraint(fields=["query", "day"], name="search_query_stat_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="search_query_stat_day")]
+
+    def __str__(self) -> str:
+        return f"{self.query} ({self.day:%d/%m/%Y})"

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from chinhquyen.catalogue.models import OnlineMode
+from chinhquyen.catalogue.searchlog import COOKIE, COOKIE_MAX_AGE, search_log, search_log_opened
 from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import NotFound
 from chinhquyen.dossiers.api import status_body
@@ -23,6 +24,8 @@ from .forms import CODE_MAX_LENGTH, dossier_code_from, search_params_from
 from .progress import progress_steps
 
 PAGE_SIZE = 20
+# The parameter of a result's link in the search list: opening it tells that the search helped.
+FROM_SEARCH = "tk"
 
 
 @require_safe
@@ -47,7 +50,12 @@ def home(request: HttpRequest) -> HttpResponse:
         page = paginator.page(1)
     counts = selectors.procedure_agency_counts(procedure_ids=[v.procedure_id for v in page])
     items = [(version, counts.get(version.procedure_id, 0)) for version in page]
-    return render(
+    logged = ""
+    if params.q and page.number == 1:
+        logged = search_log(
+            query=params.q, found=paginator.count, previous=request.COOKIES.get(COOKIE, "")
+        )
+    response = render(
         request,
         "portal/home.html",
         {
@@ -63,6 +71,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "next_query": params.query_string(page=page.number + 1) if page.has_next() else None,
         },
     )
+    if logged:
+        # The visit's last query, in the person's own browser only (searchlog.py): the next
+        # search or a result opened from the list tells whether this one helped.
+        response.set_cookie(COOKIE, logged, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax")
+    return response
 
 
 @require_safe
@@ -71,11 +84,14 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         version = procedure_get(code=code[:40])
     except NotFound as exc:
         return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
+    searched = request.COOKIES.get(COOKIE, "") if request.GET.get(FROM_SEARCH) else ""
+    if searched:
+        search_log_opened(query=searched)
     agencies = [a for a in version.procedure.agencies.all() if a.is_active]
     documents = list(version.documents.all())
     for doc in documents:
         doc.safe_template_url = _safe_url(doc.template_url)
-    return render(
+    response = render(
         request,
         "portal/procedure_detail.html",
         {
@@ -86,6 +102,9 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "has_fees": bool(version.fees),
         },
     )
+    if searched:  # the search helped: the next one is a new need, not a refinement
+        response.delete_cookie(COOKIE, samesite="Lax")
+    return response
 
 
 def _safe_url(url: str) -> str:

@@ -1,0 +1,117 @@
+"""Learning from searches that fail: per query and day, how many searches found nothing, how
+many were followed at once by another search instead of a result being opened, how many opened
+a result (``SearchQueryStat``). Nothing about the person is kept: no account, address, session or
+time of day, and the query itself loses e-mail addresses, phone and identity numbers
+(``core.redaction``) before it is stored.
+
+A visit's last query travels in a cookie of the person's own browser (``COOKIE``, 30 minutes):
+the next search tells that the previous one was refined, opening a result from the list tells
+that it helped. Queries that neither helped nor were refined were left.
+
+The catalogue admin reads the worst queries of a period (``search_queries_failing``) and adds a
+synonym or an "also searched as" phrase from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from chinhquyen.core.redaction import redact
+
+from .models import SearchQueryStat
+from .text import fold
+
+COOKIE = "tim_kiem"
+COOKIE_MAX_AGE = 30 * 60
+MAX_LENGTH = 200
+_SPACES = re.compile(r"\s+")
+
+
+def search_query_clean(q: str) -> str:
+    """The query as it is kept: personal data removed, folded (no case, no diacritics), spaces
+    collapsed, at most ``MAX_LENGTH`` characters; "" when nothing is left."""
+    text = _SPACES.sub(" ", fold(redact(q or ""))).strip()
+    return text[:MAX_LENGTH]
+
+
+def _bump(query: str, day: dt.date, **counts: int) -> None:
+    """Add ``counts`` to the row of (query, day), creating it on the first search of the day."""
+    changes = {name: F(name) + n for name, n in counts.items() if n}
+    if not changes:
+        return
+    if SearchQueryStat.objects.filter(query=query, day=day).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            SearchQueryStat.objects.create(query=query, day=day, **counts)
+    except IntegrityError:  # another request created it meanwhile
+        SearchQueryStat.objects.filter(query=query, day=day).update(**changes)
+
+
+def search_log(*, query: str, found: int, previous: str = "", day: dt.date | None = None) -> str:
+    """Record one search of ``query`` that found ``found`` procedures; ``previous`` is the
+    visit's last query when no result of it was opened (it was refined). Returns the cleaned
+    query, which the caller keeps in the visit's cookie."""
+    day = day or timezone.localdate()
+    cleaned = search_query_clean(query)
+    if not cleaned:
+        return ""
+    before = search_query_clean(previous)
+    if before and before != cleaned:
+        _bump(before, day, refined=1)
+    _bump(cleaned, day, searches=1, empty=0 if found else 1)
+    return cleaned
+
+
+def search_log_opened(*, query: str, day: dt.date | None = None) -> None:
+    """A result of ``query`` was opened from the list."""
+    cleaned = search_query_clean(query)
+    if cleaned:
+        _bump(cleaned, day or timezone.localdate(), opened=1)
+
+
+@dataclass(frozen=True)
+class FailingQuery:
+    query: str
+    searches: int
+    empty: int
+    refined: int
+    opened: int
+
+    @property
+    def left(self) -> int:
+        """Searches after which the person neither opened a result nor searched again."""
+        return max(0, self.searches - self.opened - self.refined)
+
+    @property
+    def failed(self) -> int:
+        """Searches that did not help: nothing found, searched again, or left."""
+        return max(self.empty, self.searches - self.opened)
+
+
+def search_queries_failing(
+    *, since: dt.date, until: dt.date | None = None, limit: int = 50
+) -> list[FailingQuery]:
+    """The queries that helped least over the days ``since``..``until``: most searches that
+    found nothing, were refined or left, first (one query)."""
+    rows = SearchQueryStat.objects.filter(day__gte=since)
+    if until is not None:
+        rows = rows.filter(day__lte=until)
+    totals = (
+        rows.values("query")
+        .annotate(s=Sum("searches"), e=Sum("empty"), r=Sum("refined"), o=Sum("opened"))
+        .filter(Q(e__gt=0) | Q(s__gt=F("o")))
+        .order_by("-e", "-s", "query")
+    )
+    found = [
+        FailingQuery(row["query"], row["s"] or 0, row["e"] or 0, row["r"] or 0, row["o"] or 0)
+        for row in totals[: limit * 4]
+    ]
+    found.sort(key=lambda f: (-f.failed, -f.searches, f.query))
+    return found[:limit]
