@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -40,18 +40,30 @@ def search_query_clean(q: str) -> str:
     return text[:MAX_LENGTH]
 
 
+_COUNTS = ("searches", "empty", "refined", "opened")
+
+
 def _bump(query: str, day: dt.date, **counts: int) -> None:
-    """Add ``counts`` to the row of (query, day), creating it on the first search of the day."""
-    changes = {name: F(name) + n for name, n in counts.items() if n}
-    if not changes:
+    """Add ``counts`` to the row of (query, day), creating it on the first search of the day:
+    one statement (an upsert, which PostgreSQL and SQLite ≥ 3.24 both write this way), because
+    it runs on every search. Django's ``bulk_create(update_conflicts=…)`` can only overwrite the
+    counters with the new values, not add to them."""
+    values = [counts.get(name, 0) for name in _COUNTS]
+    if not any(values):
         return
-    if SearchQueryStat.objects.filter(query=query, day=day).update(**changes):
-        return
-    try:
-        with transaction.atomic():
-            SearchQueryStat.objects.create(query=query, day=day, **counts)
-    except IntegrityError:  # another request created it meanwhile
-        SearchQueryStat.objects.filter(query=query, day=day).update(**changes)
+    table = connection.ops.quote_name(SearchQueryStat._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ("query", "day", *_COUNTS))
+    adds = ", ".join(
+        f"{connection.ops.quote_name(c)} = {table}.{connection.ops.quote_name(c)} "
+        f"+ excluded.{connection.ops.quote_name(c)}"
+        for c in _COUNTS
+    )
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608 - names from the model, values bound
+        f'ON CONFLICT ("query", "day") DO UPDATE SET {adds}'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [query, day, *values])
 
 
 def search_log(*, query: str, found: int, previous: str = "", day: dt.date | None = None) -> str:
