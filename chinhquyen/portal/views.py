@@ -24,8 +24,6 @@ from .forms import CODE_MAX_LENGTH, dossier_code_from, search_params_from
 from .progress import progress_steps
 
 PAGE_SIZE = 20
-# The parameter of a result's link in the search list: opening it tells that the search helped.
-FROM_SEARCH = "tk"
 
 
 @require_safe
@@ -84,7 +82,9 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         version = procedure_get(code=code[:40])
     except NotFound as exc:
         return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
-    searched = request.COOKIES.get(COOKIE, "") if request.GET.get(FROM_SEARCH) else ""
+    # A procedure opened while the visit's last search is still in its cookie: the search helped
+    # (the address stays the procedure's own, to share and to cache).
+    searched = request.COOKIES.get(COOKIE, "")
     if searched:
         search_log_opened(query=searched)
     agencies = [a for a in version.procedure.agencies.all() if a.is_active]
