@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("goi-y/", views.suggest, name="suggest"),
     path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
     path("tra-cuu/", views.lookup, name="lookup"),
     # The receipt's QR holds PUBLIC_BASE_URL + "/tra-cuu/<code>": that is the canonical address.

@@ -7,8 +7,9 @@ Search is the catalogue's (``procedures_search``), the public progress is the AP
 from __future__ import annotations
 
 from django.core.paginator import EmptyPage, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from chinhquyen.catalogue.models import OnlineMode
@@ -73,6 +74,32 @@ def home(request: HttpRequest) -> HttpResponse:
         # The visit's last query, in the person's own browser only (searchlog.py): the next
         # search or a result opened from the list tells whether this one helped.
         response.set_cookie(COOKIE, logged, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+SUGGESTIONS = 6
+SUGGEST_MIN_LETTERS = 2
+
+
+@require_safe
+def suggest(request: HttpRequest) -> JsonResponse:
+    """The home page's autocomplete: the first procedures of the search's own ranking
+    (``procedures_search``, the same order as the results page), names and addresses only.
+    Suggestions are not searches: nothing is logged."""
+    q = (request.GET.get("q") or "").strip()[:200]
+    suggestions = []
+    if len(q) >= SUGGEST_MIN_LETTERS:
+        for version in procedures_search(q=q)[:SUGGESTIONS]:
+            code = version.procedure.code
+            suggestions.append(
+                {
+                    "code": code,
+                    "name": version.name,
+                    "url": reverse("portal:procedure", args=[code]),
+                }
+            )
+    response = JsonResponse({"q": q, "suggestions": suggestions})
+    response["Cache-Control"] = "public, max-age=60"
     return response
 
 

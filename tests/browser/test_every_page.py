@@ -112,6 +112,8 @@ VISITS: dict[str, list[Visit]] = {
     # The citizen portal, signed in as the citizen; the kiosk as a switched-on device.
     "portal:home": [visit(CITIZEN), visit(None, query="?q=giay+phep")],
     "portal:procedure": [visit(CITIZEN, lambda d: {"code": "1.001193"})],
+    # The search box's suggestions: JSON for the home page's script, fetched, not shown.
+    "portal:suggest": [visit(None, query="?q=khai+sinh", download=True)],
     "portal:lookup": [visit(CITIZEN)],
     "portal:lookup_result": [visit(None, lambda d: {"code": d.dossiers[1]})],
     "portal:scores": [visit(None)],

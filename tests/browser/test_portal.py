@@ -171,3 +171,29 @@ def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(live_server, w
     expect(skip).to_be_in_viewport()
     phone.keyboard.press("Enter")
     expect(phone).to_have_url(re.compile(r"#main$"))
+
+
+def test_the_search_box_suggests_procedures_and_the_keyboard_opens_one(
+    live_server, catalogue, phone: Page
+):
+    phone.goto(live_server.url + "/")
+    box = phone.get_by_role("combobox", name="Tên hoặc mã thủ tục")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    box.press_sequentially("giay phep xay dung", delay=20)
+    options = phone.get_by_role("option")
+    expect(options.first).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    assert all("giấy phép xây dựng" in n.lower() for n in options.all_inner_texts()[:2])
+    expect(phone.locator("#q-suggest-status")).to_contain_text("gợi ý")
+    box.press("ArrowDown")
+    first = options.first
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", first.get_attribute("id"))
+    url = first.get_attribute("data-url")
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    box.press("ArrowDown")  # the list comes back with the same suggestions
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("Enter")
+    expect(phone).to_have_url(live_server.url + url)
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("giấy phép xây dựng")

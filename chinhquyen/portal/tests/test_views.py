@@ -231,3 +231,25 @@ def test_english_is_one_switch_away_and_stays(client: Client, permit):
     html = client.get(f"/thu-tuc/{PERMIT}/").content.decode()
     assert 'lang="en"' in html and "Required documents" in html and "Tiếng Việt" in html
     assert "Partly online" in html and "15 working days" in html
+
+
+def test_suggestions_follow_the_search_ranking_and_record_no_search(client: Client, permit):
+    from chinhquyen.catalogue.models import SearchQueryStat
+    from chinhquyen.catalogue.selectors import procedures_search
+
+    answer = client.get("/goi-y/", {"q": "giay phep xay"})
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/json"
+    body = answer.json()
+    assert body["q"] == "giay phep xay"
+    assert body["suggestions"][0] == {
+        "code": PERMIT,
+        "name": "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",
+        "url": f"/thu-tuc/{PERMIT}/",
+    }
+    ranked = [v.procedure.code for v in procedures_search(q="giay phep xay")[:6]]
+    assert [s["code"] for s in body["suggestions"]] == ranked  # the results page's order
+    assert client.get("/goi-y/", {"q": " g "}).json()["suggestions"] == []  # too short to ask
+    assert client.get("/goi-y/").json() == {"q": "", "suggestions": []}
+    assert len(client.get("/goi-y/", {"q": "x" * 5000}).json()["q"]) == 200
+    assert not SearchQueryStat.objects.exists()  # suggestions are not searches
+    assert client.post("/goi-y/", {"q": "giay"}).status_code == 405
