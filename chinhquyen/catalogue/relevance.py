@@ -143,12 +143,8 @@ def format_report(evaluation: Evaluation, *, misses: int | None = None) -> str:
     lines = [f"{'kind':<13} {'queries':>7} {'top-1':>7} {'top-3':>7} {'MRR':>6}"]
     rows = [*evaluation.by_kind.items(), ("all", evaluation.overall)]
     for kind, s in rows:
-        lines.append(
-            f"{kind:<13} {s.queries:>7} {s.top1:>7.1%} {s.top3:>7.1%} {s.mrr:>6.3f}"
-        )
-    lines.append(
-        f"targets: top-1 ≥ {TARGET_TOP1:.0%}, top-3 ≥ {TARGET_TOP3:.0%}"
-    )
+        lines.append(f"{kind:<13} {s.queries:>7} {s.top1:>7.1%} {s.top3:>7.1%} {s.mrr:>6.3f}")
+    lines.append(f"targets: top-1 ≥ {TARGET_TOP1:.0%}, top-3 ≥ {TARGET_TOP3:.0%}")
     shown = evaluation.misses if misses is None else evaluation.misses[:misses]
     if shown:
         lines.append(f"not first ({len(evaluation.misses)}; rank of the best answer, '-' = none):")
