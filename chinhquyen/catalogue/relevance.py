@@ -90,9 +90,16 @@ class Evaluation:
 
     @property
     def misses(self) -> list[Outcome]:
-        """The queries whose best answer was not first: outside the top 3 first, then by rank."""
+        """The queries whose best answer was not first, worst first (not found, then by rank),
+        the kinds taking turns within a rank so that a short list still shows every kind."""
         missed = [o for o in self.outcomes if o.rank != 1]
-        return sorted(missed, key=lambda o: (-(o.rank or DEPTH + 1), o.case.kind, o.case.q))
+        turn: dict[tuple[int, str], int] = {}
+        keyed = []
+        for o in missed:
+            rank = o.rank or DEPTH + 1
+            turn[rank, o.case.kind] = n = turn.get((rank, o.case.kind), -1) + 1
+            keyed.append(((-rank, n, KINDS.index(o.case.kind)), o))
+        return [o for _, o in sorted(keyed, key=lambda pair: pair[0])]
 
     def as_dict(self) -> dict:
         return {
