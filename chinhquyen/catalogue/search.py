@@ -357,9 +357,8 @@ class SearchIndex:
             code=code.lower(),
             name=" ".join(name_words),
             name2=" ".join(name_pairs),
-            # Each phrase's word once: ten phrases with "khai sinh" say no more than one.
-            alias=" ".join(dict.fromkeys(alias_words)),
-            alias2=" ".join(dict.fromkeys(alias_pairs)),
+            alias=" ".join(alias_words),
+            alias2=" ".join(alias_pairs),
             field=" ".join(field_words),
             text=" ".join(words_of(other)),
             field_code=field_code or "",
