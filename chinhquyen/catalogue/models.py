@@ -222,9 +222,7 @@ class SearchTerm(models.Model):
         verbose_name_plural = _("từ đồng nghĩa và từ đệm tìm kiếm")
         ordering = ["kind", "key", "target"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "key", "target"], name="search_term_unique"
-            )
+            models.UniqueConstraint(fields=["kind", "key", "target"], name="search_term_unique")
         ]
 
     def __str__(self) -> str:

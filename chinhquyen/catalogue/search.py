@@ -49,6 +49,9 @@ MAX_WORDS = 12  # more words than this in a query are ignored
 # Typos are forgiven only in words up to this length: folded Vietnamese syllables have at most 7
 # letters, a longer "word" is a run-on or garbage.
 MAX_TYPO_LETTERS = 12
+# A match scoring less than this share of the best one is noise (a word of the query found only
+# in another procedure's long texts) and is left out; partial matches in names stay.
+MIN_SHARE = 0.05
 MAX_CORRECTIONS = 4  # per word: the syllables one typo away most used in names
 
 # Weights of the fields (tantivy boosts of each field's BM25 score).
@@ -409,9 +412,7 @@ class SearchIndex:
         if field:
             parts.append((must, tantivy.Query.term_query(self.schema, "field_code", field)))
         if online_mode:
-            parts.append(
-                (must, tantivy.Query.term_query(self.schema, "online_mode", online_mode))
-            )
+            parts.append((must, tantivy.Query.term_query(self.schema, "online_mode", online_mode)))
         return tantivy.Query.boolean_query(parts)
 
     def ranked(
@@ -426,9 +427,11 @@ class SearchIndex:
         if not hits:
             return []
         pks = self.searcher.fast_field_values("pk", [address for _score, address in hits])
+        floor = hits[0][0] * MIN_SHARE
         ranked = [
             (round(score, 4), self.codes[pk], pk)
             for (score, _address), pk in zip(hits, pks, strict=True)
+            if score >= floor
         ]
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return ranked

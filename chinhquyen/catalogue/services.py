@@ -33,7 +33,6 @@ from .models import (
     RequiredDocument,
     SearchIndexStamp,
     SearchTerm,
-    SearchTermKind,
 )
 from .selectors import procedures_current
 from .text import fold
@@ -406,9 +405,7 @@ def search_terms_replace(*, terms: list[dict[str, str]], actor=None) -> tuple[in
     for data in terms:
         cleaned = _search_term_clean(data)
         wanted[(cleaned["kind"], fold(cleaned["phrase"]), fold(cleaned["target"]))] = cleaned
-    existing = {
-        (t.kind, t.key, fold(t.target)): t for t in SearchTerm.objects.select_for_update()
-    }
+    existing = {(t.kind, t.key, fold(t.target)): t for t in SearchTerm.objects.select_for_update()}
     deleted = 0
     for key, term in existing.items():
         if key not in wanted:
