@@ -233,3 +233,21 @@ def test_english_is_one_switch_away_and_stays(client: Client, permit):
     html = client.get(f"/thu-tuc/{PERMIT}/").content.decode()
     assert 'lang="en"' in html and "Required documents" in html and "Tiếng Việt" in html
     assert "Partly online" in html and "15 working days" in html
+
+
+def test_the_results_say_what_the_query_was_also_searched_as_and_why(client: Client, world):
+    from chinhquyen.catalogue.services import catalogue_import
+    from chinhquyen.core.demo import CATALOGUE_FILE
+
+    report = catalogue_import(file_name="demo.json", content=CATALOGUE_FILE.read_bytes())
+    assert report.ok
+
+    html = client.get("/", {"q": "cong chung ban sao"}).content.decode()
+    assert "(tìm cả: <strong>chứng thực</strong>)" in html
+    assert "tổ chức hành nghề công chứng" in html  # the legal difference, explained
+    assert html.index("tìm cả") < html.index("/thu-tuc/2.000815/")
+
+    typo = client.get("/", {"q": "khai snh"}).content.decode()
+    assert 'Có phải bạn muốn tìm: <a href="?q=khai%20sinh">khai sinh</a>' in typo
+    plain = client.get("/", {"q": "khai sinh"}).content.decode()
+    assert "tìm cả" not in plain and "Có phải bạn muốn tìm" not in plain
