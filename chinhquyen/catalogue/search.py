@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,6 @@ from django.db.models import Count, F, Max, Subquery
 from django.utils import timezone
 
 from .models import ProcedureVersion, SearchIndexStamp, SearchTerm, SearchTermKind
-from .text import fold
 
 MAX_WORDS = 12  # more words than this in a query are ignored
 # Typos are forgiven only in words up to this length: folded Vietnamese syllables have at most 7
@@ -65,6 +65,19 @@ _WORD = re.compile(r"[a-z0-9]+")
 _SEGMENT = re.compile(r"[^a-z0-9 ]+")  # punctuation: pairs do not cross it
 _CODE = re.compile(r"^\d+(\.\d+)+$|^[a-z0-9]*\d[a-z0-9]*(\.[a-z0-9-]+)+$")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+_MARKS = re.compile("[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """``text.fold`` for the search's words, faster: Vietnamese diacritics are all combining
+    marks of the block U+0300–U+036F once decomposed, and a regular expression strips them in C
+    where ``text.fold`` asks each character its category (the index folds every procedure's
+    texts). The words (``words_of``) are the same for Vietnamese; the index and the queries both
+    use this one."""
+    text = text.replace("đ", "d").replace("Đ", "d")  # a letter of its own, not d + a mark
+    return _MARKS.sub("", unicodedata.normalize("NFD", text)).lower()
 
 
 def words_of(folded: str) -> list[str]:
@@ -417,8 +430,8 @@ class SearchIndex:
 
     def ranked(
         self, plan: SearchPlan, *, field: str | None = None, online_mode: str | None = None
-    ) -> list[tuple[float, str, int]]:
-        """``(score, code, version pk)`` of every match, best first (ties by code)."""
+    ) -> list[tuple[float, int]]:
+        """``(score, version pk)`` of every match, best first (ties by code)."""
         if plan.is_empty or not self.size or not (plan.content or plan.codes):
             return []
         on = timezone.localdate()
@@ -427,13 +440,11 @@ class SearchIndex:
         if not hits:
             return []
         pks = self.searcher.fast_field_values("pk", [address for _score, address in hits])
+        # Hits come best first: keep those above the floor, then break ties by code.
         floor = hits[0][0] * MIN_SHARE
-        ranked = [
-            (round(score, 4), self.codes[pk], pk)
-            for (score, _address), pk in zip(hits, pks, strict=True)
-            if score >= floor
-        ]
-        ranked.sort(key=lambda r: (-r[0], r[1]))
+        kept = [score for score, _address in hits if score >= floor]
+        codes = self.codes
+        ranked = sorted(zip(kept, pks, strict=False), key=lambda r: (-r[0], codes[r[1]]))
         return ranked
 
 
@@ -477,17 +488,17 @@ class RankedVersions:
         self._online_mode = online_mode
         self._agency_versions = agency_versions  # a query set of the versions allowed, or None
         self._rows = rows if rows is not None else ProcedureVersion.objects.all()
-        self._ranked: list[tuple[float, str, int]] | None = None
+        self._ranked: list[tuple[float, int]] | None = None
         self.plan: SearchPlan | None = None
 
-    def _rank(self) -> list[tuple[float, str, int]]:
+    def _rank(self) -> list[tuple[float, int]]:
         if self._ranked is None:
             index = search_index()
             self.plan = search_plan(self.q, index=index)
             ranked = index.ranked(self.plan, field=self._field, online_mode=self._online_mode)
             if self._agency_versions is not None and ranked:
                 allowed = set(self._agency_versions.values_list("pk", flat=True))
-                ranked = [r for r in ranked if r[2] in allowed]
+                ranked = [r for r in ranked if r[1] in allowed]
             self._ranked = ranked
         return self._ranked
 
@@ -521,9 +532,9 @@ class RankedVersions:
         chosen = self._rank()[index]
         if not chosen:
             return []
-        by_pk = {v.pk: v for v in self._rows.filter(pk__in=[pk for *_rest, pk in chosen])}
+        by_pk = {v.pk: v for v in self._rows.filter(pk__in=[pk for _score, pk in chosen])}
         page = []
-        for score, _code, pk in chosen:
+        for score, pk in chosen:
             version = by_pk.get(pk)
             if version is not None:  # gone since the index was read: left out
                 version.search_rank = score

@@ -290,3 +290,13 @@ def test_a_plan_weighs_fillers_little_and_expands_synonyms():
     assert "khaisinh" in plan.pairs
     plan = plan_query("giay phep " + "x " * 40, terms=terms, vocabulary={})
     assert len(plan.words) <= MAX_WORDS
+
+
+def test_the_search_folds_vietnamese_into_the_same_words_as_text_fold():
+    from chinhquyen.catalogue import search, text
+
+    sample = (
+        "Đăng ký KHAI SINH, kết hôn; Chứng thực bản sao từ bản chính – Giấy chứng nhận quyền sử "
+        "dụng đất (sổ đỏ) – cấp “đặc biệt”, người cao tuổi ở Đắk Lắk, Huế, Quảng Ngãi 06 tuổi"
+    )
+    assert search.words_of(search.fold(sample)) == search.words_of(text.fold(sample))
