@@ -59,6 +59,7 @@ NAME, NAME_PAIR, ALIAS, ALIAS_PAIR, FIELD, TEXT = 3.0, 3.0, 2.5, 3.0, 1.0, 0.3
 CODE = 1000.0
 # Weights of a query word by how it came.
 CONTENT, SOURCE, CORRECTED, FILLER = 1.0, 0.4, 0.6, 0.15
+MIN_TARGET = 0.5  # the least weight of a synonym's target word
 
 NO_END = 99_999_999  # ``ends`` of a version without an end date
 _WORD = re.compile(r"[a-z0-9]+")
@@ -226,6 +227,12 @@ def _corrections(
     return found, bool(found) and (paired(found[0]) or len(words) == 1)
 
 
+def _target_weight(synonym: Synonym) -> float:
+    """A long target weighs less per word, so that "giấy phép kinh doanh" expanded into five
+    words does not outweigh the rest of the query ("… rượu")."""
+    return max(MIN_TARGET, min(CONTENT, len(synonym.words) / len(synonym.target_words)))
+
+
 def plan_query(
     q: str, *, terms: Terms, vocabulary: Counter[str], pairs: Container[str] = frozenset()
 ) -> SearchPlan:
@@ -257,7 +264,7 @@ def plan_query(
             new_words = [*words[:start], *synonym.target_words, *words[end:]]
             new_weights = [
                 *(FILLER if f else CONTENT for f in fillers[:start]),
-                *(CONTENT for _ in synonym.target_words),
+                *(_target_weight(synonym) for _ in synonym.target_words),
                 *(FILLER if f else CONTENT for f in fillers[end:]),
             ]
             rewritten.append((new_words, new_weights))
