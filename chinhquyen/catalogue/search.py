@@ -2,7 +2,7 @@
 
 The ranking is tantivy's (the Rust search library, through its Python bindings), over an index
 held in memory by each process (docs/decisions/0003-search-engine.md). One document per current
-version of a procedure, built from folded text (``text.fold``):
+version of a procedure, built from folded text (``fold``: no case, no diacritics):
 
 * ``name`` the name's syllables, ``name2`` its adjacent syllables joined ("khai sinh" →
   "khaisinh"): a Vietnamese word is often two syllables, and a pair found in the name is the

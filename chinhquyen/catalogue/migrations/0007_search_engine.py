@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def stamp_create(apps, schema_editor):
+    # The one row whose token the catalogue services renew (services.search_index_touch).
+    apps.get_model("catalogue", "SearchIndexStamp").objects.get_or_create(
+        pk=1, defaults={"token": "initial"}
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +47,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('kind', 'key', 'target'), name='search_term_unique')],
             },
         ),
+        migrations.RunPython(stamp_create, migrations.RunPython.noop),
     ]
