@@ -409,6 +409,9 @@ class SearchIndex:
                 self._term("field", word, FIELD * weight),
                 self._term("text", word, TEXT * weight),
             ]
+            if len(word) >= 5:  # two syllables typed as one: "khaisinh" is the pair
+                clauses.append(self._term("name2", word, NAME_PAIR * weight))
+                clauses.append(self._term("alias2", word, ALIAS_PAIR * weight))
             (content if word in plan.content else filler).extend(clauses)
         for pair, weight in plan.pairs.items():
             clauses = [
