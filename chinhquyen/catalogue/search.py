@@ -451,7 +451,8 @@ class SearchIndex:
             return []
         pks = self.searcher.fast_field_values("pk", [address for _score, address in hits])
         # Hits come best first: keep those above the floor, then break ties by code.
-        floor = hits[0][0] * MIN_SHARE
+        # (Not when a code was typed: its exact match outweighs everything by design.)
+        floor = 0.0 if plan.codes else hits[0][0] * MIN_SHARE
         kept = [score for score, _address in hits if score >= floor]
         codes = self.codes
         ranked = sorted(zip(kept, pks, strict=False), key=lambda r: (-r[0], codes[r[1]]))

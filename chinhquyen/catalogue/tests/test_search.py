@@ -128,6 +128,8 @@ def test_a_code_one_digit_away_is_another_procedure(demo):
 
 def test_typing_a_national_code_finds_only_that_procedure(demo):
     assert codes(procedures_search(q=" 1.013225 ")) == ["1.013225"]
+    # With words too: the code's procedure first, then what the words find.
+    assert codes(procedures_search(q="1.004884 khai sinh"), 2) == ["1.004884", "1.001193"]
 
 
 def test_the_ranks_go_down(demo):
