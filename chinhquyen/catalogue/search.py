@@ -21,7 +21,8 @@ synonym: "sổ đỏ" → "giấy chứng nhận quyền sử dụng đất") fo
 syllables and pairs; the words it replaced weigh less. A syllable of the query that no name,
 phrase or field holds is also searched as the syllables one typo away that do ("one edit in a
 syllable of four letters or more", ``typo_variants``), at a lower weight; that is the "did you
-mean". A code ("1.001193") matches only that code, exactly.
+mean". A code ("1.001193") matches only that code, exactly. Matches scoring under ``MIN_SHARE``
+of the best are noise (a word found only in another procedure's long texts) and are left out.
 
 Each process rebuilds its index when the catalogue's stamp changes (``catalogue_stamp``: one
 cheap query per search), so writes in another process, or inside a test's transaction, are seen
@@ -148,7 +149,7 @@ class Terms:
             target = tuple(words_of(fold(term.target)))
             if target and target != words:
                 synonyms.append(Synonym(words, target, term.phrase, term.target, term.note))
-        # Longest phrases first: "giấy khai sinh" before "khai sinh".
+        # Every synonym found in a query is used; the longest are listed first.
         synonyms.sort(key=lambda s: (-len(s.words), s.words, s.target_words))
         return cls(synonyms=tuple(synonyms), fillers=frozenset(fillers))
 
@@ -275,7 +276,8 @@ def plan_query(
         FILLER if f else (SOURCE if c else CONTENT) for f, c in zip(fillers, covered, strict=True)
     ]
     plan.add_sequence(words, weights)
-    # Without the fillers: "xin cấp giấy phép" also gives the pair "cap giay"… of what is meant.
+    # Without the fillers too: "đăng ký giấy khai sinh" also gives the pair "ky khai" of the
+    # name it means ("đăng ký khai sinh").
     kept = [(w, x) for w, x, f in zip(words, weights, fillers, strict=True) if not f]
     if kept and len(kept) < len(words):
         plan.add_sequence([w for w, _ in kept], [x for _, x in kept])
