@@ -599,7 +599,7 @@ PROCEDURE_COLUMNS: dict[str, str] = {
     "implementing_agency": _TEXT, "result_type": _TEXT, "requirements": _TEXT,
     "legal_basis": _LINE_LIST, "decision_number": _TEXT, "decision_date": _DATE,
     "effective_from": _DATE, "effective_to": _DATE, "agency_kinds": _COMMA_LIST,
-    "form_schema": _JSON,
+    "form_schema": _JSON, "search_phrases": _LINE_LIST,
 }  # fmt: skip
 DOCUMENT_COLUMNS: dict[str, str] = {
     "procedure_code": _TEXT, "code": _TEXT, "name": _TEXT, "originals": _INT, "copies": _INT,
@@ -612,18 +612,21 @@ FEE_COLUMNS: dict[str, str] = {
     "note": _TEXT,
 }
 FIELD_COLUMNS: dict[str, str] = {"code": _TEXT, "name": _TEXT}
+SEARCH_TERM_COLUMNS: dict[str, str] = {key: _TEXT for key in SEARCH_TERM_KEYS}
 
 SHEETS: dict[str, dict[str, str]] = {
     "procedures": PROCEDURE_COLUMNS,
     "documents": DOCUMENT_COLUMNS,
     "fees": FEE_COLUMNS,
     "fields": FIELD_COLUMNS,
+    "search_terms": SEARCH_TERM_COLUMNS,  # optional sheet: the synonym and filler table
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "procedures": tuple(k for k in PROCEDURE_COLUMNS if k in REQUIRED_KEYS),
     "documents": ("procedure_code", "code", "name"),
     "fees": ("procedure_code", "name", "amount"),
     "fields": ("code", "name"),
+    "search_terms": ("kind", "phrase"),
 }
 _TRUE = {"true", "1", "x", "có", "co", "yes", "y"}
 _FALSE = {"false", "0", "không", "khong", "no", "n", ""}
@@ -745,6 +748,7 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
     try:
         if "procedures" not in workbook.sheetnames:
             return None, [("file", "thiếu trang tính «procedures»")], locate
+        has_terms = "search_terms" in workbook.sheetnames
         rows: dict[str, list[_Row]] = {}
         for sheet, columns in SHEETS.items():
             rows[sheet] = []
@@ -760,6 +764,11 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
         workbook.close()
 
     document: dict[str, Any] = {"format": FORMAT, "fields": [], "procedures": []}
+    if has_terms:  # a workbook without the sheet leaves the table alone, as JSON without the key
+        document["search_terms"] = []
+        for i, row in enumerate(rows["search_terms"]):
+            row.place(locate, f"search_terms[{i}]")
+            document["search_terms"].append(row.values)
     for i, row in enumerate(rows["fields"]):
         row.place(locate, f"fields[{i}]")
         document["fields"].append(row.values)
@@ -844,9 +853,10 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheets = {
-        name: workbook.create_sheet(name) for name in ("procedures", "documents", "fees", "fields")
-    }
+    names = ["procedures", "documents", "fees", "fields"]
+    if "search_terms" in document:
+        names.append("search_terms")
+    sheets = {name: workbook.create_sheet(name) for name in names}
     for name, sheet in sheets.items():
         sheet.append(list(SHEETS[name]))
         for cell in sheet[1]:
@@ -867,6 +877,8 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
 
     for field in document["fields"]:
         put("fields", (field["code"], field["name"]))
+    for term in document.get("search_terms", []):
+        put("search_terms", [term.get(key, "") for key in SEARCH_TERM_KEYS])
     for proc in document["procedures"]:
         row = []
         for key, kind in PROCEDURE_COLUMNS.items():
