@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from chinhquyen.core.admin import ReadOnlyAdminMixin
 
@@ -34,10 +35,10 @@ from .text import fold
 
 class ProcedureForm(forms.ModelForm):
     search_phrases = forms.CharField(
-        label="Cụm từ tìm kiếm khác",
+        label=_("Cụm từ tìm kiếm khác"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Mỗi dòng một cụm từ người dân hay gõ để tìm thủ tục này, ví dụ: sổ đỏ.",
+        help_text=_("Mỗi dòng một cụm từ người dân hay gõ để tìm thủ tục này, ví dụ: sổ đỏ."),
     )
 
     class Meta:
@@ -192,7 +193,7 @@ class SearchTermForm(forms.ModelForm):
         if self.instance.pk:
             twins = twins.exclude(pk=self.instance.pk)
         if any(fold(t.target) == fold(term["target"]) for t in twins):
-            self.add_error("phrase", "Cụm từ này đã có trong bảng từ tìm kiếm.")
+            self.add_error("phrase", _("Cụm từ này đã có trong bảng từ tìm kiếm."))
         return data
 
 
@@ -261,7 +262,7 @@ class SearchQueryStatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 row,
                 [
                     ("Tìm thủ tục để thêm cụm từ", f"{procedures}?{urlencode({'q': row.query})}"),
-                    ("Thêm từ đồng nghĩa", f"{add_term}?{urlencode({'phrase': row.query})}"),
+                    (_("Thêm từ đồng nghĩa"), f"{add_term}?{urlencode({'phrase': row.query})}"),
                 ],
             )
             for row in rows
