@@ -243,21 +243,39 @@ def plan_query(
     plan = SearchPlan(query=folded)
     rest = []
     for token in folded.split():
-        if is_code(token):
-            plan.codes.append(token)
-        else:
-            rest.append(token)
+        (plan.codes if is_code(token) else rest).append(token)
     words = list(dict.fromkeys(words_of(" ".join(rest))))[:MAX_WORDS]
     if not words:
         return plan
     fillers = _filler_mask(words, terms.fillers)
     if all(fillers):  # only filler: then it is what the person means
         fillers = [False] * len(words)
-
+    covered, rewritten = _expand(plan, words, fillers, terms.synonyms)
     # The words as typed: fillers weigh little, words a synonym replaces a little more.
+    weights = [
+        FILLER if f else (SOURCE if c else CONTENT) for f, c in zip(fillers, covered, strict=True)
+    ]
+    plan.add_sequence(words, weights)
+    # Without the fillers too: "đăng ký giấy khai sinh" also gives the pair "ky khai" of the
+    # name it means ("đăng ký khai sinh").
+    kept = [(w, x) for w, x, f in zip(words, weights, fillers, strict=True) if not f]
+    if kept and len(kept) < len(words):
+        plan.add_sequence([w for w, _ in kept], [x for _, x in kept])
+    for new_words, new_weights in rewritten:
+        plan.add_sequence(new_words, new_weights)
+    skip = [f or c for f, c in zip(fillers, covered, strict=True)]
+    _correct(plan, words, weights, skip, vocabulary, pairs)
+    return plan
+
+
+def _expand(
+    plan: SearchPlan, words: list[str], fillers: list[bool], synonyms: Sequence[Synonym]
+) -> tuple[list[bool], list[tuple[list[str], list[float]]]]:
+    """The synonyms found in ``words``: which words they cover, and the query rewritten with
+    each one's target (recorded in ``plan.expansions`` for the page)."""
     covered = [False] * len(words)
-    rewritten: list[tuple[list[str], list[float]]] = []
-    for synonym in terms.synonyms:
+    rewritten = []
+    for synonym in synonyms:
         for start in _find(words, synonym.words):
             end = start + len(synonym.words)
             for i in range(start, end):
@@ -272,27 +290,24 @@ def plan_query(
             expansion = Expansion(synonym.phrase, synonym.target, synonym.note)
             if expansion not in plan.expansions:
                 plan.expansions.append(expansion)
-    weights = [
-        FILLER if f else (SOURCE if c else CONTENT) for f, c in zip(fillers, covered, strict=True)
-    ]
-    plan.add_sequence(words, weights)
-    # Without the fillers too: "đăng ký giấy khai sinh" also gives the pair "ky khai" of the
-    # name it means ("đăng ký khai sinh").
-    kept = [(w, x) for w, x, f in zip(words, weights, fillers, strict=True) if not f]
-    if kept and len(kept) < len(words):
-        plan.add_sequence([w for w, _ in kept], [x for _, x in kept])
-    for new_words, new_weights in rewritten:
-        plan.add_sequence(new_words, new_weights)
+    return covered, rewritten
 
-    # Typos: a content word that no name, phrase or field holds is also searched as the words
-    # one typo away that they do.
+
+def _correct(
+    plan: SearchPlan,
+    words: list[str],
+    weights: list[float],
+    skip: list[bool],
+    vocabulary: Counter[str],
+    pairs: Container[str],
+) -> None:
+    """Typos: a meaningful word that no name, phrase or field holds is also searched as the
+    words one typo away that they hold; ``plan.corrected`` is the query with the sure ones."""
     corrected, changed = list(words), False
     for i, word in enumerate(words):
-        if fillers[i] or covered[i] or word in vocabulary:
+        if skip[i] or word in vocabulary:
             continue
         found, sure = _corrections(words, i, vocabulary, pairs)
-        if not found:
-            continue
         if sure:
             changed = True
             corrected[i] = found[0]
@@ -302,7 +317,6 @@ def plan_query(
             plan.add_sequence(variant_words, variant_weights)
     if changed:
         plan.corrected = " ".join(corrected)
-    return plan
 
 
 # --- the index ----------------------------------------------------------------------------------
