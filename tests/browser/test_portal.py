@@ -173,3 +173,25 @@ def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(live_server, w
     expect(skip).to_be_in_viewport()
     phone.keyboard.press("Enter")
     expect(phone).to_have_url(re.compile(r"#main$"))
+
+
+def test_the_results_say_what_else_was_searched_and_why_on_a_phone(
+    live_server, catalogue, phone: Page, screenshot_dir
+):
+    phone.goto(live_server.url + "/")
+    phone.get_by_label("Tên hoặc mã thủ tục").fill("cong chung ban sao")
+    phone.get_by_role("button", name="Tìm kiếm").click()
+
+    hints = phone.locator(".search-hints")
+    expect(hints).to_contain_text("tìm cả: chứng thực")
+    expect(hints.locator(".note")).to_contain_text("tổ chức hành nghề công chứng")
+    expect(phone.locator(".result h3").first).to_contain_text("Chứng thực bản sao từ bản chính")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, width
+    phone.screenshot(path=str(screenshot_dir / "search-synonym-phone.png"), full_page=True)
+
+    phone.get_by_label("Tên hoặc mã thủ tục").fill("khai snh")
+    phone.get_by_role("button", name="Tìm kiếm").click()
+    phone.get_by_role("link", name="khai sinh", exact=True).click()
+    expect(phone).to_have_url(re.compile(r"\?q=khai%20sinh$"))
+    expect(phone.locator(".result h3").first).to_have_text("Thủ tục đăng ký khai sinh")
