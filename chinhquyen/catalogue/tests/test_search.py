@@ -302,3 +302,9 @@ def test_the_search_folds_vietnamese_into_the_same_words_as_text_fold():
         "dụng đất (sổ đỏ) – cấp “đặc biệt”, người cao tuổi ở Đắk Lắk, Huế, Quảng Ngãi 06 tuổi"
     )
     assert search.words_of(search.fold(sample)) == search.words_of(text.fold(sample))
+
+
+def test_an_over_long_query_answers_with_what_its_real_words_find(demo):
+    assert codes(procedures_search(q="khai sinh " + "y" * 70_000), 1) == ["1.001193"]
+    assert codes(procedures_search(q="1." + "9" * 70_000)) == []
+    assert codes(procedures_search(q="a " * 5_000)) == []
