@@ -308,3 +308,16 @@ def test_an_over_long_query_answers_with_what_its_real_words_find(demo):
     assert codes(procedures_search(q="khai sinh " + "y" * 70_000), 1) == ["1.001193"]
     assert codes(procedures_search(q="1." + "9" * 70_000)) == []
     assert codes(procedures_search(q="a " * 5_000)) == []
+
+
+def test_the_index_follows_a_write_and_its_rollback(demo):
+    import contextlib
+
+    from django.db import transaction
+
+    assert codes(procedures_search(q="xyzzy")) == []
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        procedure_save(data={**factories.birth(), "name": "Thủ tục đăng ký khai sinh xyzzy"})
+        assert codes(procedures_search(q="xyzzy")) == ["1.001193"]
+        raise RuntimeError  # rolled back: the version never existed
+    assert codes(procedures_search(q="xyzzy")) == []
