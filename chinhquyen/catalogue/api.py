@@ -4,6 +4,7 @@ are for staff and system administrators."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -58,6 +59,9 @@ def procedure_list(request: HttpRequest, filters: Query[ProcedureFilters]):
         "count": versions.count(),
         "page": filters.page,
         "page_size": filters.page_size,
+        # Ranked results tell what else the query was searched as (search.py).
+        "also_searched": [asdict(e) for e in getattr(versions, "expansions", [])],
+        "corrected": getattr(versions, "corrected", ""),
     }
 
 

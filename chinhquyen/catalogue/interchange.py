@@ -24,6 +24,7 @@ from jsonschema.exceptions import SchemaError
 from chinhquyen.units.models import AgencyKind
 
 from .models import OnlineMode, ProcedureLevel, TimeUnit
+from .text import fold
 
 FORMAT = "chinhquyen.catalogue/1"
 
@@ -49,6 +50,12 @@ DOCUMENT_KEYS = (
 )
 FEE_KEYS = ("name", "amount", "note")
 FIELD_KEYS = ("code", "name")
+# Optional search aids (search.py): not part of a version's content, so an import sets them
+# without making a new version, and a file without them leaves them as they are.
+SEARCH_PHRASES_KEY = "search_phrases"  # a procedure's "also searched as" phrases
+SEARCH_TERM_KEYS = ("kind", "phrase", "target", "note")
+SEARCH_TERM_KINDS = ("synonym", "filler")
+MAX_SEARCH_PHRASES = 50
 
 # An e-form with no question yet; used when a procedure gives no form_schema.
 EMPTY_FORM_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
@@ -318,7 +325,7 @@ def clean_procedure(
     if not isinstance(data, dict):
         out.add("", M_OBJECT)
         return None, out.errors
-    for key in sorted(data.keys() - set(PROCEDURE_KEYS)):
+    for key in sorted(data.keys() - {*PROCEDURE_KEYS, SEARCH_PHRASES_KEY}):
         out.add(key, M_UNKNOWN_KEY)
     for key in PROCEDURE_KEYS:
         if key in REQUIRED_KEYS and key not in data:
@@ -403,9 +410,65 @@ def clean_procedure(
         record["documents"] = _documents(out, get("documents"))
     record["form_schema"] = _form_schema(out, get("form_schema", EMPTY_FORM_SCHEMA))
 
+    phrases = None
+    if SEARCH_PHRASES_KEY in data:
+        phrases = search_phrases_clean(out, SEARCH_PHRASES_KEY, get(SEARCH_PHRASES_KEY))
+
     if out.errors:
         return None, out.errors
-    return {key: record[key] for key in PROCEDURE_KEYS}, {}
+    cleaned = {key: record[key] for key in PROCEDURE_KEYS}
+    if phrases is not None:
+        cleaned[SEARCH_PHRASES_KEY] = phrases
+    return cleaned, {}
+
+
+def search_phrases_clean(out: _Collector, key: str, value: Any) -> list[str] | None:
+    """A procedure's "also searched as" phrases: distinct non-blank texts of up to 200
+    characters (distinct once folded: "sổ đỏ" and "so do" are one phrase)."""
+    if not isinstance(value, list):
+        out.add(key, M_LIST)
+        return None
+    if len(value) > MAX_SEARCH_PHRASES:
+        out.add(key, f"tối đa {MAX_SEARCH_PHRASES} cụm từ")
+        return None
+    phrases, seen = [], set()
+    for i, item in enumerate(value):
+        text = _text(out, f"{key}[{i}]", item, max_length=200, blank=False)
+        if text is None:
+            continue
+        folded = fold(text)
+        if folded in seen:
+            out.add(f"{key}[{i}]", M_DUPLICATE)
+            continue
+        seen.add(folded)
+        phrases.append(text.strip())
+    return phrases
+
+
+def search_term_clean(out: _Collector, data: Any) -> dict[str, str] | None:
+    """One row of the synonym and filler table (``search_terms``)."""
+    if not isinstance(data, dict):
+        out.add("", M_OBJECT)
+        return None
+    for unknown in sorted(data.keys() - set(SEARCH_TERM_KEYS)):
+        out.add(unknown, M_UNKNOWN_KEY)
+    kind = data.get("kind")
+    if kind not in SEARCH_TERM_KINDS:
+        out.add("kind", "phải là một trong: " + ", ".join(SEARCH_TERM_KINDS))
+    phrase = _text(out, "phrase", data.get("phrase"), max_length=200, blank=False)
+    target = _text(out, "target", data.get("target", ""), max_length=300)
+    note = _text(out, "note", data.get("note", ""), max_length=2000)
+    if phrase is not None and not re.search(r"\w", phrase):
+        out.add("phrase", "phải có ít nhất một chữ")
+    if kind == "synonym" and target is not None and not target.strip():
+        out.add("target", M_BLANK)
+    if kind == "filler" and target:
+        out.add("target", "từ không mang nghĩa tìm kiếm không có từ thay thế")
+    if kind not in SEARCH_TERM_KINDS or None in (phrase, target, note):
+        return None
+    if out.errors:
+        return None
+    return {"kind": kind, "phrase": phrase.strip(), "target": target.strip(), "note": note}
 
 
 def clean_document(
@@ -416,7 +479,7 @@ def clean_document(
     if not isinstance(data, dict):
         out.add("file", "tệp phải chứa một đối tượng JSON có format, fields và procedures")
         return [], [], out.errors
-    for key in sorted(data.keys() - {"format", "fields", "procedures"}):
+    for key in sorted(data.keys() - {"format", "fields", "procedures", "search_terms"}):
         out.add(key, M_UNKNOWN_KEY)
     if data.get("format") != FORMAT:
         out.add("format", f"phải là «{FORMAT}»")
@@ -470,6 +533,45 @@ def clean_document(
     return fields, procedures, out.errors
 
 
+def clean_search_phrases(value: Any) -> tuple[list[str] | None, Errors]:
+    """``search_phrases_clean`` for a service: ``(phrases, errors)``."""
+    out = _Collector()
+    phrases = search_phrases_clean(out, SEARCH_PHRASES_KEY, value)
+    return (None if out.errors else phrases), out.errors
+
+
+def clean_search_term(data: Any) -> tuple[dict[str, str] | None, Errors]:
+    """``search_term_clean`` for a service: ``(term, errors)``."""
+    out = _Collector()
+    term = search_term_clean(out, data)
+    return (None if out.errors else term), out.errors
+
+
+def clean_search_terms(data: Any) -> tuple[list[dict[str, str]] | None, Errors]:
+    """The file's ``search_terms`` (None when the file has none: the table is left alone)."""
+    if not isinstance(data, dict) or "search_terms" not in data:
+        return None, {}
+    out = _Collector()
+    raw = data["search_terms"]
+    if not isinstance(raw, list):
+        out.add("search_terms", M_LIST)
+        return None, out.errors
+    terms, seen = [], {}
+    for i, item in enumerate(raw):
+        inner = _Collector(f"search_terms[{i}]")
+        term = search_term_clean(inner, item)
+        out.errors.update(inner.errors)
+        if term is None:
+            continue
+        key = (term["kind"], fold(term["phrase"]), fold(term["target"]))
+        if key in seen:
+            out.add(f"search_terms[{i}]", f"trùng với search_terms[{seen[key]}]")
+            continue
+        seen[key] = i
+        terms.append(term)
+    return terms, out.errors
+
+
 def field_code_error(code: Any) -> str | None:
     """Why ``code`` cannot name a field (None when it can)."""
     if code is None:
@@ -497,7 +599,7 @@ PROCEDURE_COLUMNS: dict[str, str] = {
     "implementing_agency": _TEXT, "result_type": _TEXT, "requirements": _TEXT,
     "legal_basis": _LINE_LIST, "decision_number": _TEXT, "decision_date": _DATE,
     "effective_from": _DATE, "effective_to": _DATE, "agency_kinds": _COMMA_LIST,
-    "form_schema": _JSON,
+    "form_schema": _JSON, "search_phrases": _LINE_LIST,
 }  # fmt: skip
 DOCUMENT_COLUMNS: dict[str, str] = {
     "procedure_code": _TEXT, "code": _TEXT, "name": _TEXT, "originals": _INT, "copies": _INT,
@@ -510,18 +612,21 @@ FEE_COLUMNS: dict[str, str] = {
     "note": _TEXT,
 }
 FIELD_COLUMNS: dict[str, str] = {"code": _TEXT, "name": _TEXT}
+SEARCH_TERM_COLUMNS: dict[str, str] = {key: _TEXT for key in SEARCH_TERM_KEYS}
 
 SHEETS: dict[str, dict[str, str]] = {
     "procedures": PROCEDURE_COLUMNS,
     "documents": DOCUMENT_COLUMNS,
     "fees": FEE_COLUMNS,
     "fields": FIELD_COLUMNS,
+    "search_terms": SEARCH_TERM_COLUMNS,  # optional sheet: the synonym and filler table
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "procedures": tuple(k for k in PROCEDURE_COLUMNS if k in REQUIRED_KEYS),
     "documents": ("procedure_code", "code", "name"),
     "fees": ("procedure_code", "name", "amount"),
     "fields": ("code", "name"),
+    "search_terms": ("kind", "phrase"),
 }
 _TRUE = {"true", "1", "x", "có", "co", "yes", "y"}
 _FALSE = {"false", "0", "không", "khong", "no", "n", ""}
@@ -643,6 +748,7 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
     try:
         if "procedures" not in workbook.sheetnames:
             return None, [("file", "thiếu trang tính «procedures»")], locate
+        has_terms = "search_terms" in workbook.sheetnames
         rows: dict[str, list[_Row]] = {}
         for sheet, columns in SHEETS.items():
             rows[sheet] = []
@@ -658,6 +764,11 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, st
         workbook.close()
 
     document: dict[str, Any] = {"format": FORMAT, "fields": [], "procedures": []}
+    if has_terms:  # a workbook without the sheet leaves the table alone, as JSON without the key
+        document["search_terms"] = []
+        for i, row in enumerate(rows["search_terms"]):
+            row.place(locate, f"search_terms[{i}]")
+            document["search_terms"].append(row.values)
     for i, row in enumerate(rows["fields"]):
         row.place(locate, f"fields[{i}]")
         document["fields"].append(row.values)
@@ -742,9 +853,10 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheets = {
-        name: workbook.create_sheet(name) for name in ("procedures", "documents", "fees", "fields")
-    }
+    names = ["procedures", "documents", "fees", "fields"]
+    if "search_terms" in document:
+        names.append("search_terms")
+    sheets = {name: workbook.create_sheet(name) for name in names}
     for name, sheet in sheets.items():
         sheet.append(list(SHEETS[name]))
         for cell in sheet[1]:
@@ -765,6 +877,8 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
 
     for field in document["fields"]:
         put("fields", (field["code"], field["name"]))
+    for term in document.get("search_terms", []):
+        put("search_terms", [term.get(key, "") for key in SEARCH_TERM_KEYS])
     for proc in document["procedures"]:
         row = []
         for key, kind in PROCEDURE_COLUMNS.items():

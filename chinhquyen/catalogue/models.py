@@ -62,6 +62,11 @@ class Procedure(models.Model):
     unsigned_approval = models.BooleanField(
         _("cho phép phê duyệt không ký số"), null=True, blank=True, default=None
     )
+    # "Also searched as": how people name this procedure when they do not know its name ("sổ
+    # đỏ", "làm giấy khai sinh"). A search aid kept on the procedure, not part of the published
+    # version: adding a phrase must not make a new version of the procedure's legal content.
+    # Written by ``procedure_search_phrases_set``; carried by the interchange format.
+    search_phrases = models.JSONField(_("cụm từ tìm kiếm khác"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -183,3 +188,54 @@ class SearchQueryStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query} ({self.day:%d/%m/%Y})"
+
+
+class SearchTermKind(models.TextChoices):
+    # A phrase people type, searched also as the catalogue's words ("sổ đỏ" → "giấy chứng nhận
+    # quyền sử dụng đất"; a spelling variant "kí" → "ký").
+    SYNONYM = "synonym", _("Từ đồng nghĩa, cách viết khác")
+    # A word or phrase that carries no meaning in a request ("làm", "xin", "thủ tục"): it
+    # weighs little in the ranking.
+    FILLER = "filler", _("Từ không mang nghĩa tìm kiếm")
+
+
+class SearchTerm(models.Model):
+    """The words people use, as data: the catalogue admin's synonym, spelling and filler table
+    (search.py reads it; services ``search_term_save`` / ``search_term_delete`` write it; the
+    interchange format carries it as ``search_terms``)."""
+
+    kind = models.CharField(_("loại"), max_length=8, choices=SearchTermKind.choices)
+    phrase = models.CharField(_("cụm từ người dân gõ"), max_length=200)
+    key = models.CharField(max_length=200, editable=False, help_text="fold(phrase)")
+    target = models.CharField(
+        _("tìm cả"), max_length=300, blank=True, help_text=_("Từ ngữ trong danh mục thủ tục")
+    )
+    note = models.TextField(
+        _("ghi chú cho người tìm"),
+        blank=True,
+        help_text=_("Hiển thị trên trang kết quả khi từ này được dùng để tìm"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("từ tìm kiếm")
+        verbose_name_plural = _("từ đồng nghĩa và từ đệm tìm kiếm")
+        ordering = ["kind", "key", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "target"], name="search_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.target}" if self.target else self.phrase
+
+
+class SearchIndexStamp(models.Model):
+    """One row whose token changes with every write that changes what search sees (a new
+    version, a renamed field, a search term, a procedure's phrases). Each process keeps its own
+    search index and rebuilds it when the stamp it read differs (search.py). A fresh random
+    token, not a counter: a rolled-back write must not let a later one reuse its value."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

@@ -47,11 +47,23 @@ class ProcedureItemOut(Schema):
     version: int
 
 
+class SearchExpansionOut(Schema):
+    phrase: str = SchemaField(description="Cụm từ người dùng gõ, ví dụ: công chứng")
+    target: str = SchemaField(description="Đã tìm cả từ này trong danh mục, ví dụ: chứng thực")
+    note: str = SchemaField(description="Giải thích cho người tìm (có thể trống)")
+
+
 class ProcedurePageOut(Schema):
     items: list[ProcedureItemOut]
     count: int
     page: int
     page_size: int
+    also_searched: list[SearchExpansionOut] = SchemaField(
+        default_factory=list, description="Từ đồng nghĩa đã dùng để tìm thêm"
+    )
+    corrected: str = SchemaField(
+        "", description="Truy vấn đã sửa lỗi gõ (gợi ý «có phải bạn muốn tìm»), trống nếu không"
+    )
 
 
 class DocumentOut(Schema):

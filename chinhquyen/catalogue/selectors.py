@@ -14,7 +14,7 @@ from chinhquyen.core.errors import NotFound
 from chinhquyen.units.models import Agency
 
 from .models import ProcedureVersion, RequiredDocument
-from .search import RankedVersions, search_plan
+from .search import RankedVersions
 
 
 def procedures_current() -> QuerySet[ProcedureVersion]:
@@ -38,15 +38,18 @@ def procedures_search(
     field: str | None = None,
     online_mode: str | None = None,
 ) -> QuerySet[ProcedureVersion] | RankedVersions:
-    """Current versions matching every word of ``q``, best first; all of them by code when ``q``
-    is blank.
+    """Current versions ranked by how well they answer ``q``, best first; all of them by code
+    when ``q`` is blank.
 
-    Case, diacritics and word order do not matter ("khai sinh", "KHÁI SINH"), a word of 4 letters
-    or more may carry one typo ("khai snh", "giay phep xay dugn"), and typing a code finds that
-    procedure first. The rules and the ranking are in ``search.py``; each result carries its
-    ``search_rank``. ``agency`` is a QCVN 102 agency id among the procedure's receiving agencies;
-    ``field`` a field code. The result stays lazy (a query set, or for a query a
-    ``RankedVersions`` that slices and counts like one): a page and its count are two queries.
+    Ranking, not filtering: a procedure with only some of the words still comes, lower. Case,
+    diacritics and word order do not matter ("khai sinh", "KHÁI SINH"), the words people use
+    are searched as the catalogue's (``SearchTerm``: "sổ đỏ", "kí"), a word of 4 letters or more
+    may carry one typo ("khai snh"), and typing a code finds that procedure. The rules are in
+    ``search.py``; each result carries its ``search_rank``, and a ranked result tells which
+    synonyms it used (``expansions``) and the corrected query (``corrected``). ``agency`` is a
+    QCVN 102 agency id among the procedure's receiving agencies; ``field`` a field code. The
+    result stays lazy (a query set, or for a query a ``RankedVersions`` that slices and counts
+    like one).
     """
     versions = procedures_offered()
     if agency:
@@ -58,10 +61,13 @@ def procedures_search(
     versions = versions.select_related("procedure", "field")
     if not q.strip():
         return versions.order_by("procedure__code")
-    plan = search_plan(q)
-    if not plan.words:  # only punctuation: nothing can match it
-        return versions.none()
-    return RankedVersions(versions, plan)
+    return RankedVersions(
+        q,
+        field=field,
+        online_mode=online_mode,
+        agency_versions=versions if agency else None,
+        rows=versions,
+    )
 
 
 def procedure_get(*, code: str) -> ProcedureVersion:

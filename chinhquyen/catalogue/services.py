@@ -9,6 +9,7 @@ form it was received under. The import/export pair lives here too, because the r
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,14 @@ from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.units.models import Agency
 
 from . import interchange
-from .models import Field, Procedure, ProcedureVersion, RequiredDocument
+from .models import (
+    Field,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+    SearchIndexStamp,
+    SearchTerm,
+)
 from .selectors import procedures_current
 from .text import fold
 
@@ -116,6 +124,7 @@ def field_save(*, code: str, name: str, actor=None) -> tuple[Field, str]:
     for version in versions:
         version.search_text = _search_text(version.procedure.code, version.name, name)
     ProcedureVersion.objects.bulk_update(versions, ["search_text"], batch_size=500)
+    search_index_touch()
     audit_record(
         event="field.updated", object_type="field", object_id=code, actor=actor,
         changes={"name": [old, name]},
@@ -153,6 +162,8 @@ def procedure_save(*, data: dict[str, Any], actor=None) -> tuple[ProcedureVersio
 
 def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVersion, str]:
     """Store a validated record. Returns ``(current version, created | updated | unchanged)``."""
+    record = dict(record)
+    phrases = record.pop(interchange.SEARCH_PHRASES_KEY, None)
     code = record["code"]
     procedure = Procedure.objects.select_for_update().filter(code=code).first()
     current = None
@@ -166,6 +177,8 @@ def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVe
                 .prefetch_related(_documents_in_order())
                 .get(pk=procedure.current_id)
             )
+    if phrases is not None:
+        procedure_search_phrases_set(procedure=procedure, phrases=phrases, actor=actor)
     old = version_record(current) if current else {}
     if old == record:
         _link_agency_kinds(procedure=procedure, kinds=record["agency_kinds"], actor=actor)
@@ -219,6 +232,7 @@ def _procedure_write(*, record: dict[str, Any], actor=None) -> tuple[ProcedureVe
         current.save(update_fields=["effective_to"])
     procedure.current = version
     procedure.save(update_fields=["current"])
+    search_index_touch()
     audit_record(
         event="procedure.version_created", object_type="procedure", object_id=code, actor=actor,
         changes=changes,
@@ -286,6 +300,131 @@ def procedure_signing_policy_set(
     return locked
 
 
+# --- search aids (search.py) ----------------------------------------------------------------
+
+
+def search_index_touch() -> None:
+    """Tell every process's search index that what it shows changed (``SearchIndexStamp``).
+    Called by each write that changes it, in the write's transaction."""
+    SearchIndexStamp.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+
+
+@transaction.atomic
+def procedure_search_phrases_set(*, procedure: Procedure, phrases: list[str], actor=None) -> bool:
+    """Make ``phrases`` the procedure's "also searched as" phrases ("sổ đỏ", "làm giấy khai
+    sinh"). Returns whether they changed. Not a new version: they help people find the
+    procedure and say nothing of its legal content."""
+    cleaned, errors = interchange.clean_search_phrases(phrases)
+    if cleaned is None:
+        raise ValidationFailed(_("Cụm từ tìm kiếm không hợp lệ."), fields=errors)
+    locked = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    if locked.search_phrases == cleaned:
+        return False
+    before = locked.search_phrases
+    locked.search_phrases = cleaned
+    locked.save(update_fields=["search_phrases"])
+    procedure.search_phrases = cleaned
+    search_index_touch()
+    audit_record(
+        event="procedure.search_phrases", object_type="procedure", object_id=locked.code,
+        actor=actor, changes={"search_phrases": [before, cleaned]},
+    )  # fmt: skip
+    return True
+
+
+def _search_term_record(term: SearchTerm) -> dict[str, str]:
+    return {"kind": term.kind, "phrase": term.phrase, "target": term.target, "note": term.note}
+
+
+def _search_term_clean(data: dict[str, Any]) -> dict[str, str]:
+    cleaned, errors = interchange.clean_search_term(data)
+    if cleaned is None:
+        raise ValidationFailed(_("Từ tìm kiếm không hợp lệ."), fields=errors)
+    return cleaned
+
+
+@transaction.atomic
+def search_term_save(
+    *,
+    kind: str,
+    phrase: str,
+    target: str = "",
+    note: str = "",
+    term: SearchTerm | None = None,
+    actor=None,
+) -> SearchTerm:
+    """Add a row to the synonym and filler table, or change ``term``. A synonym says that
+    ``phrase`` (what people type) is also searched as ``target`` (the catalogue's words); its
+    ``note`` is shown on the results page when it is used (e.g. why "công chứng" is not
+    "chứng thực"). A filler (``target`` empty) weighs little in a query."""
+    cleaned = _search_term_clean({"kind": kind, "phrase": phrase, "target": target, "note": note})
+    key = fold(cleaned["phrase"])
+    twins = SearchTerm.objects.select_for_update().filter(kind=cleaned["kind"], key=key)
+    if term is not None:
+        twins = twins.exclude(pk=term.pk)
+    if any(fold(t.target) == fold(cleaned["target"]) for t in twins):
+        raise ValidationFailed(
+            _("Cụm từ này đã có trong bảng từ tìm kiếm."),
+            code="search_term_duplicate",
+            fields={"phrase": [_("đã có")]},
+        )
+    before = _search_term_record(term) if term is not None and term.pk else None
+    item = SearchTerm.objects.select_for_update().get(pk=term.pk) if before else SearchTerm()
+    for name, value in cleaned.items():
+        setattr(item, name, value)
+    item.key = key
+    item.save()
+    search_index_touch()
+    after = _search_term_record(item)
+    audit_record(
+        event="search_term.updated" if before else "search_term.created",
+        object_type="search_term", object_id=str(item.pk), actor=actor,
+        changes={k: [before[k] if before else None, v] for k, v in after.items()
+                 if not before or before[k] != v},
+    )  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def search_term_delete(*, term: SearchTerm, actor=None) -> None:
+    before = _search_term_record(term)
+    pk = term.pk
+    SearchTerm.objects.filter(pk=pk).delete()
+    search_index_touch()
+    audit_record(
+        event="search_term.deleted", object_type="search_term", object_id=str(pk), actor=actor,
+        changes={k: [v, None] for k, v in before.items()},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def search_terms_replace(*, terms: list[dict[str, str]], actor=None) -> tuple[int, int]:
+    """Make the table exactly ``terms`` (a catalogue file's ``search_terms``): rows missing
+    are deleted, new ones added, notes updated. Returns ``(added or changed, deleted)``."""
+    wanted = {}
+    for data in terms:
+        cleaned = _search_term_clean(data)
+        wanted[(cleaned["kind"], fold(cleaned["phrase"]), fold(cleaned["target"]))] = cleaned
+    existing = {(t.kind, t.key, fold(t.target)): t for t in SearchTerm.objects.select_for_update()}
+    deleted = 0
+    for key, term in existing.items():
+        if key not in wanted:
+            search_term_delete(term=term, actor=actor)
+            deleted += 1
+    changed = 0
+    for key, cleaned in wanted.items():
+        term = existing.get(key)
+        if term is not None and _search_term_record(term) == cleaned:
+            continue
+        search_term_save(**cleaned, term=term, actor=actor)
+        changed += 1
+    return changed, deleted
+
+
+def search_terms_export() -> list[dict[str, str]]:
+    return [_search_term_record(t) for t in SearchTerm.objects.order_by("kind", "key", "target")]
+
+
 # --- import and export --------------------------------------------------------------------------
 
 
@@ -307,6 +446,8 @@ class ImportReport:
     unchanged: int = 0
     fields_created: int = 0
     fields_updated: int = 0
+    search_terms_changed: int = 0
+    search_terms_deleted: int = 0
     errors: list[ImportProblem] = field(default_factory=list)
 
     @property
@@ -366,6 +507,8 @@ def catalogue_import(
 
     known = set(Field.objects.values_list("code", flat=True))
     fields, records, errors = interchange.clean_document(document, known_fields=known)
+    terms, term_errors = interchange.clean_search_terms(document)
+    errors = {**errors, **term_errors}
     # A cell the reader already refused (a formula, broken JSON) was left out, so the validator
     # reports it again as missing: keep only the reader's message for it.
     reported = {problem.location for problem in report.errors}
@@ -387,6 +530,10 @@ def catalogue_import(
         for record in records:
             _version, state = _procedure_write(record=record, actor=actor)
             setattr(report, state, getattr(report, state) + 1)
+        if terms is not None:  # a file without search_terms leaves the table alone
+            report.search_terms_changed, report.search_terms_deleted = search_terms_replace(
+                terms=terms, actor=actor
+            )
         if dry_run:
             raise _DryRun
     return report
@@ -402,11 +549,20 @@ def catalogue_export_json() -> dict[str, Any]:
         )
         .order_by("procedure__code")
     )
-    return {
+    procedures = []
+    for version in versions:
+        record = version_record(version)
+        if version.procedure.search_phrases:
+            record[interchange.SEARCH_PHRASES_KEY] = list(version.procedure.search_phrases)
+        procedures.append(record)
+    document = {
         "format": interchange.FORMAT,
         "fields": [{"code": f.code, "name": f.name} for f in Field.objects.order_by("code")],
-        "procedures": [version_record(v) for v in versions],
+        "procedures": procedures,
     }
+    if terms := search_terms_export():
+        document["search_terms"] = terms
+    return document
 
 
 def catalogue_export_xlsx() -> bytes:

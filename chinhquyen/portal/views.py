@@ -68,6 +68,10 @@ def home(request: HttpRequest) -> HttpResponse:
             if page.has_previous()
             else None,
             "next_query": params.query_string(page=page.number + 1) if page.has_next() else None,
+            # What the query was also searched as (synonyms, with their notes) and its
+            # correction: ranked results tell (catalogue/search.py), the plain list has none.
+            "expansions": getattr(results, "expansions", []),
+            "corrected": getattr(results, "corrected", ""),
         },
     )
     if logged:

@@ -54,7 +54,9 @@ def test_a_citizen_finds_the_construction_permit_without_diacritics_on_a_phone(
     results = phone.locator(".result")
     expect(results.first).to_be_visible()
     names = results.locator("h3").all_inner_texts()
-    assert names and all("giấy phép xây dựng" in n.lower() for n in names), names
+    # Ranked: the two construction permits first, other permits after them.
+    assert all("giấy phép xây dựng" in n.lower() for n in names[:2]), names
+    assert not any("giấy phép xây dựng" in n.lower() for n in names[2:]), names
     phone.screenshot(path=str(screenshot_dir / "search-phone.png"), full_page=True)
 
     link = phone.get_by_role(
@@ -197,3 +199,25 @@ def test_the_search_box_suggests_procedures_and_the_keyboard_opens_one(
     box.press("Enter")
     expect(phone).to_have_url(live_server.url + url)
     expect(phone.get_by_role("heading", level=1)).to_contain_text("giấy phép xây dựng")
+
+
+def test_the_results_say_what_else_was_searched_and_why_on_a_phone(
+    live_server, catalogue, phone: Page, screenshot_dir
+):
+    phone.goto(live_server.url + "/")
+    phone.get_by_label("Tên hoặc mã thủ tục").fill("cong chung ban sao")
+    phone.get_by_role("button", name="Tìm kiếm").click()
+
+    hints = phone.locator(".search-hints")
+    expect(hints).to_contain_text("tìm cả: chứng thực")
+    expect(hints.locator(".note")).to_contain_text("tổ chức hành nghề công chứng")
+    expect(phone.locator(".result h3").first).to_contain_text("Chứng thực bản sao từ bản chính")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, width
+    phone.screenshot(path=str(screenshot_dir / "search-synonym-phone.png"), full_page=True)
+
+    phone.get_by_label("Tên hoặc mã thủ tục").fill("khai snh")
+    phone.get_by_role("button", name="Tìm kiếm").click()
+    phone.get_by_role("link", name="khai sinh", exact=True).click()
+    expect(phone).to_have_url(re.compile(r"\?q=khai%20sinh$"))
+    expect(phone.locator(".result h3").first).to_have_text("Thủ tục đăng ký khai sinh")

@@ -330,3 +330,20 @@ def test_import_without_a_file_is_a_422_problem(client, staff):
     response = logged_in(client, staff).post(f"{URL}/import", {})
     assert response.status_code == 422
     assert "file" in response.json()["fields"]
+
+
+def test_a_search_says_what_else_it_searched_for_and_the_corrected_query(client, load_json):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo_catalogue.json"
+    load_json(json.loads(demo.read_text()))
+
+    body = client.get(URL, {"q": "cong chung ban sao"}).json()
+    assert body["items"][0]["code"] == "2.000815"
+    assert [(e["phrase"], e["target"]) for e in body["also_searched"]] == [
+        ("công chứng", "chứng thực")
+    ]
+    assert "công chứng" in body["also_searched"][0]["note"]
+    assert client.get(URL, {"q": "khai snh"}).json()["corrected"] == "khai sinh"
+    plain = client.get(URL).json()
+    assert plain["also_searched"] == [] and plain["corrected"] == ""

@@ -287,8 +287,8 @@ def test_unknown_and_repeated_columns_are_reported_at_the_header():
 
     report = import_xlsx(edited(factories.document(factories.birth()), edit))
     assert messages(report) == [
-        "procedures!W1 (ghi_chu): cột không có trong định dạng chinhquyen.catalogue/1",
-        "procedures!X1 (name): cột bị lặp lại",
+        "procedures!X1 (ghi_chu): cột không có trong định dạng chinhquyen.catalogue/1",
+        "procedures!Y1 (name): cột bị lặp lại",
     ]
 
 

@@ -134,3 +134,32 @@ def test_the_commands_round_trip_through_files(tmp_path, capsys):
     wipe()
     call_command("catalogue_import", str(tmp_path / "catalogue.json"))
     assert catalogue_export_json() == first
+
+
+def test_search_terms_and_phrases_round_trip_through_json_and_xlsx():
+    from chinhquyen.catalogue.models import SearchTerm
+
+    birth = {**factories.birth(), "search_phrases": ["giấy khai sinh", "làm khai sinh cho con"]}
+    terms = [
+        {"kind": "filler", "phrase": "làm", "target": "", "note": ""},
+        {"kind": "synonym", "phrase": "công chứng", "target": "chứng thực",
+         "note": "Công chứng do tổ chức hành nghề công chứng thực hiện."},
+        {"kind": "synonym", "phrase": "kí", "target": "ký", "note": ""},
+    ]  # fmt: skip
+    doc = {**factories.document(birth, factories.marriage()), "search_terms": terms}
+    load("in.json", json.dumps(doc).encode())
+    first = catalogue_export_json()
+    exported = {p["code"]: p for p in first["procedures"]}
+    assert exported["1.001193"]["search_phrases"] == birth["search_phrases"]
+    assert "search_phrases" not in exported["1.000894"]
+    assert sorted(t["phrase"] for t in first["search_terms"]) == ["công chứng", "kí", "làm"]
+    workbook = catalogue_export_xlsx()
+    assert cell_values(workbook)["search_terms"][0] == ("kind", "phrase", "target", "note")
+
+    wipe()
+    SearchTerm.objects.all().delete()
+    load("export.xlsx", workbook)
+    assert catalogue_export_json() == first
+    assert cell_values(catalogue_export_xlsx()) == cell_values(workbook)
+    # Phrases are not the published content: importing them again makes no new version.
+    assert load("again.json", json.dumps(first).encode()).unchanged == 2

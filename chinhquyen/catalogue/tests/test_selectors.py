@@ -45,12 +45,13 @@ def codes(versions):
         ("KHAI SINH", ["1.001193", "1.004884"]),
         ("khái sinh", ["1.001193", "1.004884"]),
         ("sinh   khai", ["1.001193", "1.004884"]),
-        ("Đăng Ký Lại", ["1.004884"]),
+        ("Đăng Ký Lại", ["1.004884", "1.000894", "1.001193"]),  # ranked: "lại" first
         ("giay phep xay dung", ["1.009972"]),
         ("giấy phép XÂY DỰNG", ["1.009972"]),
-        ("hộ tịch", ["1.000894", "1.001193", "1.004884"]),  # the field's name is searched too
+        # The field's name is searched too (and the other texts, weighing less).
+        ("hộ tịch", ["1.000894", "1.001193", "1.004884", "1.009972"]),
         ("1.001193", ["1.001193"]),
-        ("khai sinh kết hôn", []),  # every word must match
+        ("khai sinh kết hôn", ["1.000894", "1.001193", "1.004884"]),  # ranked, not filtered
         ("", ["1.000894", "1.001193", "1.004884", "1.009972"]),
         ("50%_", []),  # LIKE wildcards are taken literally
     ],
