@@ -4,21 +4,99 @@ the search filters and the agency count of a page of results. Each is one query.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from chinhquyen.catalogue.models import Field, Procedure
-from chinhquyen.units.models import Agency
+from chinhquyen.units.models import AdministrativeUnit, Agency, Generation, UnitLevel
+
+# Up to this many receiving agencies, the agency filter lists them all; beyond (a national
+# catalogue has thousands), the province is chosen first and only its agencies are listed.
+AGENCY_SELECT_MAX = 150
+# The "province" of the agencies attached to no administrative unit (ministries, central bodies).
+CENTRAL = "tw"
 
 
-def search_agencies() -> list[tuple[str, str]]:
-    """(QCVN 102 id, name) of the active agencies that receive at least one procedure."""
-    return list(
-        Agency.objects.filter(is_active=True, procedures__isnull=False)
-        .distinct()
-        .order_by("name", "agency_id")
-        .values_list("agency_id", "name")
+@dataclass(frozen=True)
+class AgencyFilter:
+    """The agency filter of the catalogue page: the agencies offered (all of them, or those of
+    the chosen province), the values accepted for ``agency``, and the provinces to choose from
+    (empty when every agency is offered)."""
+
+    agencies: list[tuple[str, str]]
+    provinces: list[tuple[str, str]] = field(default_factory=list)
+    province: str = ""
+
+    @property
+    def agency_ids(self) -> set[str]:
+        return {agency_id for agency_id, _ in self.agencies}
+
+    @property
+    def by_province(self) -> bool:
+        return bool(self.provinces)
+
+
+def _receiving():
+    return Agency.objects.filter(is_active=True, procedures__isnull=False).distinct()
+
+
+def _in_province(code: str) -> Q:
+    if code == CENTRAL:
+        return Q(unit__isnull=True)
+    return Q(
+        unit__generation=Generation.CURRENT, unit__level=UnitLevel.PROVINCE, unit__code=code
+    ) | Q(
+        unit__parent__generation=Generation.CURRENT,
+        unit__parent__level=UnitLevel.PROVINCE,
+        unit__parent__code=code,
     )
+
+
+def _province_of(agency_id: str) -> str:
+    row = (
+        Agency.objects.filter(agency_id=agency_id)
+        .values_list("unit_id", "unit__level", "unit__code", "unit__parent__code")
+        .first()
+    )
+    if row is None:
+        return ""
+    unit_id, level, code, parent_code = row
+    if unit_id is None:
+        return CENTRAL
+    return code if level == UnitLevel.PROVINCE else (parent_code or "")
+
+
+def agency_filter(*, province: str = "", agency: str = "") -> AgencyFilter:
+    """The agency filter for the province and agency an address asks for (either may be empty
+    or stale). A small catalogue: every receiving agency, one query. A national one: the
+    provinces, and the receiving agencies of the chosen province (or of the asked agency's)."""
+    agencies = list(
+        _receiving()
+        .order_by("name", "agency_id")
+        .values_list("agency_id", "name")[: AGENCY_SELECT_MAX + 1]
+    )
+    if len(agencies) <= AGENCY_SELECT_MAX:
+        return AgencyFilter(agencies=agencies)
+    provinces = [
+        *AdministrativeUnit.objects.filter(generation=Generation.CURRENT, level=UnitLevel.PROVINCE)
+        .order_by("name")
+        .values_list("code", "name"),
+        (CENTRAL, _("Cơ quan trung ương")),
+    ]
+    codes = {code for code, _ in provinces}
+    if province not in codes:
+        province = _province_of(agency) if agency else ""
+    listed: list[tuple[str, str]] = []
+    if province in codes:
+        listed = list(
+            _receiving()
+            .filter(_in_province(province))
+            .order_by("name", "agency_id")
+            .values_list("agency_id", "name")
+        )
+    return AgencyFilter(agencies=listed, provinces=provinces, province=province)
 
 
 def search_fields() -> list[tuple[str, str]]:
