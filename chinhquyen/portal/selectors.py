@@ -116,3 +116,54 @@ def procedure_agency_counts(*, procedure_ids: Iterable[int]) -> dict[int, int]:
         .values_list("procedure_id", "n")
     )
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class ProcedureAgencies:
+    """Where a procedure is received, as its page lists it: every active agency, or — for a
+    procedure received in thousands of places (every commune of the country) — the provinces
+    with how many agencies each, and the agencies of the chosen province."""
+
+    agencies: list[Agency]
+    total: int
+    provinces: list[tuple[str, str, int]] = field(default_factory=list)
+    province: str = ""
+
+    @property
+    def by_province(self) -> bool:
+        return bool(self.provinces)
+
+
+def procedure_agencies(*, procedure: Procedure, province: str = "") -> ProcedureAgencies:
+    """The agencies receiving ``procedure`` (its ``agencies``, prefetched by ``procedure_get``)
+    for its page; beyond ``AGENCY_SELECT_MAX`` of them, by province (two more queries)."""
+    active = [a for a in procedure.agencies.all() if a.is_active]
+    if len(active) <= AGENCY_SELECT_MAX:
+        return ProcedureAgencies(agencies=active, total=len(active))
+    where: dict[int, str] = {}
+    for pk, unit_id, level, code, parent_code in procedure.agencies.filter(
+        is_active=True
+    ).values_list("pk", "unit_id", "unit__level", "unit__code", "unit__parent__code"):
+        if unit_id is None:
+            where[pk] = CENTRAL
+        else:
+            where[pk] = code if level == UnitLevel.PROVINCE else (parent_code or "")
+    counts: dict[str, int] = {}
+    for code in where.values():
+        counts[code] = counts.get(code, 0) + 1
+    names = dict(
+        AdministrativeUnit.objects.filter(
+            generation=Generation.CURRENT, level=UnitLevel.PROVINCE, code__in=list(counts)
+        ).values_list("code", "name")
+    )
+    names[CENTRAL] = _("Cơ quan trung ương")
+    provinces = sorted(
+        ((code, names[code], n) for code, n in counts.items() if code in names),
+        key=lambda p: (p[0] == CENTRAL, p[1]),
+    )
+    if province not in names:
+        province = ""
+    listed = [a for a in active if where.get(a.pk) == province] if province else []
+    return ProcedureAgencies(
+        agencies=listed, total=len(active), provinces=provinces, province=province
+    )

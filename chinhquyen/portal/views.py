@@ -115,7 +115,9 @@ def _procedure_page(request: HttpRequest, code: str) -> HttpResponse:
         version = procedure_get(code=code[:40])
     except NotFound as exc:
         return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
-    agencies = [a for a in version.procedure.agencies.all() if a.is_active]
+    where = selectors.procedure_agencies(
+        procedure=version.procedure, province=request.GET.get("tinh", "")
+    )
     documents = list(version.documents.all())
     for doc in documents:
         doc.safe_template_url = _safe_url(doc.template_url)
@@ -126,7 +128,8 @@ def _procedure_page(request: HttpRequest, code: str) -> HttpResponse:
             "version": version,
             "procedure": version.procedure,
             "documents": documents,
-            "agencies": agencies,
+            "agencies": where.agencies,
+            "where": where,
             "has_fees": bool(version.fees),
         },
     )
