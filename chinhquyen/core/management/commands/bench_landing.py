@@ -139,7 +139,9 @@ class Command(BaseCommand):
                         )
                     )
         templates = list(
-            ProcedureVersion.objects.filter(procedure__current_id__isnull=False)
+            ProcedureVersion.objects.filter(
+                procedure__current_id__isnull=False, effective_to__isnull=True
+            )
             .exclude(procedure__code__startswith="9.")
             .select_related("procedure", "field")
             .prefetch_related("documents")
