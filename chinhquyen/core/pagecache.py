@@ -89,6 +89,12 @@ def _forget_versions() -> None:
     _versions.values = None
 
 
+def page_cache_clear() -> None:
+    """Forget every page this process keeps and the versions it read (tests)."""
+    caches[ALIAS].clear()
+    _forget_versions()
+
+
 def page_cache_changed(*namespaces: str) -> None:
     """What the pages of ``namespaces`` show has changed: add one to their versions (one UPDATE,
     in the caller's transaction: the new pages can only be drawn from what it commits). Nothing
