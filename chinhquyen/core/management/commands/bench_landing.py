@@ -59,7 +59,9 @@ SUFFIXES = (
     " theo hình thức trực tuyến",
 )
 DEPARTMENTS = ("Sở Tư pháp", "Sở Xây dựng", "Sở Y tế", "Sở Tài chính", "Sở Nội vụ")
-PROCEDURE_PAGES = 200  # the procedure pages the crowd opens, spread over the catalogue
+# The procedure pages the crowd opens: the demo's (the common needs: birth, marriage, land…)
+# and generated ones spread over the catalogue.
+PROCEDURE_PAGES = 60
 
 
 class Command(BaseCommand):
@@ -177,16 +179,18 @@ class Command(BaseCommand):
         }
 
     def _paths(self, out_dir: Path) -> dict[str, list[str]]:
-        from chinhquyen.catalogue.models import Procedure
+
+        from chinhquyen.catalogue.selectors import procedures_offered
 
         codes = list(
-            Procedure.objects.filter(current__isnull=False)
-            .order_by("code")
-            .values_list("code", flat=True)
+            procedures_offered()
+            .order_by("procedure__code")
+            .values_list("procedure__code", flat=True)
         )
-        step = max(1, len(codes) // PROCEDURE_PAGES)
         demo = [c for c in codes if not c.startswith("9.")]
-        picked = list(dict.fromkeys([*demo, *codes[::step]]))[: PROCEDURE_PAGES + len(demo)]
+        generated = [c for c in codes if c.startswith("9.")]
+        step = max(1, len(generated) // max(1, PROCEDURE_PAGES - len(demo)))
+        picked = [*demo, *generated[::step]][:PROCEDURE_PAGES]
         paths = {
             "home": ["/"],
             "search": ["/?" + urlencode({"q": q}) for q in QUERIES],
