@@ -67,10 +67,12 @@ def _bump(query: str, day: dt.date, **counts: int) -> None:
     # crash of the database may lose the last fraction of a second of counts; it never leaves
     # them half written. Only in a transaction of our own: inside the caller's, ``SET LOCAL``
     # would apply to the caller's writes too.
-    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if relaxed:
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(sql, [query, day, *values])
+        return
+    with connection.cursor() as cursor:
         cursor.execute(sql, [query, day, *values])
 
 
