@@ -143,9 +143,10 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     return not (session is not None and session.modified)
 
 
-def _key(request: HttpRequest, namespaces: Iterable[str]) -> str:
+def _key(request: HttpRequest, namespaces: Iterable[str], vary: str) -> str:
     versions = page_cache_versions()
     parts = [
+        vary,
         ",".join(f"{n}={versions.get(n, 0)}" for n in namespaces),
         translation.get_language() or "",
         request.scheme,
@@ -177,18 +178,20 @@ def page_cached(
     *,
     namespaces: Iterable[str],
     ignore_cookies: Iterable[str] = (),
+    vary: str = "",
 ) -> tuple[HttpResponse, dict[str, Any]]:
     """The page ``render`` draws, from the cache when an anonymous visitor asks for one already
     drawn. ``render`` returns the response and a small dict kept beside it (what the view needs
     on every visit, e.g. how many results a search found, to log it). ``ignore_cookies``: cookies
-    the page does not depend on (the view reads them itself on every visit)."""
+    the page does not depend on (the view reads them itself on every visit). ``vary``: what
+    else the page is drawn from, when no namespace says it (the public status of a dossier)."""
     seconds = settings.PAGE_CACHE_SECONDS
     if seconds <= 0 or not _anonymous(request, ignore_cookies):
         response, meta = render()
         return _headers(response), meta
     namespaces = tuple(namespaces)
     cache = caches[ALIAS]
-    key = _key(request, namespaces)
+    key = _key(request, namespaces, vary)
     entry = cache.get(key)
     if entry is not None:
         status, content_type, content, meta = entry

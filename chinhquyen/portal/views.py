@@ -6,6 +6,8 @@ Search is the catalogue's (``procedures_search``), the public progress is the AP
 
 from __future__ import annotations
 
+import json
+
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -167,6 +169,21 @@ def lookup_result(request: HttpRequest, code: str) -> HttpResponse:
             status=404,
         )
     body = status_body(dossier)
+    # The receipt's QR leads here: once the dossier has ended, point its applicant to the
+    # evaluation (behind login, so nothing about who applied shows on this public page).
+    evaluable = dossier.state in EVALUABLE_STATES
+    # The page shows the public status and nothing else: the page drawn for that status is
+    # served again while the status (its deadline state included) stays the same.
+    response, _meta = page_cached(
+        request,
+        lambda: (_lookup_result_page(request, dossier, body, evaluable), {}),
+        namespaces=(),
+        vary=json.dumps(body, sort_keys=True, default=str) + f"|{evaluable}",
+    )
+    return response
+
+
+def _lookup_result_page(request: HttpRequest, dossier, body: dict, evaluable: bool):
     return render(
         request,
         "portal/lookup_result.html",
@@ -176,8 +193,6 @@ def lookup_result(request: HttpRequest, code: str) -> HttpResponse:
             "steps": progress_steps(
                 status_code=dossier.status_code, received=dossier.received_at is not None
             ),
-            # The receipt's QR leads here: once the dossier has ended, point its applicant to the
-            # evaluation (behind login, so nothing about who applied shows on this public page).
-            "evaluable": dossier.state in EVALUABLE_STATES,
+            "evaluable": evaluable,
         },
     )

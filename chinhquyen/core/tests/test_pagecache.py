@@ -201,3 +201,21 @@ def test_the_public_reporting_pages_are_cached(world):
     for path in ("/bao-cao/", "/bao-cao/cong-khai/"):
         reporting_queries(path)
         assert reporting_queries(path) == []
+
+
+def test_a_dossiers_lookup_page_follows_its_status_at_once(world):
+    from chinhquyen.dossiers.services import dossier_act, dossier_submit
+    from conftest import VALID_FORM
+
+    dossier = dossier_submit(
+        user=world.citizen,
+        procedure_code="1.000001",
+        agency_id=world.agency_a.agency_id,
+        form_data=VALID_FORM,
+    )
+    first = Client().get(f"/tra-cuu/{dossier.code}").text
+    assert TOKEN.sub("", Client().get(f"/tra-cuu/{dossier.code}").text) == TOKEN.sub("", first)
+    dossier_act(user=world.counter_a, code=dossier.code, action="accept")
+    accepted = Client().get(f"/tra-cuu/{dossier.code}").text
+    assert TOKEN.sub("", accepted) != TOKEN.sub("", first)
+    assert "Đã tiếp nhận" in accepted and "Đã tiếp nhận" not in first
