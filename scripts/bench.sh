@@ -12,6 +12,7 @@
 #   BENCH_CONNECTIONS=32 BENCH_WRK_THREADS=2 BENCH_DURATION=20s BENCH_WARMUP=5s
 #   BENCH_USERS=200 BENCH_DOSSIERS=2000
 #   BENCH_SCENARIOS=submit,bare_insert,status,bare_select,home,search,procedure,lookup,ranking,transparency
+#     (and lookup_result: a dossier's public page, measured on request, no target)
 #   BENCH_PROCEDURES=3000   procedures added to the demo for the landing pages (bench_landing)
 #   PAGE_CACHE_SECONDS=0    serve the landing pages without the page cache (the "before")
 #   BENCH_PORT=8077   BENCH_KEEP_DB=1 (do not drop the database at the end)
@@ -35,7 +36,7 @@ DOSSIERS=${BENCH_DOSSIERS:-2000}
 SCENARIOS=${BENCH_SCENARIOS:-submit,bare_insert,status,bare_select,home,search,procedure,lookup,ranking,transparency}
 LANDING=0
 case ",$SCENARIOS," in
-  *,home,*|*,search,*|*,procedure,*|*,lookup,*|*,ranking,*|*,transparency,*) LANDING=1 ;;
+  *,home,*|*,search,*|*,procedure,*|*,lookup,*|*,lookup_result,*|*,ranking,*|*,transparency,*) LANDING=1 ;;
 esac
 STAMP=$(date +%Y%m%d%H%M%S)
 OUT=var/bench

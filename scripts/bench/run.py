@@ -87,6 +87,12 @@ SCENARIOS = {
             paths="paths-procedure.txt",
         ),  # fmt: skip
         Scenario("lookup", "GET /tra-cuu/ (public lookup page)", 200, paths="paths-lookup.txt"),
+        Scenario(
+            "lookup_result",
+            "GET /tra-cuu/{code} (a dossier's page: the receipt's QR)",
+            200,
+            paths="paths-lookup_result.txt",
+        ),  # fmt: skip
         Scenario("ranking", "GET /bao-cao/ (national ranking)", 200, paths="paths-ranking.txt"),
         Scenario(
             "transparency",
@@ -100,6 +106,7 @@ PAIRS = (
     ("submit", "bare_insert"),
     ("status", "bare_select"),
     *((name, "status") for name in LANDING_TARGETS),
+    ("lookup_result", "status"),  # no target: the "lookup page" is the form
 )
 
 

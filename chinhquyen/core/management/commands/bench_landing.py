@@ -12,7 +12,8 @@ services, adds:
 
 Writes into ``--out``, one request path per line, the pages each scenario asks for:
 ``paths-home.txt``, ``paths-search.txt``, ``paths-procedure.txt``, ``paths-lookup.txt``,
-``paths-ranking.txt``, ``paths-transparency.txt``; and ``landing.json`` (what was created).
+``paths-ranking.txt``, ``paths-transparency.txt``, ``paths-lookup_result.txt`` (200 of
+bench_prepare's dossiers, when its ``codes.txt`` is there); and ``landing.json``.
 """
 
 from __future__ import annotations
@@ -199,6 +200,10 @@ class Command(BaseCommand):
             "ranking": ["/bao-cao/"],
             "transparency": ["/bao-cao/cong-khai/"],
         }
+        codes_file = out_dir / "codes.txt"  # bench_prepare's dossiers, when it ran first
+        if codes_file.exists():
+            dossiers = [c for c in codes_file.read_text(encoding="utf-8").split() if c][:200]
+            paths["lookup_result"] = [f"/tra-cuu/{code}" for code in dossiers]
         for name, lines in paths.items():
             (out_dir / f"paths-{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         return paths
