@@ -151,8 +151,11 @@ class Command(BaseCommand):
             .order_by("procedure__code")
         )
         for template in templates:  # the communes' procedures: received by every commune
-            if "ubnd_xa" in template.agency_kinds:
-                procedure_link_agencies(procedure=template.procedure, agencies=commune_agencies)
+            if "ubnd_xa" in template.agency_kinds:  # keeping its agencies (bench_prepare's)
+                procedure_link_agencies(
+                    procedure=template.procedure,
+                    agencies=[*template.procedure.agencies.all(), *commune_agencies],
+                )
         existing = Procedure.objects.filter(code__startswith="9.").count()
         for n in range(existing, procedures):
             template = templates[n % len(templates)]
