@@ -213,6 +213,7 @@ def _fresh_process_caches(request):
     from django.core.cache import caches
 
     from chinhquyen.accounts.auth import token_cache_clear
+    from chinhquyen.core.pagecache import page_cache_clear
     from chinhquyen.dossiers.selectors import public_names_cache_clear
     from chinhquyen.dossiers.services import version_cache_clear
     from chinhquyen.dossiers.workflow import workflow_cache_clear
@@ -224,6 +225,7 @@ def _fresh_process_caches(request):
         token_cache_clear,
         version_cache_clear,
         public_names_cache_clear,
+        page_cache_clear,
     )
     # The reporting centre's answers live in a table of the test database: a test's rollback
     # removes its own, but a transactional test's flush does not — clear it around DB tests.

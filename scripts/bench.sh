@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: dossier submission and public status lookup against a real server (gunicorn) on
-# PostgreSQL, measured with wrk beside bare Django endpoints doing one INSERT / one SELECT.
+# PostgreSQL, measured with wrk beside bare Django endpoints doing one INSERT / one SELECT; and
+# the pages a crowd lands on (home, search, procedure, lookup, ranking, transparency) over a
+# national-size catalogue, as ratios to the status lookup measured in the same run.
 # See docs/benchmarks.md. A benchmark, not a test: missing a target never fails it; the harness
 # failing does (server not starting, a checked request failing, more than 1 % errors).
 #
@@ -8,7 +10,11 @@
 #   BENCH_WORKERS=2 BENCH_THREADS=1   gunicorn workers; THREADS > 1 selects the gthread worker
 #     (2 sync workers measured best on 2 cores shared with PostgreSQL and wrk: docs/benchmarks.md)
 #   BENCH_CONNECTIONS=32 BENCH_WRK_THREADS=2 BENCH_DURATION=20s BENCH_WARMUP=5s
-#   BENCH_USERS=200 BENCH_DOSSIERS=2000   BENCH_SCENARIOS=submit,bare_insert,status,bare_select
+#   BENCH_USERS=200 BENCH_DOSSIERS=2000
+#   BENCH_SCENARIOS=submit,bare_insert,status,bare_select,home,search,procedure,lookup,ranking,transparency
+#     (and lookup_result: a dossier's public page, measured on request, no target)
+#   BENCH_PROCEDURES=3000   procedures added to the demo for the landing pages (bench_landing)
+#   PAGE_CACHE_SECONDS=0    serve the landing pages without the page cache (the "before")
 #   BENCH_PORT=8077   BENCH_KEEP_DB=1 (do not drop the database at the end)
 #   BENCH_RETRIES=2 BENCH_QUIET_TIMEOUT=300   the machine is shared: before each scenario wait
 #     for other processes to calm down, and measure a scenario again when they disturbed it
@@ -27,7 +33,11 @@ DURATION=${BENCH_DURATION:-20s}
 WARMUP=${BENCH_WARMUP:-5s}
 USERS=${BENCH_USERS:-200}
 DOSSIERS=${BENCH_DOSSIERS:-2000}
-SCENARIOS=${BENCH_SCENARIOS:-submit,bare_insert,status,bare_select}
+SCENARIOS=${BENCH_SCENARIOS:-submit,bare_insert,status,bare_select,home,search,procedure,lookup,ranking,transparency}
+LANDING=0
+case ",$SCENARIOS," in
+  *,home,*|*,search,*|*,procedure,*|*,lookup,*|*,lookup_result,*|*,ranking,*|*,transparency,*) LANDING=1 ;;
+esac
 STAMP=$(date +%Y%m%d%H%M%S)
 OUT=var/bench
 DB=chinhquyen_bench_${STAMP}
@@ -71,7 +81,16 @@ bench_settings "$DB"
 
 mkdir -p "$OUT"
 "$PY" manage.py migrate --noinput -v0
+if [ "$LANDING" = 1 ]; then
+  say "landing pages: the demo, then a national-size catalogue (a few minutes)"
+  "$PY" manage.py demo_load >/dev/null
+  "$PY" manage.py collectstatic --noinput -v0  # the production profile serves hashed names
+fi
 "$PY" manage.py bench_prepare --users "$USERS" --dossiers "$DOSSIERS" --out "$OUT"
+rm -f "$OUT/landing.json"
+if [ "$LANDING" = 1 ]; then
+  "$PY" manage.py bench_landing --procedures "${BENCH_PROCEDURES:-3000}" --out "$OUT"
+fi
 
 # --- server ---------------------------------------------------------------------------------
 say "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads on $URL"
@@ -89,7 +108,7 @@ done
 curl -fsS -o /dev/null "$URL/bench/select?id=$first_row" || die "gunicorn does not answer on $URL; see $OUT/gunicorn.log"
 
 SERVER_JSON=$("$PY" - "$WORKERS" "$WORKER_CLASS" "$THREADS" <<'EOF'
-import json, subprocess, sys
+import json, os, subprocess, sys
 workers, klass, threads = sys.argv[1], sys.argv[2], sys.argv[3]
 version = subprocess.run([".venv/bin/gunicorn", "--version"], capture_output=True, text=True).stdout.strip()
 import django
@@ -98,6 +117,7 @@ print(json.dumps({
     "gunicorn": version, "workers": int(workers), "worker_class": klass, "threads": int(threads),
     "django": django.get_version(), "settings": "config.settings.production",
     "conn_max_age": 600, "debug": False, "log_level": "WARNING",
+    "page_cache_seconds": int(os.environ.get("PAGE_CACHE_SECONDS", "300")),
 }))
 EOF
 )

@@ -6,6 +6,8 @@ Search is the catalogue's (``procedures_search``), the public progress is the AP
 
 from __future__ import annotations
 
+import json
+
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,6 +18,7 @@ from chinhquyen.catalogue.models import OnlineMode
 from chinhquyen.catalogue.searchlog import COOKIE, COOKIE_MAX_AGE, search_log, search_log_opened
 from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import NotFound
+from chinhquyen.core.pagecache import CATALOGUE, anonymous_page_cache, page_cached
 from chinhquyen.dossiers.api import status_body
 from chinhquyen.dossiers.evaluation import EVALUABLE_STATES
 from chinhquyen.dossiers.selectors import dossier_get_public
@@ -29,11 +32,33 @@ PAGE_SIZE = 20
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    agencies = selectors.search_agencies()
+    # The page is the same for every anonymous visitor (pagecache); the search is logged on every
+    # visit, cached page or not, with the visit's own cookie.
+    response, meta = page_cached(
+        request, lambda: _home_page(request), namespaces=(CATALOGUE,), ignore_cookies=(COOKIE,)
+    )
+    if meta.get("query"):
+        logged = search_log(
+            query=meta["query"], found=meta["found"], previous=request.COOKIES.get(COOKIE, "")
+        )
+        if logged:
+            # The visit's last query, in the person's own browser only (searchlog.py): the next
+            # search or a result opened from the list tells whether this one helped.
+            response.set_cookie(
+                COOKIE, logged, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax"
+            )
+    return response
+
+
+def _home_page(request: HttpRequest) -> tuple[HttpResponse, dict]:
+    """The catalogue page for the address's search and filters, and what to log about it."""
     fields = selectors.search_fields()
+    filters = selectors.agency_filter(
+        province=request.GET.get("tinh", ""), agency=request.GET.get("agency", "")
+    )
     params = search_params_from(
         request.GET,
-        agency_ids={agency_id for agency_id, _ in agencies},
+        agency_ids=filters.agency_ids,
         field_codes={code for code, _ in fields},
     )
     results = procedures_search(
@@ -49,17 +74,13 @@ def home(request: HttpRequest) -> HttpResponse:
         page = paginator.page(1)
     counts = selectors.procedure_agency_counts(procedure_ids=[v.procedure_id for v in page])
     items = [(version, counts.get(version.procedure_id, 0)) for version in page]
-    logged = ""
-    if params.q and page.number == 1:
-        logged = search_log(
-            query=params.q, found=paginator.count, previous=request.COOKIES.get(COOKIE, "")
-        )
     response = render(
         request,
         "portal/home.html",
         {
             "params": params,
-            "agencies": agencies,
+            "filters": filters,
+            "agencies": filters.agencies,
             "fields": fields,
             "online_modes": OnlineMode.choices,
             "page": page,
@@ -74,11 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "corrected": getattr(results, "corrected", ""),
         },
     )
-    if logged:
-        # The visit's last query, in the person's own browser only (searchlog.py): the next
-        # search or a result opened from the list tells whether this one helped.
-        response.set_cookie(COOKIE, logged, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax")
-    return response
+    logged = params.q if params.q and page.number == 1 else ""
+    return response, {"query": logged, "found": paginator.count}
 
 
 SUGGESTIONS = 6
@@ -109,33 +127,45 @@ def suggest(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    response, _meta = page_cached(
+        request,
+        lambda: (_procedure_page(request, code), {}),
+        namespaces=(CATALOGUE,),
+        ignore_cookies=(COOKIE,),
+    )
+    # A procedure opened while the visit's last search is still in its cookie: the search helped
+    # (the address stays the procedure's own, to share and to cache).
+    searched = request.COOKIES.get(COOKIE, "")
+    if searched and response.status_code == 200:
+        search_log_opened(query=searched)
+        # The search helped: the next one is a new need, not a refinement.
+        response.delete_cookie(COOKIE, samesite="Lax")
+    return response
+
+
+def _procedure_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         version = procedure_get(code=code[:40])
     except NotFound as exc:
         return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
-    # A procedure opened while the visit's last search is still in its cookie: the search helped
-    # (the address stays the procedure's own, to share and to cache).
-    searched = request.COOKIES.get(COOKIE, "")
-    if searched:
-        search_log_opened(query=searched)
-    agencies = [a for a in version.procedure.agencies.all() if a.is_active]
+    where = selectors.procedure_agencies(
+        procedure=version.procedure, province=request.GET.get("tinh", "")
+    )
     documents = list(version.documents.all())
     for doc in documents:
         doc.safe_template_url = _safe_url(doc.template_url)
-    response = render(
+    return render(
         request,
         "portal/procedure_detail.html",
         {
             "version": version,
             "procedure": version.procedure,
             "documents": documents,
-            "agencies": agencies,
+            "agencies": where.agencies,
+            "where": where,
             "has_fees": bool(version.fees),
         },
     )
-    if searched:  # the search helped: the next one is a new need, not a refinement
-        response.delete_cookie(COOKIE, samesite="Lax")
-    return response
 
 
 def _safe_url(url: str) -> str:
@@ -146,6 +176,7 @@ def _safe_url(url: str) -> str:
 
 
 @require_safe
+@anonymous_page_cache()
 def lookup(request: HttpRequest) -> HttpResponse:
     """The lookup form; a submitted code goes to its own address, the one the receipt's QR holds."""
     if "ma" in request.GET:
@@ -169,6 +200,21 @@ def lookup_result(request: HttpRequest, code: str) -> HttpResponse:
             status=404,
         )
     body = status_body(dossier)
+    # The receipt's QR leads here: once the dossier has ended, point its applicant to the
+    # evaluation (behind login, so nothing about who applied shows on this public page).
+    evaluable = dossier.state in EVALUABLE_STATES
+    # The page shows the public status and nothing else: the page drawn for that status is
+    # served again while the status (its deadline state included) stays the same.
+    response, _meta = page_cached(
+        request,
+        lambda: (_lookup_result_page(request, dossier, body, evaluable), {}),
+        namespaces=(),
+        vary=json.dumps(body, sort_keys=True, default=str) + f"|{evaluable}",
+    )
+    return response
+
+
+def _lookup_result_page(request: HttpRequest, dossier, body: dict, evaluable: bool):
     return render(
         request,
         "portal/lookup_result.html",
@@ -178,8 +224,6 @@ def lookup_result(request: HttpRequest, code: str) -> HttpResponse:
             "steps": progress_steps(
                 status_code=dossier.status_code, received=dossier.received_at is not None
             ),
-            # The receipt's QR leads here: once the dossier has ended, point its applicant to the
-            # evaluation (behind login, so nothing about who applied shows on this public page).
-            "evaluable": dossier.state in EVALUABLE_STATES,
+            "evaluable": evaluable,
         },
     )

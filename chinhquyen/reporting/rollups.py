@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from chinhquyen.core.pagecache import REPORTING, page_cache_changed
+
 from .models import (
     COUNTER_FIELDS,
     AgencyHalfCounter,
@@ -213,6 +215,7 @@ def late_write(*, agency_id: int, procedure_id: int, day: dt.date, deltas: dict[
         revision=F("revision") + 1  # answers cached for this half are stale now
     ):
         return
+    page_cache_changed(REPORTING)  # and so are the public pages drawn from them
     names = list(deltas)
     start = connection.ops.adapt_datefield_value(half.start)
     counts = [deltas.get(f, 0) for f in COUNTER_FIELDS]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import DomainError
+from chinhquyen.core.pagecache import REPORTING, anonymous_page_cache
 
 from . import activity, charts, pdf, selectors, xlsx
 from . import indicators as ind
@@ -305,6 +306,7 @@ def _with_sparklines(ranking: dict) -> None:
         )
 
 
+@anonymous_page_cache(REPORTING)
 def dashboard(request: HttpRequest) -> HttpResponse:
     redirected = year_redirect(request)
     if redirected is not None:
@@ -521,6 +523,7 @@ def _when(value: str | None):
 # --- published results ------------------------------------------------------------------------
 
 
+@anonymous_page_cache(REPORTING)
 def transparency(request: HttpRequest) -> HttpResponse:
     """Published results for everyone: by default the latest closed Decree 09 month with data,
     the nation and every province on the main public indicators, nothing personal, with where

@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chinhquyen.core.pagecache.csrf_placeholder",
             ],
         },
     }
@@ -187,7 +188,17 @@ CACHES = {
         "TIMEOUT": 15 * 60,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
+    # Whole public pages for anonymous visitors, per process (chinhquyen/core/pagecache.py).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 2000)},
+    },
 }
+# How long a public page drawn for anonymous visitors is served again (0: the cache is off), and
+# how long a process trusts the versions of what the pages show before reading them again.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+PAGE_CACHE_VERSION_MS = env_int("PAGE_CACHE_VERSION_MS", 1000)
 
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)

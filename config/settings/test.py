@@ -15,3 +15,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it
+# The public page cache is off in tests (their data is written around the services, and one
+# process runs them all); chinhquyen/core/tests/test_pagecache.py switches it on.
+PAGE_CACHE_SECONDS = 0
