@@ -19,6 +19,9 @@ WATCHED = (
     ("catalogue.Procedure", (CATALOGUE,)),
     ("catalogue.ProcedureVersion", (CATALOGUE,)),
     ("catalogue.RequiredDocument", (CATALOGUE,)),
+    # Written by every catalogue change search sees, synonyms and phrases among them
+    # (catalogue.services.search_index_touch): the results pages show what they found.
+    ("catalogue.SearchIndexStamp", (CATALOGUE,)),
     ("units.Agency", (CATALOGUE, REPORTING)),
     ("reporting.Indicator", (REPORTING,)),
     ("reporting.IndicatorVersion", (REPORTING,)),

@@ -219,3 +219,14 @@ def test_a_dossiers_lookup_page_follows_its_status_at_once(world):
     accepted = Client().get(f"/tra-cuu/{dossier.code}").text
     assert TOKEN.sub("", accepted) != TOKEN.sub("", first)
     assert "Đã tiếp nhận" in accepted and "Đã tiếp nhận" not in first
+
+
+def test_a_synonym_added_by_the_catalogue_admin_shows_on_a_cached_results_page_at_once(world):
+    from chinhquyen.catalogue.services import search_term_save
+
+    before = Client().get("/", {"q": "lam giay chao doi"}).text
+    assert "tìm cả" not in before
+    search_term_save(kind="synonym", phrase="giấy chào đời", target="khai sinh")
+    after = Client().get("/", {"q": "lam giay chao doi"}).text
+    assert "tìm cả: <strong>khai sinh</strong>" in after
+    assert after.index("tìm cả") < after.index("/thu-tuc/1.000001/")
