@@ -70,17 +70,21 @@ def procedures_search(
     )
 
 
-def procedure_get(*, code: str) -> ProcedureVersion:
-    """The current version of procedure ``code`` with its documents and receiving agencies, if
-    the procedure is still offered (``procedures_offered``)."""
+def procedure_get(*, code: str, with_agencies: bool = True) -> ProcedureVersion:
+    """The current version of procedure ``code`` with its documents and, unless
+    ``with_agencies`` is false, its receiving agencies, if the procedure is still offered
+    (``procedures_offered``). A page that lists the agencies its own way (by province, for a
+    procedure every commune receives) passes ``with_agencies=False``."""
+    prefetch = [Prefetch("documents", queryset=RequiredDocument.objects.order_by("position"))]
+    if with_agencies:
+        prefetch.append(
+            Prefetch("procedure__agencies", queryset=Agency.objects.order_by("agency_id"))
+        )
     try:
         return (
             procedures_offered()
             .select_related("procedure", "field")
-            .prefetch_related(
-                Prefetch("documents", queryset=RequiredDocument.objects.order_by("position")),
-                Prefetch("procedure__agencies", queryset=Agency.objects.order_by("agency_id")),
-            )
+            .prefetch_related(*prefetch)
             .get(procedure__code=code)
         )
     except ProcedureVersion.DoesNotExist:

@@ -138,13 +138,14 @@ class ProcedureAgencies:
 
 
 def procedure_agencies(*, procedure: Procedure, province: str = "") -> ProcedureAgencies:
-    """The agencies receiving ``procedure`` (its ``agencies``, prefetched by ``procedure_get``)
-    for its page; beyond ``AGENCY_SELECT_MAX`` of them, by province (two more queries, three
-    with a province chosen)."""
-    active = [a for a in procedure.agencies.all() if a.is_active]
-    if len(active) <= AGENCY_SELECT_MAX:
-        return ProcedureAgencies(agencies=active, total=len(active))
-    receiving = procedure.agencies.filter(is_active=True)
+    """The agencies receiving ``procedure`` for its page: one query reading at most
+    ``AGENCY_SELECT_MAX`` + 1 of them; beyond ``AGENCY_SELECT_MAX``, by province (the count and
+    the provinces, and the chosen province's agencies: a national procedure received by every
+    commune never has its thousands of agencies read)."""
+    receiving = procedure.agencies.filter(is_active=True).order_by("agency_id")
+    first = list(receiving[: AGENCY_SELECT_MAX + 1])
+    if len(first) <= AGENCY_SELECT_MAX:
+        return ProcedureAgencies(agencies=first, total=len(first))
     # How many per province, counted by the database (a few dozen rows, not thousands).
     province_of = Case(
         When(unit__isnull=True, then=Value(CENTRAL)),
@@ -170,10 +171,7 @@ def procedure_agencies(*, procedure: Procedure, province: str = "") -> Procedure
     )
     if province not in names:
         province = ""
-    listed = []
-    if province:
-        chosen = set(receiving.filter(_in_province(province)).values_list("pk", flat=True))
-        listed = [a for a in active if a.pk in chosen]
+    listed = list(receiving.filter(_in_province(province))) if province else []
     return ProcedureAgencies(
-        agencies=listed, total=len(active), provinces=provinces, province=province
+        agencies=listed, total=sum(counts.values()), provinces=provinces, province=province
     )

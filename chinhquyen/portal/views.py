@@ -145,7 +145,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def _procedure_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        version = procedure_get(code=code[:40])
+        version = procedure_get(code=code[:40], with_agencies=False)
     except NotFound as exc:
         return render(request, "portal/not_found.html", {"message": exc.message}, status=404)
     where = selectors.procedure_agencies(
