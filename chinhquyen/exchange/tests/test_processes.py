@@ -312,6 +312,11 @@ def test_kill_9_of_the_receiving_node_mid_burst_loses_and_duplicates_nothing(clu
 
 
 def test_kill_9_of_the_sending_node_mid_burst_loses_and_duplicates_nothing(cluster):
+    # The burst is queued while A is stopped: a running A drained it while the command was still
+    # writing it (on a quiet machine every message was sent before the first count), leaving
+    # nothing to interrupt. A then starts with the whole burst in its outbox and is killed at
+    # its first sent message.
+    cluster.kill("a", signal.SIGTERM)
     cluster.manage(
         "a",
         "exchange",
@@ -328,6 +333,8 @@ def test_kill_9_of_the_sending_node_mid_burst_loses_and_duplicates_nothing(clust
     sent = (
         "SELECT count(*) FROM exchange_outboxmessage WHERE state='sent' AND document_id LIKE '%,S%'"
     )
+    assert count(cluster, "a", sent) == 0
+    cluster.start_node("a")
     cluster.wait_for(
         lambda: count(cluster, "a", sent) >= 1, timeout=90, interval=0.05, what="the burst to start"
     )
