@@ -24,6 +24,7 @@ from chinhquyen.core.errors import PermissionDenied, ValidationFailed
 from . import conf, selectors, services
 from .figures import figures_for
 from .models import Peer, RegisterEntry
+from .views import file_response
 
 router = Router(tags=["exchange"])
 
@@ -172,6 +173,35 @@ def registers(
     limit = max(1, min(limit, 500))
     rows = list(qs[offset : offset + limit])
     return {"count": qs.count(), "results": [_entry_out(e) for e in rows]}
+
+
+@router.get(
+    "/registers/{entry_id}/attachments",
+    auth=bearer_or_session,
+    response=dict,
+    summary="Tệp đính kèm của văn bản",
+)
+def register_attachments(request: HttpRequest, entry_id: int):
+    """The files of the document behind a register line, as they are downloaded: a file the
+    sender's software zipped (EdXML102: ``application/zip`` under the file's own name) is listed
+    unwrapped; ``warning`` says when the received bytes are handed out as they came."""
+    entry = selectors.register_entry_get_for_user(user=request.user, pk=entry_id)
+    doc = selectors.register_entry_document(entry=entry)
+    return {
+        "entry": _entry_out(entry),
+        "attachments": [f.as_dict() for f in doc.files],
+        "warnings": doc.warnings,
+    }
+
+
+@router.get(
+    "/registers/{entry_id}/attachments/{index}",
+    auth=bearer_or_session,
+    summary="Tải tệp đính kèm",
+)
+def register_attachment(request: HttpRequest, entry_id: int, index: int):
+    entry = selectors.register_entry_get_for_user(user=request.user, pk=entry_id)
+    return file_response(selectors.register_entry_file(entry=entry, index=index))
 
 
 class StatusIn(Schema):

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, object] = {
     "EXCHANGE_POLL_SECONDS": 0.5,  # node: idle poll interval
     "EXCHANGE_HTTP_TIMEOUT": 30.0,
     "EXCHANGE_ASSESS_SIGNATURES": True,
+    # Largest file taken out of a zip-wrapped attachment (EdXML102 library); a bigger one (a zip
+    # bomb) is refused with a warning and the zip is kept as received.
+    "EXCHANGE_ATTACHMENT_MAX_BYTES": 50 * 1024 * 1024,
     "EXCHANGE_PAUSE_FILE": "",  # node: while this file exists the worker sends and pulls nothing  # node: assess PDF signatures for the figures
 }
 

@@ -22,8 +22,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
+import mimetypes
 import os
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -126,7 +130,9 @@ class OtherInfo:
     typer_notation: str | None = None
     promulgation_amount: str | None = None
     page_amount: str | None = None
+    reply_fors: str | None = None  # kept for forwarding; not used yet
     direction: str | None = None
+    reference_codes: str | None = None  # kept for forwarding; not used yet
     appendixes: list[str] | None = None
 
 
@@ -141,7 +147,9 @@ class ResponseFor:
 @dataclass
 class StaffInfo:
     department: str | None = None
+    department_id: str | None = None  # kept for forwarding; not used yet
     staff: str | None = None
+    staff_id: str | None = None  # kept for forwarding; not used yet
     email: str | None = None
     mobile: str | None = None
 
@@ -192,9 +200,16 @@ class ManifestReference:
 
 @dataclass
 class Attachment:
+    """An attachment as it travels: ``encoded`` is the base64 text received (whitespace removed)
+    and is written back unchanged, so forwarding or re-serialising a message keeps every
+    attachment byte-identical. What a user downloads is :meth:`content` (the government library's
+    zip wrapper taken off)."""
+
     content_id: str | None = None
     name: str | None = None
     description: str | None = None
+    field_name: str | None = None  # kept for forwarding; not used yet
+    mime_type: str | None = None  # the EdXML102 library's "real" type of a zipped file
     content_type: str | None = None
     encoded: str = ""  # the base64 text, whitespace removed
 
@@ -211,6 +226,172 @@ class Attachment:
                 f"tệp đính kèm {self.name or self.content_id!r} không phải base64 hợp lệ ({exc})",
                 path="edXML/AttachmentEncoded/Attachment/ContentTransferEncoded",
             ) from exc
+
+    @property
+    def wrapped(self) -> bool:
+        """Labelled ``application/zip`` under a name that is not a .zip: the government's
+        EdXML102 library zipped the file (anything but pdf/doc/docx/zip) and expects the
+        receiver to take its first entry."""
+        return (self.content_type or "").strip().lower() == ZIP_TYPE and not (
+            (self.name or "").strip().lower().endswith(".zip")
+        )
+
+    def content(self, *, max_bytes: int | None = None) -> Content:
+        """The file for users and for the signature assessment: a wrapped attachment's first
+        zip entry (at most ``max_bytes``, ``EXCHANGE_ATTACHMENT_MAX_BYTES`` by default), any
+        other attachment as it is. A wrapper that cannot be taken off keeps its bytes and says
+        why in ``warning``. Raises :class:`EdxmlError` when the base64 itself is broken."""
+        data = self.data
+        name = (self.name or self.description or self.content_id or "tep-dinh-kem").strip()
+        if not self.wrapped:
+            return Content(name, data, _type_of(name, data, self.content_type))
+        limit = _unwrap_limit() if max_bytes is None else max_bytes
+        inner, problem = _first_entry(data, limit)
+        if inner is not None:
+            return Content(name, inner, _type_of(name, inner, self.mime_type), unwrapped=True)
+        if problem == _NOT_A_ZIP:
+            warning = (
+                f"Tệp «{name}» được ghi là application/zip nhưng không phải tệp nén ZIP; "
+                "giữ nguyên nội dung nhận được."
+            )
+            return Content(name, data, _type_of(name, data, None), warning=warning)
+        warning = (
+            f"Không giải nén được tệp «{name}» ({problem}); "
+            "tải về là tệp nén ZIP nguyên như khi nhận."
+        )
+        return Content(name + ".zip", data, ZIP_TYPE, warning=warning)
+
+
+ZIP_TYPE = "application/zip"
+OCTET_TYPE = "application/octet-stream"
+PDF_TYPE = "application/pdf"
+DEFAULT_UNWRAP_MAX_BYTES = 50 * 1024 * 1024
+
+# Office and other types peers exchange, whatever the platform's mime.types knows.
+KNOWN_TYPES = {
+    ".pdf": PDF_TYPE,
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".rtf": "application/rtf",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".xml": "application/xml",
+    ".zip": ZIP_TYPE,
+    ".rar": "application/vnd.rar",
+    ".7z": "application/x-7z-compressed",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
+
+
+@dataclass
+class Content:
+    """A file as a user receives it (see :meth:`Attachment.content`)."""
+
+    name: str
+    data: bytes
+    content_type: str
+    unwrapped: bool = False  # taken out of the EdXML102 library's zip wrapper
+    warning: str | None = None  # why the wrapper could not be taken off (bytes kept)
+
+    @property
+    def is_pdf(self) -> bool:
+        return (
+            self.content_type == PDF_TYPE
+            or self.name.lower().endswith(".pdf")
+            or b"%PDF-" in self.data[:1024]
+        )
+
+
+def content_type_for(name: str) -> str:
+    """The MIME type a file name implies (the known office types first, then ``mimetypes``);
+    ``application/octet-stream`` when nothing is known."""
+    ext = os.path.splitext((name or "").strip().lower())[1]
+    if ext in KNOWN_TYPES:
+        return KNOWN_TYPES[ext]
+    guessed, _ = mimetypes.guess_type((name or "").strip(), strict=False)
+    return guessed or OCTET_TYPE
+
+
+def is_zip(data: bytes) -> bool:
+    return zipfile.is_zipfile(io.BytesIO(data))
+
+
+def label_for(name: str, data: bytes, content_type: str = "") -> str:
+    """The ContentType to write for a file we send. Never ``application/zip`` unless the name ends
+    in .zip and the bytes are a zip: the EdXML102 library (and we) unwrap any other attachment
+    labelled so, which would hand the receiver the first part of, say, an .xlsx."""
+    label = (content_type or "").strip() or content_type_for(name)
+    if label.lower() in (ZIP_TYPE, "application/x-zip-compressed"):
+        if (name or "").strip().lower().endswith(".zip") and is_zip(data):
+            return ZIP_TYPE
+        label = content_type_for(name)
+        if label == ZIP_TYPE:
+            label = OCTET_TYPE
+    return label
+
+
+def _type_of(name: str, data: bytes, declared: str | None) -> str:
+    declared = (declared or "").strip()
+    if declared and declared.lower() not in (ZIP_TYPE, OCTET_TYPE):
+        return declared
+    guessed = content_type_for(name)
+    if guessed in (OCTET_TYPE, ZIP_TYPE) and data[:5] == b"%PDF-":
+        return PDF_TYPE  # e.g. a PDF the library stored as .tmp
+    if guessed == ZIP_TYPE and not is_zip(data):
+        return OCTET_TYPE
+    return guessed
+
+
+def _unwrap_limit() -> int:
+    try:
+        from . import conf
+
+        return int(conf.get("EXCHANGE_ATTACHMENT_MAX_BYTES"))
+    except Exception:  # noqa: BLE001  (usable without Django settings)
+        return int(os.environ.get("EXCHANGE_ATTACHMENT_MAX_BYTES", DEFAULT_UNWRAP_MAX_BYTES))
+
+
+_NOT_A_ZIP = "not a zip"
+
+
+def _first_entry(data: bytes, limit: int) -> tuple[bytes | None, str]:
+    """The first file in a zip, read in pieces and never beyond ``limit`` bytes whatever the
+    headers claim (a zip bomb is refused, not inflated). (None, reason) when it cannot be had."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None, _NOT_A_ZIP
+    with archive:
+        entries = [i for i in archive.infolist() if not i.is_dir()]
+        if not entries:
+            return None, "tệp nén không có tệp nào"
+        first = entries[0]
+        too_big = f"tệp bên trong lớn hơn giới hạn {limit} byte"
+        if first.file_size > limit:
+            return None, too_big
+        out = bytearray()
+        try:
+            with archive.open(first) as fh:
+                while chunk := fh.read(min(1 << 20, limit + 1 - len(out))):
+                    out += chunk
+                    if len(out) > limit:
+                        return None, too_big
+        except RuntimeError:  # an encrypted entry
+            return None, "tệp nén có mật khẩu"
+        except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError, ValueError):
+            return None, "tệp nén bị hỏng"
+    return bytes(out), ""
 
 
 @dataclass
@@ -243,6 +424,10 @@ class Edoc:
     other_info: OtherInfo | None = None
     response_for: list[ResponseFor] = field(default_factory=list)
     steering_type: str | None = None
+    # Written by the government's EdXML102 library, not used here yet; kept so that a message
+    # we forward or re-serialise loses nothing. None = the element was absent.
+    response_for_task: list[str] | None = None  # ResponseForTask/TaskCode
+    application_type: str | None = None
     traces: list[TraceHeader] = field(default_factory=list)
     business: Business | None = None
     signature: SignatureInfo | None = None
@@ -288,7 +473,9 @@ ORG_FIELDS = [
 ]
 STAFF_FIELDS = [
     ("Department", "department"),
+    ("DepartmentId", "department_id"),
     ("Staff", "staff"),
+    ("StaffId", "staff_id"),
     ("Email", "email"),
     ("Mobile", "mobile"),
 ]
@@ -300,7 +487,9 @@ OTHER_FIELDS = [
     ("TyperNotation", "typer_notation"),
     ("PromulgationAmount", "promulgation_amount"),
     ("PageAmount", "page_amount"),
+    ("ReplyFors", "reply_fors"),
     ("Direction", "direction"),
+    ("ReferenceCodes", "reference_codes"),
 ]
 MANIFEST_FIELDS = [
     ("ContentId", "content_id"),
@@ -676,6 +865,7 @@ def parse(data: bytes, *, strict: bool = False) -> Edoc | Status:
         content=_ctext(mh, "Content"),
         due_date=_parse_when(_child(mh, "DueDate"), with_time=False),
         steering_type=_ctext(mh, "SteeringType"),
+        application_type=_ctext(mh, "ApplicationType"),
         response_for=[_response_for(r) for r in _children(mh, "ResponseFor")],
         traces=traces,
         business=business,
@@ -686,6 +876,8 @@ def parse(data: bytes, *, strict: bool = False) -> Edoc | Status:
         doc.document_type = _fill(DocumentType(), el, DOCTYPE_FIELDS)
     if (el := _child(mh, "SignerInfo")) is not None:
         doc.signer_info = _fill(SignerInfo(), el, SIGNER_FIELDS)
+    if (el := _child(mh, "ResponseForTask")) is not None:
+        doc.response_for_task = [_text(t) or "" for t in _children(el, "TaskCode")]
     if (el := _child(mh, "ToPlaces")) is not None:
         doc.to_places = [_text(p) or "" for p in _children(el, "Place")]
     if (el := _child(mh, "OtherInfo")) is not None:
@@ -706,6 +898,8 @@ def parse(data: bytes, *, strict: bool = False) -> Edoc | Status:
                 content_id=_ctext(a, "ContentId"),
                 name=_ctext(a, "AttachmentName"),
                 description=_ctext(a, "Description"),
+                field_name=_ctext(a, "FieldName"),
+                mime_type=_ctext(a, "MimeType"),
                 content_type=_ctext(a, "ContentType"),
                 encoded="".join((_text(payload_el) or "").split()),
             )
@@ -856,6 +1050,11 @@ def build(model: Edoc | Status) -> bytes:
     for rf in model.response_for:
         _emit_response_for(mh, rf)
     _opt(mh, "SteeringType", model.steering_type)
+    if model.response_for_task is not None:
+        task = _el(mh, "ResponseForTask")
+        for code in model.response_for_task:
+            _el(task, "TaskCode", code)
+    _opt(mh, "ApplicationType", model.application_type)
     if model.to_places is not None:
         tp = _el(mh, "ToPlaces")
         for p in model.to_places:
@@ -875,6 +1074,8 @@ def build(model: Edoc | Status) -> bytes:
             _opt(node, "ContentId", a.content_id)
             _opt(node, "AttachmentName", a.name)
             _opt(node, "Description", a.description)
+            _opt(node, "FieldName", a.field_name)
+            _opt(node, "MimeType", a.mime_type)
             _opt(node, "ContentType", a.content_type)
             _el(node, "ContentTransferEncoded", a.encoded)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -20,17 +20,20 @@ logger = logging.getLogger(__name__)
 
 
 def _pdf_attachments(payload: bytes) -> list[bytes]:
+    """The PDFs of a message as a user would download them: a file the EdXML102 library zipped
+    (labelled application/zip under its own name, e.g. a PDF stored as .tmp) is assessed
+    unwrapped, never as the zip; a wrapper that cannot be taken off is not a PDF."""
     model = edxml.parse(payload)
     if not isinstance(model, edxml.Edoc):
         return []
     out = []
     for a in model.attachments:
-        name = (a.name or "").lower()
-        if (a.content_type or "").lower() == "application/pdf" or name.endswith(".pdf"):
-            try:
-                out.append(a.data)
-            except edxml.EdxmlError:
-                continue
+        try:
+            content = a.content()
+        except edxml.EdxmlError:
+            continue
+        if content.is_pdf:
+            out.append(content.data)
     return out
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import QuerySet
 
 from chinhquyen.core.errors import NotFound, PermissionDenied
 
-from .models import RegisterEntry
+from . import edxml
+from .models import InboxMessage, OutboxMessage, RegisterDirection, RegisterEntry
 
 
 def agencies_visible_to(user) -> set[str] | None:
@@ -46,3 +49,96 @@ def register_entry_get_for_user(*, user, pk: int) -> RegisterEntry:
     if entry is None:
         raise NotFound("Không tìm thấy dòng sổ văn bản.")
     return entry
+
+
+# --- a register line's message and its files ------------------------------------------------------
+
+
+def register_entry_payload(*, entry: RegisterEntry) -> bytes | None:
+    """The stored bytes of the message behind a register line (None for an imported line)."""
+    model = InboxMessage if entry.direction == RegisterDirection.IN else OutboxMessage
+    payload = (
+        model.objects.filter(message_id=entry.message_id).values_list("payload", flat=True).first()
+    )
+    return None if payload is None else bytes(payload)
+
+
+@dataclass
+class EntryFile:
+    """One attachment as the officer gets it: unwrapped from the EdXML102 library's zip when it
+    was wrapped, else as received; ``warning`` says when the received bytes were kept."""
+
+    index: int
+    name: str
+    content_type: str
+    size: int
+    unwrapped: bool
+    warning: str | None
+    content: edxml.Content | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "unwrapped": self.unwrapped,
+            "warning": self.warning,
+        }
+
+
+@dataclass
+class EntryDocument:
+    model: edxml.Edoc | None
+    files: list[EntryFile]
+    warnings: list[str]  # the message's own (tolerated quirks) and the files'
+
+
+def register_entry_document(*, entry: RegisterEntry) -> EntryDocument:
+    """The document behind a register line with its files ready to hand out."""
+    payload = register_entry_payload(entry=entry)
+    if payload is None:
+        return EntryDocument(None, [], [])
+    try:
+        model = edxml.parse(payload)
+    except edxml.EdxmlError as exc:
+        return EntryDocument(None, [], [exc.message])
+    if not isinstance(model, edxml.Edoc):
+        return EntryDocument(None, [], list(model.warnings))
+    files = []
+    for index, attachment in enumerate(model.attachments, start=1):
+        try:
+            content = attachment.content()
+        except edxml.EdxmlError:
+            name = attachment.name or attachment.content_id or f"tep-{index}"
+            files.append(
+                EntryFile(
+                    index,
+                    name,
+                    attachment.content_type or "",
+                    0,
+                    False,
+                    f"Tệp «{name}» không đọc được (mã hóa base64 bị hỏng).",
+                )
+            )
+            continue
+        files.append(
+            EntryFile(
+                index,
+                content.name,
+                content.content_type,
+                len(content.data),
+                content.unwrapped,
+                content.warning,
+                content,
+            )
+        )
+    warnings = list(model.warnings) + [f.warning for f in files if f.warning]
+    return EntryDocument(model, files, warnings)
+
+
+def register_entry_file(*, entry: RegisterEntry, index: int) -> edxml.Content:
+    for f in register_entry_document(entry=entry).files:
+        if f.index == index and f.content is not None:
+            return f.content
+    raise NotFound("Không tìm thấy tệp đính kèm.", code="attachment_not_found")

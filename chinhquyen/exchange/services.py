@@ -399,7 +399,7 @@ def _enqueue(
 class FileIn:
     name: str
     data: bytes
-    content_type: str = "application/pdf"
+    content_type: str = ""  # "" = from the name (edxml.content_type_for)
     description: str = ""
 
 
@@ -457,7 +457,7 @@ def document_send(
             content_id=f"cid:{i + 1}",
             name=f.name,
             description=f.description or f.name,
-            content_type=f.content_type,
+            content_type=edxml.label_for(f.name, f.data, f.content_type),
         )
         for i, f in enumerate(files)
     ]

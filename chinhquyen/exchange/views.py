@@ -8,13 +8,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chinhquyen.core.errors import DomainError
+from chinhquyen.core.errors import DomainError, NotFound
 from chinhquyen.units.selectors import agency_names
 
 from . import edxml, selectors, services
@@ -105,3 +106,45 @@ def answer(request: HttpRequest, entry_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Đã gửi trạng thái cho cơ quan gửi."))
     return redirect("exchange:registers")
+
+
+@officer_required
+def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """One register line: the document, its files (unwrapped when the sender's software zipped
+    them) and any warning about what was received."""
+    try:
+        line = selectors.register_entry_get_for_user(user=request.user, pk=entry_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    doc = selectors.register_entry_document(entry=line)
+    return render(
+        request,
+        "exchange/entry.html",
+        {
+            "entry": line,
+            "direction": line.direction,
+            "document": doc.model,
+            "files": doc.files,
+            "warnings": doc.warnings,
+        },
+    )
+
+
+def file_response(content) -> HttpResponse:
+    """A file handed out for download, never rendered by the browser."""
+    resp = HttpResponse(content.data, content_type=content.content_type)
+    resp["Content-Disposition"] = content_disposition_header(True, content.name)
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "sandbox"
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@officer_required
+def attachment(request: HttpRequest, entry_id: int, index: int) -> HttpResponse:
+    try:
+        line = selectors.register_entry_get_for_user(user=request.user, pk=entry_id)
+        content = selectors.register_entry_file(entry=line, index=index)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return file_response(content)
