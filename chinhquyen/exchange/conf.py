@@ -32,6 +32,7 @@ DEFAULTS: dict[str, object] = {
     # Largest file taken out of a zip-wrapped attachment (EdXML102 library); a bigger one (a zip
     # bomb) is refused with a warning and the zip is kept as received.
     "EXCHANGE_ATTACHMENT_MAX_BYTES": 50 * 1024 * 1024,
+    "EXCHANGE_ATTACHMENT_TOTAL_BYTES": 200 * 1024 * 1024,  # all unwrapped files of one message
     "EXCHANGE_PAUSE_FILE": "",  # node: while this file exists the worker sends and pulls nothing  # node: assess PDF signatures for the figures
 }
 

@@ -28,6 +28,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -262,6 +263,26 @@ class Attachment:
         return Content(name + ".zip", data, ZIP_TYPE, warning=warning)
 
 
+def attachment_contents(
+    attachments: list[Attachment], *, max_bytes: int | None = None, total_bytes: int | None = None
+) -> Iterator[Content | None]:
+    """:meth:`Attachment.content` of each attachment in turn (None where the base64 is broken),
+    with a budget for the whole message: what all unwrapped files of one message may add up to
+    (``EXCHANGE_ATTACHMENT_TOTAL_BYTES``), so a message of many small zip bombs is bounded too.
+    A generator: a caller that drops each file holds one in memory at a time."""
+    limit = _unwrap_limit() if max_bytes is None else max_bytes
+    left = _unwrap_limit("EXCHANGE_ATTACHMENT_TOTAL_BYTES") if total_bytes is None else total_bytes
+    for attachment in attachments:
+        try:
+            content = attachment.content(max_bytes=max(0, min(limit, left)))
+        except EdxmlError:
+            yield None
+            continue
+        if content.unwrapped:
+            left -= len(content.data)
+        yield content
+
+
 ZIP_TYPE = "application/zip"
 OCTET_TYPE = "application/octet-stream"
 PDF_TYPE = "application/pdf"
@@ -353,13 +374,14 @@ def _type_of(name: str, data: bytes, declared: str | None) -> str:
     return guessed
 
 
-def _unwrap_limit() -> int:
+def _unwrap_limit(name: str = "EXCHANGE_ATTACHMENT_MAX_BYTES") -> int:
+    default = DEFAULT_UNWRAP_MAX_BYTES * (4 if name.endswith("TOTAL_BYTES") else 1)
     try:
         from . import conf
 
-        return int(conf.get("EXCHANGE_ATTACHMENT_MAX_BYTES"))
+        return int(conf.get(name))
     except Exception:  # noqa: BLE001  (usable without Django settings)
-        return int(os.environ.get("EXCHANGE_ATTACHMENT_MAX_BYTES", DEFAULT_UNWRAP_MAX_BYTES))
+        return int(os.environ.get(name, default))
 
 
 _NOT_A_ZIP = "not a zip"

@@ -26,15 +26,7 @@ def _pdf_attachments(payload: bytes) -> list[bytes]:
     model = edxml.parse(payload)
     if not isinstance(model, edxml.Edoc):
         return []
-    out = []
-    for a in model.attachments:
-        try:
-            content = a.content()
-        except edxml.EdxmlError:
-            continue
-        if content.is_pdf:
-            out.append(content.data)
-    return out
+    return [c.data for c in edxml.attachment_contents(model.attachments) if c and c.is_pdf]
 
 
 def signature_assess(payload: bytes) -> tuple[bool | None, bool | None, bool | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -74,7 +74,7 @@ class EntryFile:
     size: int
     unwrapped: bool
     warning: str | None
-    content: edxml.Content | None = field(default=None, repr=False)
+    downloadable: bool = True
 
     def as_dict(self) -> dict:
         return {
@@ -94,22 +94,31 @@ class EntryDocument:
     warnings: list[str]  # the message's own (tolerated quirks) and the files'
 
 
-def register_entry_document(*, entry: RegisterEntry) -> EntryDocument:
-    """The document behind a register line with its files ready to hand out."""
+def _entry_model(entry: RegisterEntry) -> tuple[edxml.Edoc | None, list[str]]:
     payload = register_entry_payload(entry=entry)
     if payload is None:
-        return EntryDocument(None, [], [])
+        return None, []
     try:
         model = edxml.parse(payload)
     except edxml.EdxmlError as exc:
-        return EntryDocument(None, [], [exc.message])
+        return None, [exc.message]
     if not isinstance(model, edxml.Edoc):
-        return EntryDocument(None, [], list(model.warnings))
+        return None, list(model.warnings)
+    return model, list(model.warnings)
+
+
+def register_entry_document(*, entry: RegisterEntry) -> EntryDocument:
+    """The document behind a register line and what its files are as handed out (one file's
+    bytes in memory at a time)."""
+    model, warnings = _entry_model(entry)
+    if model is None:
+        return EntryDocument(None, [], warnings)
     files = []
-    for index, attachment in enumerate(model.attachments, start=1):
-        try:
-            content = attachment.content()
-        except edxml.EdxmlError:
+    contents = edxml.attachment_contents(model.attachments)
+    for index, (attachment, content) in enumerate(
+        zip(model.attachments, contents, strict=True), start=1
+    ):
+        if content is None:
             name = attachment.name or attachment.content_id or f"tep-{index}"
             files.append(
                 EntryFile(
@@ -119,6 +128,7 @@ def register_entry_document(*, entry: RegisterEntry) -> EntryDocument:
                     0,
                     False,
                     f"Tệp «{name}» không đọc được (mã hóa base64 bị hỏng).",
+                    downloadable=False,
                 )
             )
             continue
@@ -130,15 +140,19 @@ def register_entry_document(*, entry: RegisterEntry) -> EntryDocument:
                 len(content.data),
                 content.unwrapped,
                 content.warning,
-                content,
             )
         )
-    warnings = list(model.warnings) + [f.warning for f in files if f.warning]
+    warnings += [f.warning for f in files if f.warning]
     return EntryDocument(model, files, warnings)
 
 
 def register_entry_file(*, entry: RegisterEntry, index: int) -> edxml.Content:
-    for f in register_entry_document(entry=entry).files:
-        if f.index == index and f.content is not None:
-            return f.content
+    model, _ = _entry_model(entry)
+    if model is not None and 1 <= index <= len(model.attachments):
+        # Through the attachments before it, so the message's budget is spent as in the listing.
+        for position, content in enumerate(edxml.attachment_contents(model.attachments), start=1):
+            if position == index:
+                if content is not None:
+                    return content
+                break
     raise NotFound("Không tìm thấy tệp đính kèm.", code="attachment_not_found")

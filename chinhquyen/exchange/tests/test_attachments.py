@@ -239,6 +239,16 @@ def test_the_unwrap_limit_is_a_setting(settings):
     assert refused.warning and "4999" in refused.warning and not refused.unwrapped
 
 
+def test_a_message_of_many_zip_bombs_is_bounded_as_a_whole(settings):
+    settings.EXCHANGE_ATTACHMENT_TOTAL_BYTES = 1 << 20
+    files = [library_attachment(f"bang-{i}.xlsx", bytes([i]) * 600_000, i) for i in range(3)]
+    contents = list(edxml.attachment_contents(files))
+    assert contents[0].unwrapped and contents[0].data == b"\0" * 600_000
+    for refused in contents[1:]:
+        assert not refused.unwrapped and refused.name.endswith(".xlsx.zip")
+        assert f"giới hạn {(1 << 20) - 600_000} byte" in refused.warning
+
+
 # --- what we write -------------------------------------------------------------------------------
 
 
