@@ -81,6 +81,7 @@ class Demo:
     attachment: int
     province: str  # the demo agencies' province (two-level units)
     agency_key: str
+    register_line: int  # a document received over the axis, as the EdXML102 library built it
 
 
 @dataclass
@@ -197,6 +198,10 @@ VISITS: dict[str, list[Visit]] = {
     "signatures:verify_result": [visit(CITIZEN, lambda d: {"sha256": d.official})],
     # The exchange registers.
     "exchange:registers": [visit(COUNTER), visit(COUNTER, query="?so=out")],
+    "exchange:entry": [visit(COUNTER, lambda d: {"entry_id": d.register_line})],
+    "exchange:attachment": [
+        visit(COUNTER, lambda d: {"entry_id": d.register_line, "index": 1}, download=True)
+    ],
 }
 
 
@@ -337,6 +342,7 @@ def build_demo(settings, tmp_path: Path) -> Demo:
     assert batch.items.get().state == "done", batch.items.get().message
     official = result_official(dossier=Dossier.objects.get(code=codes[4]))
     assert official is not None, "the demo's done dossier has its sealed result"
+    register_line = _received_document(settings, tmp_path, users[COUNTER])
     return Demo(
         dossiers=codes,
         file_id=added.pk,
@@ -347,7 +353,30 @@ def build_demo(settings, tmp_path: Path) -> Demo:
         attachment=sent.attachments.get().pk,
         province=unit.code,
         agency_key=f"agency:{first.agency.agency_id}",
+        register_line=register_line,
     )
+
+
+def _received_document(settings, tmp_path: Path, officer) -> int:
+    """The counter's agency as an exchange node receives the message the government's EdXML102
+    library built (zipped attachments), through the node's receive service."""
+    from chinhquyen.exchange import services as exchange
+    from chinhquyen.exchange.management.commands.exchange import make_keys
+    from chinhquyen.exchange.models import RegisterEntry
+
+    key, cert = tmp_path / "node.key.pem", tmp_path / "node.cert.pem"
+    make_keys(key_path=key, cert_path=cert, common_name="Nút thử")
+    settings.EXCHANGE_KEY_FILE, settings.EXCHANGE_CERT_FILE = str(key), str(cert)
+    agency = officer.profile.agency
+    exchange.node_identity_set(
+        agency_id=agency.agency_id, name=agency.name, hub_url="http://hub.invalid", token="t"
+    )
+    fixture = Path(__file__).parents[2] / "chinhquyen/exchange/tests/library"
+    payload = (fixture / "edxml102_all_fields.edxml").read_bytes()
+    assert exchange.inbox_receive(
+        message_id="demo-edxml102", sender="000.01.31.H26", payload=payload
+    )
+    return RegisterEntry.objects.get(message_id="demo-edxml102").pk
 
 
 # --- visiting ----------------------------------------------------------------------------------
