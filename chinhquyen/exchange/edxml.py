@@ -11,6 +11,13 @@ each tolerated quirk is recorded in ``model.warnings``. Anything else that is wr
 Parsing is hardened: no DTD, no entity expansion, no network, a size limit
 (``EXCHANGE_EDXML_MAX_BYTES``).
 
+Attachments keep the base64 they arrived with (re-serialising is byte-identical);
+``Attachment.content()`` is the file a user gets: the government's EdXML102 library zips every
+file but pdf/doc/docx/zip and labels it ``application/zip`` under the file's own name, so such an
+attachment is unwrapped (first entry, bounded by ``EXCHANGE_ATTACHMENT_MAX_BYTES``), and a
+wrapper that cannot be taken off is kept with a warning. ``label_for`` never labels a non-zip
+``application/zip``.
+
 ``sign(data, key_pem=, cert_pem=)`` adds an enveloped XML-DSig signature (RSA-SHA256, inside
 ``edXMLHeader`` as the standard places it) with signxml; ``verify(data, cert_pem=)`` answers a
 :class:`SignatureReport` and never raises for a bad signature: the published samples use RSA-SHA1
@@ -243,7 +250,7 @@ class Attachment:
         other attachment as it is. A wrapper that cannot be taken off keeps its bytes and says
         why in ``warning``. Raises :class:`EdxmlError` when the base64 itself is broken."""
         data = self.data
-        name = (self.name or self.description or self.content_id or "tep-dinh-kem").strip()
+        name = _safe_name(self.name or self.description or self.content_id or "")
         if not self.wrapped:
             return Content(name, data, _type_of(name, data, self.content_type))
         limit = _unwrap_limit() if max_bytes is None else max_bytes
@@ -362,9 +369,25 @@ def label_for(name: str, data: bytes, content_type: str = "") -> str:
     return label
 
 
+# What EdXML102 writes for the files it does not zip: not registered MIME types.
+_LIBRARY_LABELS = {"application/doc", "application/docx", "application/xsl", "application/xslx"}
+_MIME_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
+_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _safe_name(name: str) -> str:
+    """A peer's file name as a download name: no control characters, no folders."""
+    name = _UNSAFE_RE.sub("", name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name or "tep-dinh-kem"
+
+
 def _type_of(name: str, data: bytes, declared: str | None) -> str:
     declared = (declared or "").strip()
-    if declared and declared.lower() not in (ZIP_TYPE, OCTET_TYPE):
+    if (
+        _MIME_RE.fullmatch(declared)
+        and declared.lower() not in (ZIP_TYPE, OCTET_TYPE)
+        and declared.lower() not in _LIBRARY_LABELS
+    ):
         return declared
     guessed = content_type_for(name)
     if guessed in (OCTET_TYPE, ZIP_TYPE) and data[:5] == b"%PDF-":

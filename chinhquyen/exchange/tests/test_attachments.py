@@ -181,6 +181,16 @@ def test_a_payload_labelled_zip_that_is_not_one_keeps_its_bytes_with_a_warning()
     assert "không phải tệp nén ZIP" in content.warning
 
 
+def test_a_peers_names_and_labels_are_made_safe_to_hand_out():
+    att = edxml.Attachment.from_bytes(
+        b"\xd0\xcf\x11\xe0", name="..\\thu muc/to\r\ntrinh.doc", content_type="application/doc"
+    )
+    content = att.content()
+    assert (content.name, content.content_type) == ("totrinh.doc", "application/msword")
+    odd = edxml.Attachment.from_bytes(b"abc", name="a.txt", content_type="text/plain\r\nX-A: b")
+    assert odd.content().content_type == "text/plain"
+
+
 def test_a_zip_named_zip_is_handed_out_as_the_zip():
     inner = library_zip("a.txt", b"xin chao")
     content = edxml.Attachment.from_bytes(
