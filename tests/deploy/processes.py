@@ -1,0 +1,160 @@
+"""Process-level helpers for the deployment tests: free ports, a throw-away PostgreSQL cluster,
+gunicorn and nginx started as the test's own child processes (never the machine's services)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = Path(
+    os.environ.get("PG_BIN")
+    or max(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[4]), default="")
+)
+NGINX = os.environ.get("NGINX", shutil.which("nginx") or "/usr/sbin/nginx")
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+class Cluster:
+    """A PostgreSQL cluster of its own in a temporary directory, on a free loopback port
+    (initdb/pg_ctl; run as the ``postgres`` user when the tests run as root, as initdb demands).
+    Durability is off: it is thrown away."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="chinhquyen-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(
+            [*self._as, *args], check=True, capture_output=True, timeout=60, cwd=self.dir
+        )
+
+    def url(self, database: str = "chinhquyen") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def init(self) -> None:
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
+            "-l", str(self.dir / "log"), "-w", "-t", "30", "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def createdb(self, name: str = "chinhquyen") -> None:
+        self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                  "postgres", name)  # fmt: skip
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            try:
+                self.stop()
+            except subprocess.SubprocessError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def cluster() -> Iterator[Cluster]:
+    c = Cluster()
+    try:
+        c.init()
+        c.start()
+        yield c
+    finally:
+        c.destroy()
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The production profile (DEBUG off, secrets from the environment) on loopback, plain HTTP.
+    tests/deploy/settings.py differs from it only in serving static files without a manifest
+    (no collectstatic in a test)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.deploy.settings",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "deploy-test-" + "k" * 40,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PAGE_CACHE_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.update(extra)
+    return env
+
+
+def gunicorn(port: int, env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
+    """gunicorn with the production configuration file (deploy/gunicorn.conf.py), bound to a
+    loopback port of the test's."""
+    proc = subprocess.Popen(
+        [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind",
+         f"127.0.0.1:{port}", *args, "config.wsgi"],
+        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return proc
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT, env=env, check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
