@@ -34,7 +34,8 @@ limit_request_fields = 100
 limit_request_field_size = 16384
 # Only the local nginx may set the scheme header for gunicorn itself.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The heartbeat files in memory, not on a disk that may stall (gunicorn's documented advice).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # nginx keeps the access log
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")

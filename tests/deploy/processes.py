@@ -4,6 +4,7 @@ gunicorn and nginx started as the test's own child processes (never the machine'
 from __future__ import annotations
 
 import glob
+import http.client
 import os
 import pwd
 import shutil
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ class Cluster:
             self._as = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - PostgreSQL's own programs, arguments we built
             [*self._as, *args], check=True, capture_output=True, timeout=60, cwd=self.dir
         )
 
@@ -103,10 +104,8 @@ class Cluster:
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            try:
+            with suppress(subprocess.SubprocessError):
                 self.stop()
-            except subprocess.SubprocessError:
-                pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -144,7 +143,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 def gunicorn(port: int, env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
     """gunicorn with the production configuration file (deploy/gunicorn.conf.py), bound to a
     loopback port of the test's."""
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603 - the venv's gunicorn
         [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind",
          f"127.0.0.1:{port}", *args, "config.wsgi"],
         cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
@@ -158,3 +157,84 @@ def migrate(env: dict[str, str]) -> None:
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=180,
     )  # fmt: skip
+
+
+NGINX_MAIN = """\
+daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/chinhquyen.conf;
+}}
+"""
+
+
+def nginx_config(tmp: Path, *, listen: str, upstream: str) -> Path:
+    """deploy/nginx/chinhquyen.conf with its placeholders filled, inside a main configuration
+    whose pid, logs and temporary files are all in ``tmp``: the machine's nginx is not used."""
+    site = (ROOT / "deploy" / "nginx" / "chinhquyen.conf").read_text()
+    for name, value in {
+        "@LISTEN@": listen,
+        "@SERVER_NAME@": "127.0.0.1",
+        "@UPSTREAM@": upstream,
+        "@STATIC_ROOT@": str(ROOT / "var" / "static"),
+    }.items():
+        site = site.replace(name, value)
+    assert "@" not in "".join(line.split("#")[0] for line in site.splitlines()), site
+    (tmp / "chinhquyen.conf").write_text(site)
+    main = tmp / "nginx.conf"
+    main.write_text(NGINX_MAIN.format(tmp=tmp))
+    return main
+
+
+def nginx(tmp: Path, conf: Path) -> subprocess.Popen:
+    if not (NGINX and Path(NGINX).exists()):
+        raise RuntimeError(
+            "nginx is missing: scripts/bootstrap.sh installs it (apt-get install nginx)"
+        )
+    tmp.chmod(0o755)  # the worker process (www-data when started as root) reads and writes here
+    subprocess.run(  # noqa: S603 - Debian's nginx checking our configuration
+        [NGINX, "-t", "-q", "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return subprocess.Popen(  # noqa: S603
+        [NGINX, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf)],
+        stdout=(tmp / "nginx.out").open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int | None, float, dict, bytes]:
+    """One GET on a fresh connection: (status or None on timeout/error, seconds, headers, body)."""
+    started = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Accept": "application/json, text/html"})
+        resp = conn.getresponse()
+        body = resp.read()
+        return resp.status, time.monotonic() - started, dict(resp.getheaders()), body
+    except (OSError, http.client.HTTPException):
+        return None, time.monotonic() - started, {}, b""
+    finally:
+        conn.close()
+
+
+def wait_until_answering(port: int, path: str, timeout: float = 60.0, times: int = 4) -> None:
+    """Until ``times`` requests in a row get an answer (workers started and warm)."""
+    deadline = time.monotonic() + timeout
+    row = 0
+    while row < times:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"127.0.0.1:{port}{path} does not answer after {timeout} s")
+        status, _, _, _ = http_get(port, path, timeout=10)
+        row = row + 1 if status is not None and status < 500 else 0
+        if row == 0:
+            time.sleep(0.2)
