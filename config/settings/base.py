@@ -201,6 +201,10 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "chinhquyen.accounts.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "chinhquyen.accounts.throttle.client_ip"
 AXES_VERBOSE = False
+# Only failures are kept, and only for the cool-off window (axes deletes older ones at each
+# failure); successful sign-ins are not logged with their address and browser (personal data
+# the platform does not need: the audit log records what people do).
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- chinhquyen -----------------------------------------------------------------------------
 # Dossier code: Circular 01/2018 Art. 19. Circular 03/2025 may change it, so it is a setting.
