@@ -7,6 +7,7 @@ import glob
 import http.client
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -189,7 +190,7 @@ def nginx_config(tmp: Path, *, listen: str, upstream: str) -> Path:
         "@STATIC_ROOT@": str(ROOT / "var" / "static"),
     }.items():
         site = site.replace(name, value)
-    assert "@" not in "".join(line.split("#")[0] for line in site.splitlines()), site
+    assert not re.search(r"@[A-Z_]+@", site), "a placeholder of the template is not filled in"
     (tmp / "chinhquyen.conf").write_text(site)
     main = tmp / "nginx.conf"
     main.write_text(NGINX_MAIN.format(tmp=tmp))

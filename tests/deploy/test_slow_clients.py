@@ -8,12 +8,16 @@ leaves the lookups answering in milliseconds, because nginx hands gunicorn only 
 
 from __future__ import annotations
 
+import http.client
+import json
 import socket
 import statistics
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import suppress
-from pathlib import Path
+
+import pytest
 
 from .processes import (
     free_port,
@@ -65,41 +69,84 @@ def attack(port: int, seconds: float) -> list[tuple[int | None, float]]:
     return lookups
 
 
-def test_nginx_keeps_lookups_answering_while_slow_clients_stall_bare_gunicorn(
-    migrated_cluster, tmp_path: Path
-):
+@pytest.fixture(scope="module")
+def stack(migrated_cluster, tmp_path_factory) -> Iterator[tuple[int, int]]:
+    """gunicorn (production profile, deploy/gunicorn.conf.py, 2 sync workers as
+    scripts/bench.sh runs them) and nginx (deploy/nginx/chinhquyen.conf) in front of it:
+    (gunicorn's port, nginx's port)."""
+    tmp = tmp_path_factory.mktemp("stack")
     app_port, front_port = free_port(), free_port()
     env = server_env(migrated_cluster.url(), GUNICORN_WORKERS="2")
-    app = gunicorn(app_port, env, log=tmp_path / "gunicorn.log")
+    app = gunicorn(app_port, env, log=tmp / "gunicorn.log")
     front = None
     try:
         wait_for_port(app_port, proc=app)
-        conf = nginx_config(
-            tmp_path, listen=f"127.0.0.1:{front_port}", upstream=f"127.0.0.1:{app_port}"
-        )
-        front = nginx(tmp_path, conf)
+        conf = nginx_config(tmp, listen=f"127.0.0.1:{front_port}", upstream=f"127.0.0.1:{app_port}")
+        front = nginx(tmp, conf)
         wait_for_port(front_port, proc=front)
         wait_until_answering(front_port, LOOKUP)
-
-        # Through nginx: every lookup answered, within the bound.
-        behind = attack(front_port, seconds=10)
-        assert len(behind) >= 10
-        assert all(status == 404 for status, _ in behind), behind  # answered: no such dossier
-        times = [took for _, took in behind]
-        assert max(times) < BOUND, times
-        print(
-            f"\nbehind nginx: {len(behind)} lookups, median {statistics.median(times) * 1000:.0f} ms,"
-            f" max {max(times) * 1000:.0f} ms"
-        )
-
-        # Straight to gunicorn's sync workers: the same attack starves the lookups.
-        wait_until_answering(app_port, LOOKUP)
-        bare = attack(app_port, seconds=6)
-        answered = [took for status, took in bare if status is not None]
-        print(f"bare gunicorn: {len(answered)} of {len(bare)} lookups answered within {BOUND} s")
-        assert len(bare) >= 2
-        assert len(answered) <= len(bare) // 2, bare
+        yield app_port, front_port
     finally:
         if front is not None:
             stop(front)
         stop(app)
+
+
+def test_nginx_keeps_lookups_answering_while_slow_clients_stall_bare_gunicorn(stack):
+    app_port, front_port = stack
+
+    # Through nginx: every lookup answered, within the bound.
+    behind = attack(front_port, seconds=10)
+    assert len(behind) >= 10
+    assert all(status == 404 for status, _ in behind), behind  # answered: no such dossier
+    times = [took for _, took in behind]
+    assert max(times) < BOUND, times
+    print(
+        f"\nbehind nginx: {len(behind)} lookups, median {statistics.median(times) * 1000:.0f} ms,"
+        f" max {max(times) * 1000:.0f} ms"
+    )
+
+    # Straight to gunicorn's sync workers: the same attack starves the lookups.
+    wait_until_answering(app_port, LOOKUP)
+    bare = attack(app_port, seconds=6)
+    answered = [took for status, took in bare if status is not None]
+    print(f"bare gunicorn: {len(answered)} of {len(bare)} lookups answered within {BOUND} s")
+    assert len(bare) >= 2
+    assert len(answered) <= len(bare) // 2, bare
+
+
+def post(port: int, path: str, body: bytes, content_type: str) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body, {"Content-Type": content_type})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def test_nginx_keeps_a_sign_in_flood_off_the_workers(stack):
+    """Beyond a burst of 20, one sign-in POST per address every 2 s reaches the application;
+    the rest get nginx's own 429 (problem+json on the API, a Vietnamese page), with Retry-After.
+    The application's lockout (django-axes) still answers what gets through."""
+    _, front_port = stack
+    wrong = json.dumps({"username": "nobody-here", "password": "guess"}).encode()
+    answers = [post(front_port, "/api/v1/auth/token", wrong, "application/json") for _ in range(30)]
+    statuses = [status for status, _, _ in answers]
+    assert statuses[:4] == [401] * 4  # the application: wrong password
+    assert set(statuses[4:]) == {429}  # then the application's lockout, then nginx's limit
+    from_nginx = [(h, b) for s, h, b in answers if s == 429 and b"too_many_requests" in b]
+    assert len(from_nginx) >= 5
+    headers, body = from_nginx[-1]
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert headers["Retry-After"] == "60"
+    problem = json.loads(body)
+    assert problem["status"] == 429 and problem["code"] == "too_many_requests"
+
+    status, headers, body = post(front_port, "/dang-nhap/", b"username=a&password=b",
+                                 "application/x-www-form-urlencoded")  # fmt: skip
+    assert status == 429
+    assert headers["Retry-After"] == "60"
+    assert "Quá nhiều yêu cầu đăng nhập" in body.decode()
+    # Lookups are not limited.
+    assert http_get(front_port, LOOKUP)[0] == 404
