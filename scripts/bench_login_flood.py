@@ -1,10 +1,11 @@
 """Wrong-password flood against the production stack, with and without the sign-in throttle.
 
 A throw-away PostgreSQL cluster, gunicorn (deploy/gunicorn.conf.py, production profile, PBKDF2 as
-in production, 2 sync workers) behind nginx (deploy/nginx/chinhquyen.conf). For each setting of
-LOGIN_THROTTLE: 8 threads post wrong passwords to /api/v1/auth/token for DURATION seconds while
-another client looks a dossier up every 0.2 s; prints the lookups' latency and the flood's
-answers. Figures: docs/benchmarks.md (Availability). Usage: .venv/bin/python
+in production, 2 sync workers) behind nginx (deploy/nginx/chinhquyen.conf). Three runs: no
+throttle at all (the old behaviour), the application's throttle alone (nginx's sign-in rate limit
+taken out of the template), both. In each, 8 threads post wrong passwords to /api/v1/auth/token
+for DURATION seconds while another client looks a dossier up every 0.2 s; prints the lookups'
+latency and the flood's answers. Figures: docs/benchmarks.md (Availability). Usage: .venv/bin/python
 scripts/bench_login_flood.py [seconds]
 """
 
@@ -56,7 +57,7 @@ def post_token(port: int, password: str) -> int | None:
         conn.close()
 
 
-def run(db_url: str, throttle: bool, seconds: float) -> dict:
+def run(db_url: str, throttle: bool, edge_limit: bool, seconds: float) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="login-flood-"))
     app_port, front_port = free_port(), free_port()
     env = server_env(db_url, GUNICORN_WORKERS="2", LOGIN_THROTTLE=str(throttle).lower())
@@ -64,8 +65,12 @@ def run(db_url: str, throttle: bool, seconds: float) -> dict:
     front = None
     try:
         wait_for_port(app_port, proc=app)
-        front = nginx(tmp, nginx_config(tmp, listen=f"127.0.0.1:{front_port}",
-                                        upstream=f"127.0.0.1:{app_port}"))  # fmt: skip
+        conf = nginx_config(tmp, listen=f"127.0.0.1:{front_port}", upstream=f"127.0.0.1:{app_port}")
+        if not edge_limit:  # the template without its sign-in rate limit
+            site = tmp / "chinhquyen.conf"
+            kept = [line for line in site.read_text().splitlines() if "limit_req zone=" not in line]
+            site.write_text("\n".join(kept) + "\n")
+        front = nginx(tmp, conf)
         wait_for_port(front_port, proc=front)
         wait_until_answering(front_port, LOOKUP)
         quiet = [http_get(front_port, LOOKUP, timeout=10)[1] for _ in range(20)]
@@ -91,6 +96,7 @@ def run(db_url: str, throttle: bool, seconds: float) -> dict:
             t.join()
         return {
             "throttle": throttle,
+            "nginx_limit": edge_limit,
             "quiet_median_ms": round(statistics.median(quiet) * 1000, 1),
             "lookups": len(lookups),
             "median_ms": round(statistics.median(lookups) * 1000, 1),
@@ -116,8 +122,8 @@ def main() -> None:
             cwd=ROOT, check=True, capture_output=True,
             env={**env, "DJANGO_SUPERUSER_PASSWORD": "a-long-right-password-2026"},
         )  # fmt: skip
-        for throttle in (False, True):
-            print(json.dumps(run(c.url(), throttle, seconds)), flush=True)
+        for throttle, edge_limit in ((False, False), (True, False), (True, True)):
+            print(json.dumps(run(c.url(), throttle, edge_limit, seconds)), flush=True)
 
 
 if __name__ == "__main__":
