@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def run(db_url: str, throttle: bool, edge_limit: bool, seconds: float) -> dict:
     finally:
         if front is not None:
             stop(front)
-        stop(app)
+        stop(app, sig=signal.SIGINT)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ back everything answers again without anyone acting. The machine's own cluster i
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,6 @@ def test_a_database_restart_and_outage_give_no_500(migrated_cluster, tmp_path: P
         assert statuses(port, API) == [200] * ROUNDS
         assert statuses(port, OPEN311) == [200] * ROUNDS
     finally:
-        stop(app)
+        stop(app, sig=signal.SIGINT)
         log = (tmp_path / "gunicorn.log").read_text(errors="replace")
         print(log[-2000:])

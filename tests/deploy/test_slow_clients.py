@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import socket
 import statistics
 import threading
@@ -89,7 +90,7 @@ def stack(migrated_cluster, tmp_path_factory) -> Iterator[tuple[int, int]]:
     finally:
         if front is not None:
             stop(front)
-        stop(app)
+        stop(app, sig=signal.SIGINT)
 
 
 def test_nginx_keeps_lookups_answering_while_slow_clients_stall_bare_gunicorn(stack):
