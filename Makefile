@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Compiled translations, rebuilt from their .po files (needs msgfmt, from bootstrap.sh).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: help run test bench bench-instructions bench-search bench-signing bench-exchange bench-reporting setup migrate demo lint clean
+.PHONY: help run test bench bench-instructions bench-search bench-signing bench-exchange bench-reporting bench-login-flood setup migrate demo lint clean
 
 help:  ## List the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -67,6 +67,9 @@ bench-exchange: setup  ## Benchmark node -> hub -> node exchange (100 KB PDFs), 
 
 bench-reporting: setup  ## Benchmark dashboard queries over 10 million dossiers (PostgreSQL COPY)
 	$(PY) scripts/bench_reporting.py
+
+bench-login-flood: setup  ## Wrong-password flood against nginx + gunicorn, with and without the sign-in throttle
+	$(PY) scripts/bench_login_flood.py
 
 lint: setup  ## ruff check and format check
 	$(VENV)/bin/ruff check .

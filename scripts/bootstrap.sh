@@ -8,6 +8,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
 # msgfmt compiles the translations (locale/*.po) for manage.py compilemessages.
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# tests/deploy: the documented production front (deploy/nginx/) and a throw-away PostgreSQL
+# cluster (initdb, pg_ctl), both started as the tests' own processes, never the system services.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The browser tests drive the distribution's Chromium: Playwright's own download is not used.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # printforms tests: extract text, list fonts and rasterise PDFs; decode the receipt's QR code.

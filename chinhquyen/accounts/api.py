@@ -34,7 +34,7 @@ class MeOut(Schema):
 
 @router.post("/auth/token", response=TokenOut, auth=None, summary="Đăng nhập, nhận token")
 def create_token(request: HttpRequest, payload: TokenIn):
-    raw, token = token_issue(username=payload.username, password=payload.password)
+    raw, token = token_issue(username=payload.username, password=payload.password, request=request)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 

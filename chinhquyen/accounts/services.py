@@ -13,6 +13,7 @@ from chinhquyen.audit.services import audit_record
 from chinhquyen.core.errors import DomainError, ValidationFailed
 
 from .models import ApiToken, Profile, Role, hash_token
+from .throttle import sign_in_succeeded
 
 User = get_user_model()
 
@@ -80,10 +81,14 @@ def user_create(
     return user
 
 
-def token_issue(*, username: str, password: str) -> tuple[str, ApiToken]:
-    user = authenticate(username=username, password=password)
+def token_issue(*, username: str, password: str, request=None) -> tuple[str, ApiToken]:
+    """A bearer token for a correct password. ``request``: the HTTP request, so the sign-in
+    throttle counts the attempt and refuses a locked-out account or address before hashing."""
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise AuthenticationFailed("Tên đăng nhập hoặc mật khẩu không đúng.")
+    if request is not None:
+        sign_in_succeeded(user)
     raw = ApiToken.new_raw()
     token = ApiToken.objects.create(
         user=user,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    # Sign-in throttling (chinhquyen/accounts/throttle.py, docs/security.md#availability).
+    "axes",
     "chinhquyen.core",
     "chinhquyen.accounts",
     "chinhquyen.units",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "chinhquyen.core.middleware.LazyMessageMiddleware",  # Django's, built on first use
     "chinhquyen.core.public_url.PublicBaseUrlMiddleware",  # development only: links follow the host
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into 429 (chinhquyen/accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,8 +88,13 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'chinhquyen.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A persistent connection is checked before a request reuses it, so a database restart
+        # costs each worker a reconnection, not a 500 (chinhquyen/core/outage.py).
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
+# While the database is unreachable: 503 with this Retry-After (seconds), chinhquyen/core/outage.py.
+DATABASE_OUTAGE_RETRY_AFTER = env_int("DATABASE_OUTAGE_RETRY_AFTER", 30)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "DATABASE_SERVER_SIDE_BINDING", True
 ):
@@ -115,6 +125,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The throttle's check comes first, so a locked-out account or address is refused before the
+# password is hashed (chinhquyen/accounts/throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "chinhquyen.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -159,6 +176,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Reverse proxy (deploy/, docs/security.md#availability) ----------------------------------
+# True only when the application is reachable solely through the documented nginx front, which
+# overwrites X-Forwarded-For/-Proto: then the client's address is the right-most X-Forwarded-For
+# entry and X-Forwarded-Proto says whether the visitor used HTTPS. Otherwise those headers are
+# whatever a client wrote, and are ignored. The production profile defaults to true.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+
+# --- Sign-in throttling (django-axes; chinhquyen/accounts/throttle.py) -----------------------
+# Lockout after LOGIN_FAILURE_LIMIT failed sign-ins per account and per address within the
+# cool-off window (5: the draft national standard, /work/shared/DOMAIN.md §8, unconfirmed).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+AXES_ENABLED = env_bool("LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = env_list("LOGIN_LOCKOUT_PARAMETERS", ["username", "ip_address"])
+# A refused attempt during the lockout is not counted again (no write per refused attempt, and
+# the lockout ends when Retry-After says); a success resets the account (throttle.py does it,
+# not axes' AXES_RESET_ON_SUCCESS, which would also wipe the address's failures).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "chinhquyen.accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "chinhquyen.accounts.throttle.client_ip"
+AXES_VERBOSE = False
+# Only failures are kept, and only for the cool-off window (axes deletes older ones at each
+# failure); successful sign-ins are not logged with their address and browser (personal data
+# the platform does not need: the audit log records what people do).
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- chinhquyen -----------------------------------------------------------------------------
 # Dossier code: Circular 01/2018 Art. 19. Circular 03/2025 may change it, so it is a setting.

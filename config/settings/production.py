@@ -17,7 +17,12 @@ if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
         "PUBLIC_BASE_URL must be the portal's address, e.g. https://dichvucong.example.gov.vn"
     )
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The documented deployment (deploy/README.md) puts nginx in front and binds gunicorn to
+# loopback, so the proxy's X-Forwarded-Proto/-For are trusted; BEHIND_PROXY=false when the
+# application is reached directly (then a client could forge them).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", True)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
