@@ -151,14 +151,53 @@ TASKS = {
     }
 }
 
+# Every handler scrubs personal data (ID numbers, phones, e-mails, what the request submitted)
+# from the message and the traceback before anything is written or mailed
+# (chinhquyen/core/privacy.py). Django's own handlers are redefined here so that they do too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "personal_data": {"()": "chinhquyen.core.privacy.RedactPersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_data"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Errors reach the console through the root; mail goes to ADMINS when there are any.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+# Error reports (the DEBUG page, the e-mail to ADMINS) hide the database settings, URLs with a
+# password, every POST value and the variables that hold submitted data.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "chinhquyen.core.privacy.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "chinhquyen.core.privacy.PersonalDataExceptionReporter"
 
 # --- chinhquyen -----------------------------------------------------------------------------
 # Dossier code: Circular 01/2018 Art. 19. Circular 03/2025 may change it, so it is a setting.
