@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tai-khoan/", include("chinhquyen.accounts.urls")),
     path("can-bo/", include("chinhquyen.workspace.urls")),
     path("chu-ky-so/", include("chinhquyen.signatures.urls")),
     path("lien-thong/", include("chinhquyen.exchange.urls")),

@@ -13,6 +13,8 @@ and the services (``user_create``) are not validated: validators apply when a pe
   a Vietnamese personal name (``nguyenvanan``, ``Trần Thị Hoa 1990``) and a date (``01/01/1990``).
 * ``PersonalInfoSimilarityValidator``: not close to the person's own name, user name, e-mail,
   identity number or phone, compared folded (``ngoc1995`` for "Trần Thị Bích Ngọc").
+* ``ApiTokensRevokedOnPasswordChange``: checks nothing; revokes the person's API tokens when
+  their password changes (Django's ``password_changed`` hook).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from django.utils.translation import ngettext
 from chinhquyen.core.text import fold
 
 from .selectors import profile_of
+from .services import tokens_revoke
 
 DATA = Path(__file__).resolve().parent / "data"
 VIETNAMESE_LIST = DATA / "common-passwords-vi.txt"
@@ -241,3 +244,20 @@ class PersonalInfoSimilarityValidator:
 
     def get_help_text(self) -> str:
         return _("Mật khẩu không được giống họ tên hay thông tin cá nhân của bạn.")
+
+
+class ApiTokensRevokedOnPasswordChange:
+    """Not a check: Django calls every validator's ``password_changed`` after a user's new
+    password is saved, whatever set it (our account page, the admin's forms, ``changepassword``)
+    and not when a hash is merely upgraded. A token issued under the old password is revoked."""
+
+    def validate(self, password: str, user=None) -> None:
+        return None
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is None or user.pk is None:
+            return
+        tokens_revoke(user=user, reason="password_changed")
+
+    def get_help_text(self) -> str:
+        return ""

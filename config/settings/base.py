@@ -125,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "chinhquyen.accounts.passwords.MinimumLengthValidator"},
     {"NAME": "chinhquyen.accounts.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Revokes the person's API tokens once a new password is saved (not a check).
+    {"NAME": "chinhquyen.accounts.passwords.ApiTokensRevokedOnPasswordChange"},
 ]
 
 LANGUAGE_CODE = "vi"
@@ -212,7 +214,11 @@ DEFAULT_EXCEPTION_REPORTER = "chinhquyen.core.privacy.PersonalDataExceptionRepor
 DOSSIER_CODE_FORMAT = env_str("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{seq:04d}")
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_DOSSIER = env_int("UPLOAD_MAX_FILES_PER_DOSSIER", 50)
+# A bearer token expires this long after it was issued (POST /api/v1/auth/token); expired
+# tokens get 401 problem+json. Tokens are listed and revoked on the account page (/tai-khoan/)
+# and all of a person's tokens are revoked when their password changes.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
+API_TOKEN_LAST_USED_MINUTES = env_int("API_TOKEN_LAST_USED_MINUTES", 5)
 # Where the receipt's QR code and the e-mails send people (chinhquyen/core/public_url.py). Empty
 # (development): links follow the request's host, and `make run` exports it from HOST and PORT
 # for the worker. The production profile requires it.
