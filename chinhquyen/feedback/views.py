@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import DomainError, NotFound
+from chinhquyen.core.security import attachment_response
 from chinhquyen.units.models import Agency, UnitLevel
 from chinhquyen.units.selectors import units_children
 from chinhquyen.workdays.calendar import DeadlineState
@@ -432,8 +433,6 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 @login_required
 def attachment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """An attachment, for the officers of the agency only (it may show the sender)."""
-    from django.http import FileResponse
-
     denied = _officer_or_403(request)
     if denied:
         return denied
@@ -444,9 +443,6 @@ def attachment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     item = feedback.attachments.filter(pk=pk).first()
     if item is None:
         raise Http404
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{item.pk}.{item.content_type.split("/")[-1]}"'
+    return attachment_response(
+        item.file.open("rb"), filename=item.name, content_type=item.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

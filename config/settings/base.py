@@ -57,6 +57,10 @@ MIDDLEWARE = [
     "chinhquyen.core.middleware.LazyMessageMiddleware",  # Django's, built on first use
     "chinhquyen.core.public_url.PublicBaseUrlMiddleware",  # development only: links follow the host
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # CSP, Permissions-Policy, no-store for signed-in people (chinhquyen/core/security.py).
+    "chinhquyen.core.security.SecurityHeadersMiddleware",
+    # Officers are signed out after an idle and an absolute limit (accounts/middleware.py).
+    "chinhquyen.accounts.middleware.OfficerSessionTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +152,33 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# --- Browser hardening (chinhquyen/core/security.py, docs/security.md) ------------------------
+# Our pages load scripts and styles from static/ only: no inline script, handler or style.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+# Django's admin writes a few inline styles.
+CONTENT_SECURITY_POLICY_ADMIN = env_str(
+    "CONTENT_SECURITY_POLICY_ADMIN",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), serial=(), "
+    "bluetooth=(), accelerometer=(), gyroscope=(), magnetometer=(), display-capture=()",
+)
+# Officers' sessions end after this many idle minutes (administrators: agency and system
+# admins, staff), and in any case this many hours after signing in. Defaults from the draft
+# national standard (DOMAIN.md §8: 15 idle minutes, 5 for administrators; unconfirmed).
+SESSION_IDLE_MINUTES_OFFICER = env_int("SESSION_IDLE_MINUTES_OFFICER", 15)
+SESSION_IDLE_MINUTES_ADMIN = env_int("SESSION_IDLE_MINUTES_ADMIN", 5)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 
 LOGIN_URL = "/dang-nhap/"
 LOGIN_REDIRECT_URL = "/"

@@ -32,6 +32,7 @@ from tests.browser.conftest import SCREENSHOT_DIR
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NAMESPACES = (
+    "accounts",
     "portal",
     "workspace",
     "reporting",
@@ -197,6 +198,8 @@ VISITS: dict[str, list[Visit]] = {
     "signatures:verify_result": [visit(CITIZEN, lambda d: {"sha256": d.official})],
     # The exchange registers.
     "exchange:registers": [visit(COUNTER), visit(COUNTER, query="?so=out")],
+    # The account page: password and API keys.
+    "accounts:account": [visit(CITIZEN), visit(COUNTER)],
 }
 
 
@@ -242,6 +245,15 @@ EXCLUDED: dict[str, PostOnly] = {
         "POST only: the useful / not useful vote on a published answer",
         None,
         lambda d: {"code": d.feedback},
+    ),
+    "accounts:password_change": PostOnly(
+        "POST only: the password form of the account page", CITIZEN, lambda d: {}
+    ),
+    "accounts:token_revoke": PostOnly(
+        "POST only: a revoke button of the account page", CITIZEN, lambda d: {"token_id": 1}
+    ),
+    "accounts:tokens_revoke_all": PostOnly(
+        "POST only: the revoke-all button of the account page", CITIZEN, lambda d: {}
     ),
     "exchange:answer": PostOnly(
         "POST only: the status answer to a register line", COUNTER, lambda d: {"entry_id": 1}
