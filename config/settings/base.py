@@ -321,6 +321,10 @@ REPORTING_DUE_WORKING_DAYS = env_int("REPORTING_DUE_WORKING_DAYS", 5)  # unconfi
 
 # --- Feedback (docs/feedback.md) ------------------------------------------------------------------
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")  # default: DEFAULT_FROM_EMAIL
+# "Useful" votes by readers who are not signed in: one per device (a signed cookie kept this
+# many days), and at most this many per address and hour (counted in the default cache).
+FEEDBACK_DEVICE_COOKIE_DAYS = env_int("FEEDBACK_DEVICE_COOKIE_DAYS", 365)
+FEEDBACK_VOTES_PER_ADDRESS_PER_HOUR = env_int("FEEDBACK_VOTES_PER_ADDRESS_PER_HOUR", 30)
 
 # --- Signatures (docs/signatures.md) --------------------------------------------------------------
 SIGNATURES_KEY_DIR = env_str("SIGNATURES_KEY_DIR", str(VAR_DIR / "keys"))
