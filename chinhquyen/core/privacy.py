@@ -30,6 +30,7 @@ from typing import Any
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from .redaction import redact
+from .text import fold
 
 # user:password@ in any URL (postgres://app:secret@db/…, redis://:secret@…).
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)[^/@\s]*@", re.I)
@@ -118,7 +119,18 @@ def submitted_values(request) -> list[str]:
 
 
 def scrub(text: str, *, known: Iterable[str] = ()) -> str:
-    return _strip_url_credentials(redact(text, known=known))
+    """``text`` without personal data: the patterns of ``redact`` and the ``known`` values."""
+    if not text:
+        return text
+    # redact() folds the whole text once per known value; hand it only the values whose words
+    # all occur in the text (one fold of the text), so that a long traceback stays cheap.
+    words = set(re.findall(r"\w+", fold(text)))
+    present = [
+        value
+        for value in dict.fromkeys(known)
+        if (parts := re.findall(r"\w+", fold(value))) and all(p in words for p in parts)
+    ]
+    return _strip_url_credentials(redact(text, known=present))
 
 
 class RedactPersonalDataFilter(logging.Filter):

@@ -51,7 +51,7 @@ PNG = (
 )
 # Namespaces whose pages are checked with axe here (the officers' pages are being rebuilt and
 # have their own tests).
-AXE_NAMESPACES = ("portal", "reporting", "signatures", "consultations", "feedback")
+AXE_NAMESPACES = ("accounts", "portal", "reporting", "signatures", "consultations", "feedback")
 # Not checked with axe, and why.
 AXE_SKIP = {
     # The counter's shared kiosk returns to its start screen by itself (a meta refresh, which
