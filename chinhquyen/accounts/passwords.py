@@ -260,4 +260,4 @@ class ApiTokensRevokedOnPasswordChange:
         tokens_revoke(user=user, reason="password_changed")
 
     def get_help_text(self) -> str:
-        return ""
+        return _("Đổi mật khẩu sẽ thu hồi mọi khoá API đã cấp cho bạn.")
