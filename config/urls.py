@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tai-khoan/", include("chinhquyen.accounts.urls")),
     path("can-bo/", include("chinhquyen.workspace.urls")),
     path("chu-ky-so/", include("chinhquyen.signatures.urls")),
     path("lien-thong/", include("chinhquyen.exchange.urls")),
@@ -28,6 +28,5 @@ if settings.BENCH_ENDPOINTS:
 # Our own error pages (templates/403.html, 404.html, 403_csrf.html by Django's defaults); the
 # 500 page from a plain context, without the database.
 handler500 = "chinhquyen.core.error_views.server_error"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served at MEDIA_URL, not even in development: they are personal data,
+# served only by the views that check who asks (workspace, "Hồ sơ của tôi", feedback).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -25,12 +26,27 @@ def token_cache_clear() -> None:
         _verified.clear()
 
 
+def token_cache_forget(*, user_id: int) -> None:
+    """Forget this process's verified tokens of one user (their tokens were just revoked). Other
+    worker processes forget them within API_TOKEN_CACHE_SECONDS."""
+    with _lock:
+        for key_hash, (_at, user) in list(_verified.items()):
+            if user.pk == user_id:
+                del _verified[key_hash]
+
+
 def _lookup(key_hash: str):
+    now = timezone.now()
     row = (
         ApiToken.objects.select_related("user", "user__profile", "user__profile__agency")
-        .filter(key_hash=key_hash, expires_at__gt=timezone.now(), user__is_active=True)
+        .filter(key_hash=key_hash, expires_at__gt=now, user__is_active=True)
         .first()
     )
+    if row is not None:
+        # At most one write per token every few minutes, never one per request.
+        stale = now - timedelta(minutes=settings.API_TOKEN_LAST_USED_MINUTES)
+        if row.last_used_at is None or row.last_used_at < stale:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row
 
 

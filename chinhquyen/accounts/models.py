@@ -64,6 +64,9 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # When it last let a request in, to the nearest few minutes (auth.py writes it at most once
+    # per API_TOKEN_LAST_USED_MINUTES): shown on the account page beside the revoke button.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"

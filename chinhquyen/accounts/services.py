@@ -6,12 +6,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from chinhquyen.audit.services import audit_record
 from chinhquyen.core.errors import DomainError, ValidationFailed
 
+from .auth import token_cache_forget
 from .models import ApiToken, Profile, Role, hash_token
 from .throttle import sign_in_succeeded
 
@@ -90,9 +93,54 @@ def token_issue(*, username: str, password: str, request=None) -> tuple[str, Api
     if request is not None:
         sign_in_succeeded(user)
     raw = ApiToken.new_raw()
+    now = timezone.now()
     token = ApiToken.objects.create(
         user=user,
         key_hash=hash_token(raw),
-        expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        expires_at=now + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        last_used_at=now,  # issuing it is its first use
     )
     return raw, token
+
+
+@transaction.atomic
+def tokens_revoke(*, user, reason: str, token_ids: list[int] | None = None, actor=None) -> int:
+    """Revoke (delete) the user's API tokens, all of them or those of ``token_ids``; how many.
+    Audited when any was revoked. Other worker processes stop accepting them within
+    API_TOKEN_CACHE_SECONDS."""
+    tokens = ApiToken.objects.filter(user=user)
+    if token_ids is not None:
+        tokens = tokens.filter(pk__in=token_ids)
+    count, _by_model = tokens.delete()
+    token_cache_forget(user_id=user.pk)
+    if count:
+        audit_record(
+            event="api_token.revoked",
+            object_type="user",
+            object_id=str(user.pk),
+            actor=actor,
+            changes={"count": count, "reason": reason, "tokens": token_ids or "all"},
+        )
+    return count
+
+
+@transaction.atomic
+def password_change(*, user, new_password: str, actor=None) -> None:
+    """Set a person's password after the validators (AUTH_PASSWORD_VALIDATORS) accept it. Their
+    API tokens are revoked by the ``ApiTokensRevokedOnPasswordChange`` validator, which Django
+    calls on every password change (this one, the admin's, ``changepassword``)."""
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Mật khẩu mới không dùng được.", fields={"new_password": list(exc.messages)}
+        ) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        event="user.password_changed",
+        object_type="user",
+        object_id=str(user.pk),
+        actor=actor or user,
+        changes={},
+    )

@@ -7,19 +7,9 @@ SQLite and PostgreSQL alike without the ``unaccent`` extension.
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from chinhquyen.core.text import fold
 
-# "đ" is a letter of its own, not "d" plus a combining mark, so NFD leaves it alone.
-_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
-_SPACES = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics, "đ" as "d", runs of white space as one space."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", bare).casefold()).strip()
+__all__ = ["fold", "fold_words"]
 
 
 def fold_words(text: str) -> list[str]:

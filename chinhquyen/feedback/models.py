@@ -212,7 +212,7 @@ class FeedbackVote(models.Model):
     """A reader's "useful / not useful" on a published answer: one per reader, changeable."""
 
     feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="votes")
-    voter_key = models.CharField(max_length=64)  # "u:<user id>" or a hash of the session key
+    voter_key = models.CharField(max_length=64)  # "u:<user id>" or "d:" + hash of the device cookie
     useful = models.BooleanField()
     at = models.DateTimeField(default=timezone.now)
 

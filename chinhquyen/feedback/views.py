@@ -4,9 +4,13 @@ officer's inbox and actions. Thin: every rule is in the services and selectors."
 from __future__ import annotations
 
 import hashlib
+import secrets
+import time
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import DomainError, NotFound
+from chinhquyen.core.security import attachment_response
 from chinhquyen.units.models import Agency, UnitLevel
 from chinhquyen.units.selectors import units_children
 from chinhquyen.workdays.calendar import DeadlineState
@@ -43,13 +48,55 @@ def _badge(feedback, now=None):
     return {"css": css, "label": label}
 
 
-def _voter_key(request: HttpRequest) -> str:
+# "Useful" votes (docs/security.md): one per account, or, for a reader who is not signed in,
+# one per device, known by a signed long-lived cookie handed out with the page. A vote posted
+# without that cookie (a script that drops its cookies, a fresh session every time) is not
+# counted; and each address may cast only FEEDBACK_VOTES_PER_ADDRESS_PER_HOUR anonymous votes.
+DEVICE_COOKIE = "cq_thiet_bi"
+DEVICE_SALT = "feedback.device"
+
+
+def _device(request: HttpRequest) -> str | None:
+    return request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT) or None
+
+
+def _give_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if _device(request) is None:
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(18),
+            salt=DEVICE_SALT,
+            max_age=settings.FEEDBACK_DEVICE_COOKIE_DAYS * 86400,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def _voter_key(request: HttpRequest) -> str | None:
     if request.user.is_authenticated:
         return f"u:{request.user.pk}"
-    if not request.session.session_key:
-        request.session["feedback_reader"] = True
-        request.session.save()
-    return "s:" + hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
+    device = _device(request)
+    if device is None:
+        return None
+    return "d:" + hashlib.sha256(device.encode()).hexdigest()[:40]
+
+
+def _address_over_limit(request: HttpRequest) -> bool:
+    """One more anonymous vote from this address this hour; whether that is too many. Counted
+    in the default cache (per process unless the cache is shared)."""
+    limit = settings.FEEDBACK_VOTES_PER_ADDRESS_PER_HOUR
+    hour = int(time.time() // 3600)
+    key = f"feedback-votes:{request.META.get('REMOTE_ADDR', '')}:{hour}"
+    cache = caches["default"]
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > limit
 
 
 # --------------------------------------------------------------------------- public
@@ -73,11 +120,16 @@ def public_detail(request: HttpRequest, code: str) -> HttpResponse:
         item = selectors.feedback_public_get(code=code)
     except NotFound:
         raise Http404 from None
-    return render(
+    response = render(
         request,
         "feedback/public_detail.html",
-        {"item": item, "voted": request.GET.get("da-danh-gia") == "1"},
+        {
+            "item": item,
+            "voted": request.GET.get("da-danh-gia") == "1",
+            "not_counted": request.GET.get("da-danh-gia") == "0",
+        },
     )
+    return response if request.user.is_authenticated else _give_device(request, response)
 
 
 @require_POST
@@ -85,13 +137,20 @@ def vote(request: HttpRequest, code: str) -> HttpResponse:
     useful = request.POST.get("huu-ich")
     if useful not in ("1", "0"):
         return redirect("feedback:detail", code=code)
+    page = reverse("feedback:detail", args=[code])
+    voter_key = _voter_key(request)
+    if voter_key is None:
+        # No device cookie: not counted; the page gives one and asks again.
+        return _give_device(request, redirect(page + "?da-danh-gia=0#danh-gia"))
+    if not request.user.is_authenticated and _address_over_limit(request):
+        response = render(request, "feedback/vote_limited.html", {"code": code}, status=429)
+        response["Retry-After"] = str(3600 - int(time.time()) % 3600)
+        return response
     try:
-        services.feedback_vote_useful(
-            code=code, voter_key=_voter_key(request), useful=useful == "1"
-        )
+        services.feedback_vote_useful(code=code, voter_key=voter_key, useful=useful == "1")
     except NotFound:
         raise Http404 from None
-    return redirect(reverse("feedback:detail", args=[code]) + "?da-danh-gia=1#danh-gia")
+    return redirect(page + "?da-danh-gia=1#danh-gia")
 
 
 # --------------------------------------------------------------------------- sender
@@ -432,8 +491,6 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 @login_required
 def attachment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """An attachment, for the officers of the agency only (it may show the sender)."""
-    from django.http import FileResponse
-
     denied = _officer_or_403(request)
     if denied:
         return denied
@@ -444,9 +501,6 @@ def attachment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     item = feedback.attachments.filter(pk=pk).first()
     if item is None:
         raise Http404
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{item.pk}.{item.content_type.split("/")[-1]}"'
+    return attachment_response(
+        item.file.open("rb"), filename=item.name, content_type=item.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

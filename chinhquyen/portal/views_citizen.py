@@ -31,6 +31,7 @@ from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import user_roles
 from chinhquyen.catalogue.selectors import procedure_get
 from chinhquyen.core.errors import DomainError, NotFound, ValidationFailed
+from chinhquyen.core.security import attachment_response
 from chinhquyen.dossiers.forms import form_validate
 from chinhquyen.dossiers.intake import (
     dossier_submit_with_files,
@@ -486,15 +487,9 @@ def my_dossier_file(request: HttpRequest, code: str, file_id: int) -> FileRespon
     )
     if record is None:
         raise Http404
-    response = FileResponse(
-        record.file.open("rb"),
-        as_attachment=True,
-        filename=record.name,
-        content_type=record.content_type,
+    return attachment_response(
+        record.file.open("rb"), filename=record.name, content_type=record.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _evaluation_context(request, dossier: Dossier, *, chosen=None, errors=None) -> dict | None:

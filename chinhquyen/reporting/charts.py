@@ -112,11 +112,12 @@ def _svg_open(
     width: float, height: float, *, cls: str, title_id: str, desc_id: str | None = None
 ) -> str:
     described = f' aria-describedby="{desc_id}"' if desc_id else ""
-    # width/height give the natural size; max-width lets it shrink on a phone and the viewBox
+    # width/height give the natural size; reporting.css's max-width lets it shrink on a phone
+    # (not a style attribute: the Content-Security-Policy refuses inline styles) and the viewBox
     # keeps its proportions (no preserveAspectRatio="none", so shapes are not distorted).
     return (
         f'<svg xmlns="{SVG_NS}" class="{cls}" viewBox="0 0 {_c(width)} {_c(height)}" '
-        f'width="{_c(width)}" height="{_c(height)}" style="max-width:100%;height:auto" '
+        f'width="{_c(width)}" height="{_c(height)}" '
         f'role="img" aria-labelledby="{title_id}"{described}>'
     )
 

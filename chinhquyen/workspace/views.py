@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from chinhquyen.core.security import attachment_response
 from chinhquyen.dossiers import services
 from chinhquyen.dossiers.forms import form_validate
 from chinhquyen.dossiers.intake import (
@@ -359,11 +360,10 @@ def file_download(request: HttpRequest, code: str, file_id: int) -> FileResponse
         record = dossier.files.get(pk=file_id)
     except DossierFile.DoesNotExist:
         raise Http404(str(file_id)) from None
-    response = FileResponse(
-        record.file.open("rb"), content_type=record.content_type, filename=record.name
+    # Always an attachment that cannot run in the officer's session (core/security.py).
+    return attachment_response(
+        record.file.open("rb"), filename=record.name, content_type=record.content_type
     )
-    response["Cache-Control"] = "private, no-store"  # personal data
-    return response
 
 
 @officer_required

@@ -32,6 +32,7 @@ from tests.browser.conftest import SCREENSHOT_DIR
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NAMESPACES = (
+    "accounts",
     "portal",
     "workspace",
     "reporting",
@@ -50,7 +51,7 @@ PNG = (
 )
 # Namespaces whose pages are checked with axe here (the officers' pages are being rebuilt and
 # have their own tests).
-AXE_NAMESPACES = ("portal", "reporting", "signatures", "consultations", "feedback")
+AXE_NAMESPACES = ("accounts", "portal", "reporting", "signatures", "consultations", "feedback")
 # Not checked with axe, and why.
 AXE_SKIP = {
     # The counter's shared kiosk returns to its start screen by itself (a meta refresh, which
@@ -202,6 +203,8 @@ VISITS: dict[str, list[Visit]] = {
     "exchange:attachment": [
         visit(COUNTER, lambda d: {"entry_id": d.register_line, "index": 1}, download=True)
     ],
+    # The account page: password and API keys.
+    "accounts:account": [visit(CITIZEN), visit(COUNTER)],
 }
 
 
@@ -247,6 +250,15 @@ EXCLUDED: dict[str, PostOnly] = {
         "POST only: the useful / not useful vote on a published answer",
         None,
         lambda d: {"code": d.feedback},
+    ),
+    "accounts:password_change": PostOnly(
+        "POST only: the password form of the account page", CITIZEN, lambda d: {}
+    ),
+    "accounts:token_revoke": PostOnly(
+        "POST only: a revoke button of the account page", CITIZEN, lambda d: {"token_id": 1}
+    ),
+    "accounts:tokens_revoke_all": PostOnly(
+        "POST only: the revoke-all button of the account page", CITIZEN, lambda d: {}
     ),
     "exchange:answer": PostOnly(
         "POST only: the status answer to a register line", COUNTER, lambda d: {"entry_id": 1}

@@ -125,7 +125,9 @@ def test_officer_actions_from_the_page_down_to_the_public_answer_and_votes(world
     assert code in public.get("/phan-anh/").content.decode()
     public.post(f"/phan-anh/{code}/danh-gia/", {"huu-ich": "1"})
     public.post(f"/phan-anh/{code}/danh-gia/", {"huu-ich": "1"})
-    Client().post(f"/phan-anh/{code}/danh-gia/", {"huu-ich": "0"})
+    other = Client()
+    other.get(f"/phan-anh/{code}/")  # the page gives the reader's device its cookie
+    other.post(f"/phan-anh/{code}/danh-gia/", {"huu-ich": "0"})
     html = public.get(f"/phan-anh/{code}/").content.decode()
     assert 'data-testid="useful">(1)' in html and 'data-testid="not-useful">(1)' in html
 

@@ -27,6 +27,19 @@
     });
   }
 
+  // --- a signing batch waiting for the person's confirmation in the signing app ----------
+  // The page is reloaded once the batch has an outcome (sign_batch.html).
+  var signStatus = document.getElementById("sign-status");
+  if (signStatus && signStatus.dataset.pending === "1") {
+    var poll = function () {
+      fetch(signStatus.dataset.poll, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (s) { if (s.pending) { setTimeout(poll, 2000); } else { window.location.reload(); } })
+        .catch(function () { setTimeout(poll, 4000); });
+    };
+    setTimeout(poll, 2000);
+  }
+
   // --- confirmation of destructive actions ------------------------------------------------
   var dialog = document.getElementById("ws-confirm");
   if (dialog && typeof dialog.showModal === "function") {
