@@ -57,7 +57,9 @@ class PersonalDataReporterFilter(SafeExceptionReporterFilter):
     def cleanse_setting(self, key, value):
         cleansed = super().cleanse_setting(key, value)
         if isinstance(cleansed, str):
-            return _strip_url_credentials(cleansed)
+            # str() as well: a lazy string (django-axes' settings hold some) passes isinstance but
+            # is not one to the regular expression.
+            return _strip_url_credentials(str(cleansed))
         return cleansed
 
     def get_safe_request_meta(self, request):
