@@ -228,16 +228,10 @@ def _level(embedded, status, reader) -> str:
 
 
 def default_validation_context() -> ValidationContext:
-    """Trust roots from settings and the database (``selectors.trust_roots``)."""
-    from django.conf import settings
+    """Trust roots from settings and the database, revocation data cached (``trust.py``)."""
+    from .trust import validation_context
 
-    from .selectors import trust_roots
-
-    return ValidationContext(
-        trust_roots=trust_roots(),
-        allow_fetching=getattr(settings, "SIGNATURES_ALLOW_FETCHING", True),
-        revocation_mode=getattr(settings, "SIGNATURES_REVOCATION_MODE", "soft-fail"),
-    )
+    return validation_context()
 
 
 # --- the validator -------------------------------------------------------------------------------
