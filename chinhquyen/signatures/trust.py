@@ -319,7 +319,9 @@ def validation_context(
     if allow:
         kwargs["fetcher_backend"] = OwnedFetcherBackend(
             CachingFetcherBackend(
-                cache=cache if cache is not None else revocation_cache(), scope=key, inner=inner or _http_backend
+                cache=cache if cache is not None else revocation_cache(),
+                scope=key,
+                inner=inner or _http_backend,
             )
         )
     return ValidationContext(

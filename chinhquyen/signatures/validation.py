@@ -46,6 +46,7 @@ from pyhanko_certvalidator import ValidationContext
 from chinhquyen.core.errors import ValidationFailed
 
 from . import pki, signing
+from .levels import signature_level
 
 TOTAL_PASSED = "TOTAL_PASSED"
 TOTAL_FAILED = "TOTAL_FAILED"
@@ -214,17 +215,8 @@ def _indication(status, cert) -> tuple[str, str | None]:
 
 
 def _level(embedded, status, reader) -> str:
-    if status.timestamp_validity is None:
-        return "B-B"
-    level = "B-T"
-    try:
-        if "/DSS" in reader.root:
-            level = "B-LT"
-        if reader.embedded_timestamp_signatures:
-            level = "B-LTA"
-    except (PdfError, KeyError):
-        pass
-    return level
+    """From what the file holds for this signature (``levels.py``), not the mere ``/DSS``."""
+    return signature_level(embedded, status, reader)
 
 
 def default_validation_context() -> ValidationContext:
