@@ -322,7 +322,7 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
     if sub:
         message += ": " + SUB_INDICATION_VI.get(sub, sub)
     return SignatureReport(
-        field=sig.field_name,
+        field=str(sig.field_name),  # a plain str: pyHanko's string deep-copies its reader
         indication=indication,
         sub_indication=sub,
         kind=kind,
@@ -356,7 +356,7 @@ def _broken_report(sig, widgets, detail: str) -> SignatureReport:
         info = CertInfo("", "", "", "", "", "", "", "")
         kind = pki.UNKNOWN
     return SignatureReport(
-        field=sig.field_name,
+        field=str(sig.field_name),  # a plain str: pyHanko's string deep-copies its reader
         indication=TOTAL_FAILED,
         sub_indication="FORMAT_FAILURE",
         kind=kind,
