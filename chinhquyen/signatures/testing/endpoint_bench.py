@@ -200,9 +200,6 @@ def measure(*, seconds: float, rounds: int, rate, wait_for_quiet, quiet_timeout:
             if report.indication != "TOTAL_PASSED":  # pragma: no cover
                 raise RuntimeError(report.as_dict())
 
-        wait_for_quiet(quiet_timeout)
-        in_process, in_process_median, _ = rate(validate, seconds, rounds)
-
         server = Server(root_pem=pki.root_cert_pem)
         try:
             server.start()
@@ -210,12 +207,22 @@ def measure(*, seconds: float, rounds: int, rate, wait_for_quiet, quiet_timeout:
             report = server.validate(body, ctype)  # warm-up, and a check
             if report.get("indication") != "TOTAL_PASSED":
                 raise RuntimeError(json.dumps(report, ensure_ascii=False)[:2000])
-            rates = []
+            # in process and through the endpoint in turn, round after round, so that both see
+            # the same (shared, drifting) machine; the ratio is the median of the rounds' ratios
+            inner, rates, ratios = [], [], []
             for _ in range(rounds):
                 wait_for_quiet(quiet_timeout)
-                rates.append(endpoint_rate(server, data, seconds / rounds))
+                here, _median, _n = rate(validate, seconds / rounds, 1)
+                there = endpoint_rate(server, data, seconds / rounds)
+                inner.append(here)
+                rates.append(there)
+                ratios.append(there / here)
         finally:
             server.stop()
+    inner.sort()
+    ratios.sort()
+    in_process, in_process_median = inner[-1], inner[len(inner) // 2]
+    ratio = ratios[len(ratios) // 2]
     rates.sort()
     return {
         "endpoint_document": f"sealed decision (personal + agency signatures), {len(data)} bytes",
@@ -224,7 +231,8 @@ def measure(*, seconds: float, rounds: int, rate, wait_for_quiet, quiet_timeout:
         "in_process_sealed_median_per_s": round(in_process_median, 1),
         "endpoint_per_s": round(rates[-1], 1),
         "endpoint_median_per_s": round(rates[len(rates) // 2], 1),
-        "endpoint_vs_in_process": round(rates[-1] / in_process, 3) if in_process else None,
+        "endpoint_vs_in_process": round(ratio, 3),
+        "endpoint_vs_in_process_rounds": [round(r, 3) for r in ratios],
         "endpoint_target_ratio": 0.5,
-        "endpoint_target_met": bool(in_process) and rates[-1] >= 0.5 * in_process,
+        "endpoint_target_met": ratio >= 0.5,
     }
