@@ -1,5 +1,7 @@
 """Benchmark: PAdES B-B signing and validation of one-page PDFs per second in one process
-(RSA-2048), beside OpenSSL's raw RSA-2048 sign and verify rates measured in the same run.
+(RSA-2048), beside OpenSSL's raw RSA-2048 sign and verify rates measured in the same run; then
+``POST /api/v1/signatures/validate`` against gunicorn with revocation checking on, beside the
+in-process rate of the same document (``testing/endpoint_bench.py``).
 
 A benchmark, not a test: missing a target is reported, never an error. See docs/benchmarks.md.
 """
