@@ -118,3 +118,28 @@ def test_blt_signing_without_revocation_data_is_refused(loopback_pki):
         sign(signer, opts)
     assert info.value.code == "revocation_unavailable"
     assert "level" in info.value.fields
+
+
+def test_a_dss_about_another_signer_does_not_make_a_signature_blt(loopback_pki):
+    """The seal at B-LT fills the DSS with the agency's certificate and revocation data; the
+    person's earlier B-T signature gains nothing from it and stays B-T."""
+    personal = sign(
+        loopback_pki.signer("personal"),
+        signing.SignOptions(level=signing.Level.B_T, tsa_url=loopback_pki.tsa_url),
+    )
+    sealed = signing.sign_agency(
+        personal,
+        signer=loopback_pki.signer("agency"),
+        seal_png=samples.red_seal_png(),
+        personal_field=signing.PERSONAL_FIELD + "1",
+        opts=signing.SignOptions(
+            level=signing.Level.B_LT,
+            tsa_url=loopback_pki.tsa_url,
+            validation_context=loopback_pki.validation_context(),
+        ),
+    )
+    report = validate_pdf(sealed, validation_context=loopback_pki.validation_context())
+    assert [(s.kind, s.indication, s.level) for s in report.signatures] == [
+        ("personal", "TOTAL_PASSED", "B-T"),
+        ("agency", "TOTAL_PASSED", "B-LT"),
+    ]
