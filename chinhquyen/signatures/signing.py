@@ -340,7 +340,30 @@ def _sign(
         )
     except SigningError as exc:
         raise Conflict(f"Không ký được tài liệu: {exc}", code="signing_failed") from exc
+    if opts.level == Level.B_LT:
+        check_lt_revocation(out.getvalue(), getattr(signer, "signing_cert", None))
     return out.getvalue()
+
+
+def check_lt_revocation(data: bytes, cert) -> None:
+    """A B-LT file must carry revocation data about its signer (``levels.py``): refuse rather
+    than hand out a B-LT claim without it (a certificate naming no CRL or OCSP service, such as
+    the development CA's, or a responder that did not answer)."""
+    from .levels import dss_revocation_covers
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if cert is None or not dss_revocation_covers(reader, cert):
+        raise ValidationFailed(
+            "Không lấy được thông tin thu hồi (OCSP/CRL) của chứng thư số người ký, "
+            "nên không thể ký ở mức B-LT.",
+            code="revocation_unavailable",
+            fields={
+                "level": [
+                    "Chứng thư số không có dịch vụ OCSP/CRL hoặc dịch vụ không trả lời; "
+                    "hãy ký ở mức B-T."
+                ]
+            },
+        )
 
 
 def fit_image(box: Box, info: images.ImageInfo) -> Box:

@@ -340,6 +340,7 @@ async def _finish(
     with_dss = await async_add_validation_info(
         embedded, opts.validation_context, output=io.BytesIO(), embed_roots=False
     )
+    signing.check_lt_revocation(with_dss.getvalue(), cert)
     return with_dss.getvalue()
 
 

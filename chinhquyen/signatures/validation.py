@@ -46,6 +46,7 @@ from pyhanko_certvalidator import ValidationContext
 from chinhquyen.core.errors import ValidationFailed
 
 from . import pki, signing
+from .levels import signature_level
 
 TOTAL_PASSED = "TOTAL_PASSED"
 TOTAL_FAILED = "TOTAL_FAILED"
@@ -214,30 +215,15 @@ def _indication(status, cert) -> tuple[str, str | None]:
 
 
 def _level(embedded, status, reader) -> str:
-    if status.timestamp_validity is None:
-        return "B-B"
-    level = "B-T"
-    try:
-        if "/DSS" in reader.root:
-            level = "B-LT"
-        if reader.embedded_timestamp_signatures:
-            level = "B-LTA"
-    except (PdfError, KeyError):
-        pass
-    return level
+    """From what the file holds for this signature (``levels.py``), not the mere ``/DSS``."""
+    return signature_level(embedded, status, reader)
 
 
 def default_validation_context() -> ValidationContext:
-    """Trust roots from settings and the database (``selectors.trust_roots``)."""
-    from django.conf import settings
+    """Trust roots from settings and the database, revocation data cached (``trust.py``)."""
+    from .trust import validation_context
 
-    from .selectors import trust_roots
-
-    return ValidationContext(
-        trust_roots=trust_roots(),
-        allow_fetching=getattr(settings, "SIGNATURES_ALLOW_FETCHING", True),
-        revocation_mode=getattr(settings, "SIGNATURES_REVOCATION_MODE", "soft-fail"),
-    )
+    return validation_context()
 
 
 # --- the validator -------------------------------------------------------------------------------
@@ -336,7 +322,7 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
     if sub:
         message += ": " + SUB_INDICATION_VI.get(sub, sub)
     return SignatureReport(
-        field=sig.field_name,
+        field=str(sig.field_name),  # a plain str: pyHanko's string deep-copies its reader
         indication=indication,
         sub_indication=sub,
         kind=kind,
@@ -370,7 +356,7 @@ def _broken_report(sig, widgets, detail: str) -> SignatureReport:
         info = CertInfo("", "", "", "", "", "", "", "")
         kind = pki.UNKNOWN
     return SignatureReport(
-        field=sig.field_name,
+        field=str(sig.field_name),  # a plain str: pyHanko's string deep-copies its reader
         indication=TOTAL_FAILED,
         sub_indication="FORMAT_FAILURE",
         kind=kind,

@@ -381,6 +381,7 @@ SIGNATURES_TSA_URL = env_str("SIGNATURES_TSA_URL", "")  # RFC 3161; B-T needs on
 SIGNATURES_TRUST_ROOTS = env_list("SIGNATURES_TRUST_ROOTS", [])  # PEM paths, beside the DB's
 SIGNATURES_ALLOW_FETCHING = env_bool("SIGNATURES_ALLOW_FETCHING", True)  # OCSP/CRL on validation
 SIGNATURES_REVOCATION_MODE = env_str("SIGNATURES_REVOCATION_MODE", "soft-fail")
+SIGNATURES_REVINFO_CACHE_SIZE = env_int("SIGNATURES_REVINFO_CACHE_SIZE", 1024)  # OCSP/CRL answers
 SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # Remote signing (VNPT SmartCA / Viettel MySign style; signatures/providers/remote.py): off while
 # the URL is empty. The client secret may come from SIGNATURES_REMOTE_CLIENT_SECRET_FILE.

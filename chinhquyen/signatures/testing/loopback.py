@@ -56,6 +56,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
@@ -155,8 +156,19 @@ def _end_entity_extensions(key_usage: list[str]) -> list[dict]:
     ]
 
 
-def build_config(*, key_dir: Path, url_prefix: str) -> dict:
-    """The certomancer configuration of the loopback PKI (keys must exist in ``key_dir``)."""
+def build_config(
+    *,
+    key_dir: Path,
+    url_prefix: str,
+    ocsp_validity_seconds: int | None = None,
+    crl_period: str = "P7D",
+    revocations: dict[str, str] | None = None,
+) -> dict:
+    """The certomancer configuration of the loopback PKI (keys must exist in ``key_dir``).
+
+    ``ocsp_validity_seconds`` (default ten minutes) sets the OCSP answers' nextUpdate,
+    ``crl_period`` (ISO 8601 duration) the CRLs' update schedule, and ``revocations`` revokes
+    identities (label -> ISO 8601 time, possibly in the future: revoked from then on)."""
     labels = [*_SERVICE_KEYS, *_AGENCIES, *_PEOPLE]
     long_validity = {
         "valid-from": "2020-01-01T00:00:00+0000",
@@ -235,6 +247,11 @@ def build_config(*, key_dir: Path, url_prefix: str) -> dict:
         "revoked-since": "2025-01-01T00:00:00+0000",
         "reason": "key_compromise",
     }
+    for label, since in (revocations or {}).items():
+        certs[label]["revocation"] = {"revoked-since": since, "reason": "key_compromise"}
+    ocsp_service = {"for-issuer": "root", "responder-cert": "ocsp", "signing-key": "ocsp"}
+    if ocsp_validity_seconds is not None:
+        ocsp_service["validity-period"] = {"seconds": ocsp_validity_seconds}
     return {
         "external-url-prefix": url_prefix,
         "keysets": {
@@ -250,18 +267,12 @@ def build_config(*, key_dir: Path, url_prefix: str) -> dict:
                 "entities": entities,
                 "certs": certs,
                 "services": {
-                    "ocsp": {
-                        "root": {
-                            "for-issuer": "root",
-                            "responder-cert": "ocsp",
-                            "signing-key": "ocsp",
-                        }
-                    },
+                    "ocsp": {"root": ocsp_service},
                     "crl-repo": {
                         "root": {
                             "for-issuer": "root",
                             "signing-key": "root",
-                            "simulated-update-schedule": "P7D",
+                            "simulated-update-schedule": crl_period,
                         }
                     },
                     "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
@@ -284,7 +295,9 @@ class LoopbackPKI:
 
     IDENTITIES = ("agency", "personal", "agency_b", "personal_b", "revoked", "expired")
 
-    def __init__(self, workdir: str | os.PathLike | None = None) -> None:
+    def __init__(self, workdir: str | os.PathLike | None = None, **config: Any) -> None:
+        """``config``: the knobs of ``build_config`` (OCSP validity, CRL period, revocations)."""
+        self._config = config
         self._own_tmp = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="chinhquyen-pki-"))
         self._proc: subprocess.Popen | None = None
@@ -314,7 +327,7 @@ class LoopbackPKI:
 
         config_path = self.workdir / "certomancer.yml"
         config_path.write_text(
-            yaml.safe_dump(build_config(key_dir=key_dir, url_prefix=self.base_url)),
+            yaml.safe_dump(build_config(key_dir=key_dir, url_prefix=self.base_url, **self._config)),
             encoding="utf-8",
         )
         self.config_path = config_path
@@ -380,6 +393,13 @@ class LoopbackPKI:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests served so far by kind (``ocsp``, ``crl``, ``tsa``), counted by the server."""
+        import json
+
+        with urllib.request.urlopen(self.base_url + "/stats", timeout=5) as resp:  # noqa: S310
+            return {"ocsp": 0, "crl": 0, "tsa": 0, **json.loads(resp.read())}
 
     # -- URLs ---------------------------------------------------------------------------------
     @property

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import socket
 import socketserver
 import sys
+import threading
+from collections import Counter
 from datetime import UTC, datetime
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
@@ -34,6 +37,12 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 def make_app(pki_arch):
     registry = pki_arch.service_registry
     prefix = f"/{ARCH}/"
+    counts: Counter = Counter()  # requests served, by kind: GET /stats (tests count fetches)
+    lock = threading.Lock()
+
+    def count(kind: str) -> None:
+        with lock:
+            counts[kind] += 1
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -42,18 +51,24 @@ def make_app(pki_arch):
         try:
             if path == "/health":
                 body, ctype = b"ok", "text/plain"
+            elif path == "/stats":
+                with lock:
+                    body, ctype = json.dumps(dict(counts)).encode(), "application/json"
             elif path.startswith(prefix + "ocsp/") and method == "POST":
                 label = path[len(prefix + "ocsp/") :]
                 req = ocsp.OCSPRequest.load(_read_body(environ))
+                count("ocsp")
                 body = registry.summon_responder(label, now).build_ocsp_response(req).dump()
                 ctype = "application/ocsp-response"
             elif path.startswith(prefix + "tsa/") and method == "POST":
                 label = path[len(prefix + "tsa/") :]
                 req = tsp.TimeStampReq.load(_read_body(environ))
+                count("tsa")
                 body = registry.summon_timestamper(label, now).request_tsa_response(req).dump()
                 ctype = "application/timestamp-reply"
             elif path.startswith(prefix + "crls/") and path.endswith("/latest.crl"):
                 label = path[len(prefix + "crls/") : -len("/latest.crl")]
+                count("crl")
                 body, ctype = registry.get_crl(label, now).dump(), "application/pkix-crl"
             else:
                 start_response("404 Not Found", [("Content-Type", "text/plain")])

@@ -1,5 +1,7 @@
 """Benchmark: PAdES B-B signing and validation of one-page PDFs per second in one process
-(RSA-2048), beside OpenSSL's raw RSA-2048 sign and verify rates measured in the same run.
+(RSA-2048), beside OpenSSL's raw RSA-2048 sign and verify rates measured in the same run; then
+``POST /api/v1/signatures/validate`` against gunicorn with revocation checking on, beside the
+in-process rate of the same document (``testing/endpoint_bench.py``).
 
 A benchmark, not a test: missing a target is reported, never an error. See docs/benchmarks.md.
 """
@@ -93,6 +95,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-speedups", action="store_true", help="pyHanko's own hex reader (speedups.py)"
         )
+        parser.add_argument(
+            "--no-endpoint",
+            action="store_true",
+            help="skip POST /api/v1/signatures/validate against gunicorn (revocation on)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(
@@ -168,6 +175,17 @@ class Command(BaseCommand):
         wait_for_quiet(opts["quiet_timeout"])
         validate_rate, validate_median, validate_n = _rate(validate, seconds, rounds)
         ossl_sign, ossl_verify = openssl_rsa2048(openssl_seconds)
+        endpoint = {}
+        if not opts.get("no_endpoint"):
+            from chinhquyen.signatures.testing import endpoint_bench
+
+            endpoint = endpoint_bench.measure(
+                seconds=seconds,
+                rounds=rounds,
+                rate=_rate,
+                wait_for_quiet=wait_for_quiet,
+                quiet_timeout=opts["quiet_timeout"],
+            )
 
         result = {
             "documents": f"one-page A4 PDF, {len(pdf)} bytes",
@@ -189,6 +207,7 @@ class Command(BaseCommand):
             "target_per_s": TARGET,
             "sign_target_met": sign_rate >= TARGET,
             "validate_target_met": validate_rate >= TARGET,
+            **endpoint,
         }
         if opts.get("json"):
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
@@ -214,3 +233,20 @@ class Command(BaseCommand):
             share = f"{best / raw * 100:.2f} %" if raw else "n/a"
             verdict = "met" if met else "MISSED"
             w(f"{label:26}{best:9.1f}{median:10.1f}{raw:15.1f}{share:>10}  {verdict}")
+        if endpoint:
+            w(f"\n{endpoint['endpoint_document']}; revocation {endpoint['endpoint_revocation']}")
+            w(f"{'':26}{'best/s':>9}{'median/s':>10}")
+            w(
+                f"{'validate in process':26}{endpoint['in_process_sealed_per_s']:9.1f}"
+                f"{endpoint['in_process_sealed_median_per_s']:10.1f}"
+            )
+            w(
+                f"{'POST …/validate (1 worker)':26}{endpoint['endpoint_per_s']:9.1f}"
+                f"{endpoint['endpoint_median_per_s']:10.1f}"
+            )
+            verdict = "met" if endpoint["endpoint_target_met"] else "MISSED"
+            w(
+                f"endpoint ÷ in process (median of the rounds, each measured in turn): "
+                f"{endpoint['endpoint_vs_in_process']:.3f}"
+                f"  target ≥ {endpoint['endpoint_target_ratio']}  {verdict}"
+            )
