@@ -278,7 +278,8 @@ def document_sign(
                 when=now,
                 opts=opts,
             )
-    field_name = signing.open_reader(out).embedded_regular_signatures[-1].field_name
+    # pyHanko names fields with its own str subclass; a WSGI server wants a plain str header
+    field_name = str(signing.open_reader(out).embedded_regular_signatures[-1].field_name)
     _audit_signed(
         user=user,
         identity=identity,
