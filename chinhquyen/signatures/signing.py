@@ -45,7 +45,7 @@ from pyhanko.stamp import StaticStampStyle
 
 from chinhquyen.core.errors import Conflict, ValidationFailed
 
-from . import images, pki
+from . import images, pdfbounds, pki
 from .fastsigner import FastSigner, signer_from  # noqa: F401 - re-exported for callers
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -154,14 +154,20 @@ def _image_style(content: PdfContent) -> StaticStampStyle:
 
 
 def open_reader(data: bytes) -> PdfFileReader:
-    """A pyHanko reader, or a ValidationFailed on the field ``file`` for anything unreadable."""
+    """A pyHanko reader, or a ValidationFailed on the field ``file`` for anything unreadable or
+    beyond the bounds of ``pdfbounds`` (checked on the bytes before pyHanko parses them).
+
+    The one entry point for every PDF we parse; do the work on the reader inside
+    ``pdfbounds.limits()``."""
     if not data or not data.lstrip()[:5].startswith(b"%PDF"):
         raise ValidationFailed(
             "Tệp không phải PDF.", code="not_pdf", fields={"file": ["Hãy chọn một tệp PDF."]}
         )
+    pdfbounds.precheck(data)
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        reader.root  # noqa: B018 - force the trailer and catalogue to be parsed
+        with pdfbounds.limits():
+            reader = PdfFileReader(io.BytesIO(data), strict=False)
+            reader.root  # noqa: B018 - force the trailer and catalogue to be parsed
         return reader
     except (PdfError, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
         raise ValidationFailed(
@@ -172,7 +178,8 @@ def open_reader(data: bytes) -> PdfFileReader:
 
 
 def page_count(reader: PdfFileReader) -> int:
-    return int(reader.root["/Pages"]["/Count"])
+    """The number of pages, counted in the page tree (its ``/Count`` is only a claim)."""
+    return len(pdfbounds.pages(reader))
 
 
 def page_box(reader: PdfFileReader, page_ix: int) -> Box:
@@ -215,29 +222,48 @@ def _has_image(xobj, depth: int = 0) -> bool:
     return False
 
 
+MAX_FIELD_DEPTH = 32  # levels of /Parent above a widget (form fields nest a few)
+
+
+def _field_of(annot) -> tuple[str | None, str]:
+    """(field type, fully qualified name) of the field a widget belongs to: the partial names
+    ``/T`` joined with dots up the ``/Parent`` chain (a signature in ``Parent.Kid`` is named so
+    by pyHanko too); the type inherited from the nearest node that has one."""
+    names: list[str] = []
+    field_type = None
+    node = annot
+    for _ in range(MAX_FIELD_DEPTH):
+        if "/T" in node:
+            names.append(str(node["/T"]))
+        if field_type is None and "/FT" in node:
+            field_type = node["/FT"]
+        parent = node.get("/Parent")
+        if parent is None:
+            break
+        node = parent.get_object()
+    return field_type, ".".join(reversed(names))
+
+
 def signature_widgets(reader: PdfFileReader) -> dict[str, Widget]:
-    """Signature field name → its widget (page, rectangle, whether its appearance is an image)."""
+    """Signature field name (fully qualified) → its widget (page, rectangle, whether its
+    appearance is an image), walking the page tree once (``pdfbounds.pages``)."""
     found: dict[str, Widget] = {}
-    for page_ix in range(page_count(reader)):
-        page_ref, _ = reader.find_page_for_modification(page_ix)
-        annots = page_ref.get_object().get("/Annots")
+    for page_ix, page in enumerate(pdfbounds.pages(reader)):
+        annots = page.get("/Annots")
         if annots is None:
             continue
         for annot_ref in annots.get_object():
             annot = annot_ref.get_object()
             if annot.get("/Subtype") != "/Widget":
                 continue
-            field = annot if "/FT" in annot else annot.get("/Parent")
-            if field is None:
-                continue
-            field = field.get_object()
-            if field.get("/FT") != "/Sig" or "/T" not in field:
+            field_type, name = _field_of(annot)
+            if field_type != "/Sig" or not name or name in found:
                 continue
             rect = Box.of(annot.get("/Rect", [0, 0, 0, 0]))
             ap = annot.get("/AP")
             normal = ap.get_object().get("/N") if ap is not None else None
             has_image = normal is not None and _has_image(normal)
-            found[str(field["/T"])] = Widget(str(field["/T"]), page_ix, rect, has_image)
+            found[name] = Widget(name, page_ix, rect, has_image)
     return found
 
 

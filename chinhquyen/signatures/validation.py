@@ -45,7 +45,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from chinhquyen.core.errors import ValidationFailed
 
-from . import pki, signing
+from . import pdfbounds, pki, signing
 
 TOTAL_PASSED = "TOTAL_PASSED"
 TOTAL_FAILED = "TOTAL_FAILED"
@@ -246,9 +246,17 @@ def default_validation_context() -> ValidationContext:
 def validate_pdf(
     data: bytes, *, validation_context: ValidationContext | None = None
 ) -> DocumentReport:
-    """The validation report of every signature in ``data`` and the Decree 30 verdict."""
+    """The validation report of every signature in ``data`` and the Decree 30 verdict.
+
+    The file is parsed and validated within the bounds of ``pdfbounds`` (depth, objects, pages,
+    time): beyond them, ``PdfTooComplex`` (a ValidationFailed on ``file``)."""
     reader = signing.open_reader(data)
     vc = validation_context or default_validation_context()
+    with pdfbounds.limits():
+        return _validate(reader, vc, data)
+
+
+def _validate(reader, vc, data: bytes) -> DocumentReport:
     try:
         embedded = list(reader.embedded_regular_signatures)
         widgets = signing.signature_widgets(reader)

@@ -30,7 +30,7 @@ from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.audit.services import audit_record
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-from .. import pki, signing, twophase
+from .. import pdfbounds, pki, signing, twophase
 from ..models import SigningIdentity
 from ..providers import provider_for
 from ..selectors import identity_agency_for, identity_personal_for, user_keeps_seal
@@ -243,7 +243,8 @@ def document_sign(
     opts = _options(lvl, reason=reason)
     signing.open_reader(data)  # a clear 422 for a non-PDF before anything else
     now = timezone.now()
-    with provider_for(identity).signer(pin=pin) as signer:
+    # the document is parsed and signed within the bounds of every PDF parse (pdfbounds)
+    with pdfbounds.limits(), provider_for(identity).signer(pin=pin) as signer:
         if mode == "personal":
             data, page_ix, found = _personal_target(
                 data,
