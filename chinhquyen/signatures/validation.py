@@ -38,7 +38,8 @@ from typing import Any
 
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -50,6 +51,8 @@ from . import pdfbounds, pki, signing
 TOTAL_PASSED = "TOTAL_PASSED"
 TOTAL_FAILED = "TOTAL_FAILED"
 INDETERMINATE = "INDETERMINATE"
+
+SUBFILTERS = {sf.value for sf in SigSeedSubFilter if sf != SigSeedSubFilter.ETSI_RFC3161}
 
 # Vietnamese signing certificates carry non-repudiation, digital signature or both.
 KEY_USAGE = KeyUsageConstraints(
@@ -113,6 +116,7 @@ class SignatureReport:
     rect: list[float] | None
     has_image: bool
     message: str
+    error: str = ""  # why this signature could not be validated (FORMAT_FAILURE)
 
     @property
     def passed(self) -> bool:
@@ -256,9 +260,48 @@ def validate_pdf(
         return _validate(reader, vc, data)
 
 
+@dataclass
+class _Found:
+    """A filled signature field: pyHanko's embedded signature, or why it could not be read."""
+
+    name: str
+    sig: Any = None
+    error: str = ""
+
+
+def _signature_fields(reader) -> list[_Found]:
+    """Every filled ``/Sig`` field on its own: one that pyHanko cannot read (a broken CMS blob,
+    a missing ``/ByteRange``) or whose ``/SubFilter`` it does not know — which pyHanko's own
+    list leaves out, making the file look unsigned — is kept with its error instead of failing
+    the whole file. Readable ones first, in signing order."""
+    found: list[_Found] = []
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        name = str(name)
+        try:
+            value = value.get_object()
+            if value.get("/Type", "/Sig") != "/Sig":
+                continue  # document timestamps are reported with the signature they cover
+            subfilter = value.get("/SubFilter")
+            if subfilter is not None and str(subfilter) not in SUBFILTERS:
+                found.append(_Found(name, error=f"/SubFilter {subfilter} không được hỗ trợ"))
+                continue
+            found.append(_Found(name, sig=EmbeddedPdfSignature(reader, field_ref, name)))
+        except Exception as exc:  # noqa: BLE001 - one unreadable signature, reported on its own
+            found.append(_Found(name, error=str(exc) or type(exc).__name__))
+    readable = sorted((f for f in found if f.sig is not None), key=_revision)
+    return readable + [f for f in found if f.sig is None]
+
+
+def _revision(found: _Found) -> int:
+    try:
+        return found.sig.signed_revision
+    except Exception:  # noqa: BLE001 - an odd /ByteRange: last
+        return 1 << 30
+
+
 def _validate(reader, vc, data: bytes) -> DocumentReport:
     try:
-        embedded = list(reader.embedded_regular_signatures)
+        found = _signature_fields(reader)
         widgets = signing.signature_widgets(reader)
         pages = signing.page_count(reader)
     except (PdfError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -268,8 +311,11 @@ def _validate(reader, vc, data: bytes) -> DocumentReport:
             fields={"file": ["Không đọc được cấu trúc chữ ký của tệp PDF."]},
         ) from exc
     reports = []
-    for sig in embedded:
-        reports.append(_validate_one(sig, reader, vc, widgets, data))
+    for item in found:
+        if item.sig is None:
+            reports.append(_broken_report(item.name, None, widgets, item.error))
+        else:
+            reports.append(_validate_one(item.sig, reader, vc, widgets, data))
     verdict = decree30_verdict(reports, reader)
     personal_valid = any(r.passed and r.kind == pki.PERSONAL for r in reports)
     agency_valid = any(r.passed and r.kind == pki.AGENCY for r in reports)
@@ -315,8 +361,8 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
             ts_validation_context=vc,
             key_usage_settings=KEY_USAGE,
         )
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        return _broken_report(sig, widgets, str(exc))
+    except Exception as exc:  # noqa: BLE001 - this signature only: the others are still reported
+        return _broken_report(sig.field_name, sig, widgets, str(exc) or type(exc).__name__)
     cert = status.signing_cert
     indication, sub = _indication(status, cert)
     tail = _unsigned_tail(sig, reader, data)
@@ -360,26 +406,28 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
         modified_after_signing=modified,
         revision=sig.signed_revision,
         page=widget.page_ix + 1 if widget else None,
-        rect=[round(v, 1) for v in (widget.rect.x1, widget.rect.y1, widget.rect.x2, widget.rect.y2)]
-        if widget
-        else None,
+        rect=_rect(widget),
         has_image=bool(widget and widget.has_image),
         message=message,
     )
 
 
-def _broken_report(sig, widgets, detail: str) -> SignatureReport:
-    widget = widgets.get(sig.field_name)
-    try:
-        cert = sig.signer_cert
-        info = _cert_info(cert)
-        kind = pki.classify_asn1_cert(cert)
-    except Exception:  # noqa: BLE001 - a signature too broken to name its signer
-        info = CertInfo("", "", "", "", "", "", "", "")
-        kind = pki.UNKNOWN
+def _broken_report(name: str, sig, widgets, detail: str) -> SignatureReport:
+    """A signature that cannot be validated (INDETERMINATE / FORMAT_FAILURE, as ETSI EN 319
+    102-1 puts it), with its own error, where it is and, when readable, who signed."""
+    widget = widgets.get(name)
+    info = CertInfo("", "", "", "", "", "", "", "")
+    kind = pki.UNKNOWN
+    if sig is not None:
+        try:
+            cert = sig.signer_cert
+            info = _cert_info(cert)
+            kind = pki.classify_asn1_cert(cert)
+        except Exception:  # noqa: BLE001, S110 - a signature too broken to name its signer
+            pass
     return SignatureReport(
-        field=sig.field_name,
-        indication=TOTAL_FAILED,
+        field=name,
+        indication=INDETERMINATE,
         sub_indication="FORMAT_FAILURE",
         kind=kind,
         signer=info,
@@ -391,13 +439,20 @@ def _broken_report(sig, widgets, detail: str) -> SignatureReport:
         coverage="UNCLEAR",
         covers_whole_file=False,
         modification_level=None,
-        modified_after_signing=True,
+        modified_after_signing=False,
         revision=-1,
         page=widget.page_ix + 1 if widget else None,
-        rect=None,
+        rect=_rect(widget),
         has_image=bool(widget and widget.has_image),
-        message=f"{INDICATION_VI[TOTAL_FAILED]}: {SUB_INDICATION_VI['FORMAT_FAILURE']} ({detail})",
+        message=f"{INDICATION_VI[INDETERMINATE]}: {SUB_INDICATION_VI['FORMAT_FAILURE']} ({detail})",
+        error=detail,
     )
+
+
+def _rect(widget) -> list[float] | None:
+    if widget is None:
+        return None
+    return [round(v, 1) for v in (widget.rect.x1, widget.rect.y1, widget.rect.x2, widget.rect.y2)]
 
 
 # --- Decree 30 -----------------------------------------------------------------------------------
