@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
+from pyhanko.sign.ades.report import AdESFailure, AdESPassed
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -117,6 +117,9 @@ class SignatureReport:
     has_image: bool
     message: str
     error: str = ""  # why this signature could not be validated (FORMAT_FAILURE)
+    # every problem found, integrity first (the sub-indication is the first): a change after
+    # signing and a certificate problem are both listed
+    problems: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -180,11 +183,20 @@ def _cert_info(cert) -> CertInfo:
     )
 
 
-def _indication(status, cert) -> tuple[str, str | None]:
+def _integrity(status, modified: bool) -> str | None:
+    """The integrity problem of a signature (all TOTAL_FAILED), None when intact."""
     if not status.intact:
-        return TOTAL_FAILED, "HASH_FAILURE"
+        return "HASH_FAILURE"
     if not status.valid:
-        return TOTAL_FAILED, "SIG_CRYPTO_FAILURE"
+        return "SIG_CRYPTO_FAILURE"
+    if modified:
+        return "SIG_CONSTRAINTS_FAILURE"
+    return None
+
+
+def _trust(status, cert) -> tuple[str, str | None]:
+    """The indication from the signer's certificate, its chain, revocation and the signature
+    timestamp, whatever the integrity (checked apart: ``_integrity``)."""
     sub = status.trust_problem_indic
     if sub is not None and sub != AdESPassed.OK:
         name = sub.name
@@ -202,19 +214,28 @@ def _indication(status, cert) -> tuple[str, str | None]:
             return INDETERMINATE, name
         if isinstance(sub, AdESFailure):
             return TOTAL_FAILED, name
-        if isinstance(sub, AdESIndeterminate):
-            return INDETERMINATE, name
         return INDETERMINATE, name
     if not status.trusted:
         return INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"
-    if status.docmdp_ok is False:
-        return TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
     if status.seed_value_constraint_error is not None:
         return INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         return INDETERMINATE, "CERTIFICATE_CHAIN_GENERAL_FAILURE"
     return TOTAL_PASSED, None
+
+
+def _indication(status, cert, modified: bool) -> tuple[str, str | None, list[str]]:
+    """(indication, sub-indication, every problem found). Integrity and trust are checked
+    apart and both reported: a changed document signed by an untrusted, revoked or expired
+    certificate shows the change *and* the certificate's problem. The change decides the
+    indication (TOTAL_FAILED)."""
+    broken = _integrity(status, modified)
+    trust, trust_sub = _trust(status, cert)
+    problems = [p for p in (broken, trust_sub) if p]
+    if broken:
+        return TOTAL_FAILED, broken, problems
+    return trust, trust_sub, problems
 
 
 def _level(embedded, status, reader) -> str:
@@ -364,10 +385,7 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
     except Exception as exc:  # noqa: BLE001 - this signature only: the others are still reported
         return _broken_report(sig.field_name, sig, widgets, str(exc) or type(exc).__name__)
     cert = status.signing_cert
-    indication, sub = _indication(status, cert)
     tail = _unsigned_tail(sig, reader, data)
-    if tail and indication == TOTAL_PASSED:
-        indication, sub = TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
     chain = []
     if status.validation_path is not None:
         chain = [c.subject.human_friendly for c in reversed(list(status.validation_path))]
@@ -384,11 +402,12 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
             SignatureCoverageLevel.ENTIRE_REVISION,
         )
     )
+    indication, sub, problems = _indication(status, cert, modified)
     widget = widgets.get(sig.field_name)
     kind = pki.classify_asn1_cert(cert)
     message = INDICATION_VI[indication]
-    if sub:
-        message += ": " + SUB_INDICATION_VI.get(sub, sub)
+    if problems:
+        message += ": " + " ".join(SUB_INDICATION_VI.get(p, p) for p in problems)
     return SignatureReport(
         field=sig.field_name,
         indication=indication,
@@ -409,6 +428,7 @@ def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
         rect=_rect(widget),
         has_image=bool(widget and widget.has_image),
         message=message,
+        problems=problems,
     )
 
 
@@ -446,6 +466,7 @@ def _broken_report(name: str, sig, widgets, detail: str) -> SignatureReport:
         has_image=bool(widget and widget.has_image),
         message=f"{INDICATION_VI[INDETERMINATE]}: {SUB_INDICATION_VI['FORMAT_FAILURE']} ({detail})",
         error=detail,
+        problems=["FORMAT_FAILURE"],
     )
 
 
