@@ -283,7 +283,71 @@ def _next_field_name(reader: PdfFileReader, prefix: str) -> str:
 # --- signing -------------------------------------------------------------------------------------
 
 
-def signature_metadata(field_name: str, opts: SignOptions, *, name: str | None = None):
+# Locking the document (against "shadow attacks": content hidden in a signed file and revealed,
+# or shown content replaced, by form filling or annotations added afterwards). The first
+# signature certifies the document with DocMDP permission level 2 — after it only form filling
+# and signing are allowed: level 1 (no changes at all) would forbid the agency's seal, which
+# Decree 30 requires after the person's signature, and level 3 would allow annotations. Every
+# later signature locks the document's form fields with FieldMDP (``lock_spec``), so the values
+# it saw cannot be changed without breaking it. The validator goes further (``validation._changes``): any form value,
+# annotation or new field after a signature is reported as a modification.
+CERTIFY_PERMISSIONS = fields.MDPPerm.FILL_FORMS
+
+
+MAX_FORM_FIELDS = 10_000
+
+
+def form_fields(handler) -> dict[str, tuple[str | None, object]]:
+    """Fully qualified name → (field type, field dictionary) of every form field of a reader or
+    of one revision (``reader.get_historical_resolver``), in one bounded walk of the form
+    (``/Kids`` that are only widgets add no name)."""
+    out: dict[str, tuple[str | None, object]] = {}
+    form = handler.root.get("/AcroForm")
+    if form is None:
+        return out
+    todo = [(ref, "", None) for ref in form.get_object().get("/Fields", [])]
+    seen: set = set()
+    while todo and len(out) < MAX_FORM_FIELDS and len(seen) < 10 * MAX_FORM_FIELDS:
+        ref, prefix, inherited = todo.pop()
+        node = ref.get_object()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        ftype = node.get("/FT", inherited)
+        name = prefix
+        if "/T" in node:
+            name = f"{prefix}.{node['/T']}" if prefix else str(node["/T"])
+            out[name] = (ftype, node)
+        todo.extend((kid, name, ftype) for kid in node.get("/Kids", []))
+    return out
+
+
+def lock_spec(reader: PdfFileReader) -> fields.FieldMDPSpec | None:
+    """The FieldMDP lock of a signature after the first: every form field that is not a
+    signature, as the signer saw them (a lock of all fields would also forbid the visible
+    signatures Decree 30 adds later, e.g. the seal); None when the form has none."""
+    try:
+        names = sorted(n for n, (ftype, _) in form_fields(reader).items() if ftype != "/Sig")
+    except (PdfError, KeyError, TypeError, ValueError, AttributeError):
+        names = []
+    if not names:
+        return None
+    return fields.FieldMDPSpec(action=fields.FieldMDPAction.INCLUDE, fields=names)
+
+
+def is_first_signature(reader: PdfFileReader) -> bool:
+    """Whether a new signature would be the document's first (it then certifies it)."""
+    try:
+        return not any(True for _ in fields.enumerate_sig_fields(reader, filled_status=True))
+    except (PdfError, KeyError, TypeError, ValueError):
+        return False  # cannot tell: sign without certifying, with the field lock
+
+
+def signature_metadata(
+    field_name: str, opts: SignOptions, *, name: str | None = None, certify: bool = False
+):
+    """pyHanko's metadata of our signatures; ``certify`` for the document's first signature
+    (DocMDP, ``CERTIFY_PERMISSIONS``)."""
     lt = opts.level == Level.B_LT
     return signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -295,6 +359,8 @@ def signature_metadata(field_name: str, opts: SignOptions, *, name: str | None =
         embed_validation_info=lt,
         validation_context=opts.validation_context if lt else None,
         use_pades_lta=False,
+        certify=certify,
+        docmdp_permissions=CERTIFY_PERMISSIONS,
     )
 
 
@@ -310,11 +376,15 @@ def timestamper_for(opts: SignOptions):
     return timestamps.HTTPTimeStamper(opts.tsa_url, timeout=10)
 
 
-def field_spec(field_name: str, page_ix: int, box: Box | None) -> fields.SigFieldSpec:
+def field_spec(
+    field_name: str, page_ix: int, box: Box | None, *, lock: fields.FieldMDPSpec | None = None
+) -> fields.SigFieldSpec:
+    """The new signature field; ``lock`` (``lock_spec``) for a signature after the first."""
     return fields.SigFieldSpec(
         sig_field_name=field_name,
         on_page=page_ix,
         box=box.as_tuple() if box else None,
+        field_mdp_spec=lock,
     )
 
 
@@ -344,17 +414,17 @@ def _sign(
         raise ValidationFailed(
             "Thiếu ngữ cảnh kiểm tra chứng thư cho mức B-LT.", fields={"level": ["B-LT"]}
         )
-    writer = (
-        IncrementalPdfFileWriter.from_reader(reader)
-        if reader is not None
-        else IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    )
+    reader = reader if reader is not None else open_reader(data)
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    first = is_first_signature(reader)
     pdf_signer = signers.PdfSigner(
-        signature_metadata(field_name, opts),
+        signature_metadata(field_name, opts, certify=first),
         signer=signer,
         timestamper=timestamper_for(opts),
         stamp_style=style,
-        new_field_spec=field_spec(field_name, page_ix, box),
+        new_field_spec=field_spec(
+            field_name, page_ix, box, lock=None if first else lock_spec(reader)
+        ),
     )
     out = io.BytesIO()
     try:
