@@ -126,16 +126,18 @@ class _Timeout(BaseException):
     """Not an ``Exception``: library code that catches everything must not swallow it."""
 
 
-def _alarm(signum, frame):
-    raise _Timeout
-
-
 @contextmanager
 def limits(seconds: float | None = None):
     """Run the PDF work of the block under the bounds: RecursionError and running over the time
     limit become ``PdfTooComplex``. The alarm is set only in the main thread and only when no
     other alarm is pending (an outer limit, a test timeout), which it then leaves alone."""
     seconds = time_limit_seconds() if seconds is None else seconds
+    running = [True]  # an alarm arriving while the block is being left does nothing
+
+    def alarm(signum, frame):
+        if running[0]:
+            raise _Timeout
+
     armed = False
     previous = None
     if (
@@ -144,7 +146,7 @@ def limits(seconds: float | None = None):
         and threading.current_thread() is threading.main_thread()
         and signal.getitimer(signal.ITIMER_REAL)[0] == 0
     ):
-        previous = signal.signal(signal.SIGALRM, _alarm)
+        previous = signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
         armed = True
     try:
@@ -154,6 +156,7 @@ def limits(seconds: float | None = None):
     except _Timeout as exc:
         raise PdfTooComplex(f"Xử lý tệp vượt quá {seconds:g} giây.") from exc
     finally:
+        running[0] = False
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)

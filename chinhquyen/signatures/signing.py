@@ -297,6 +297,14 @@ CERTIFY_PERMISSIONS = fields.MDPPerm.FILL_FORMS
 MAX_FORM_FIELDS = 10_000
 
 
+def _array(value) -> list:
+    """The entries (unresolved) of an array given directly or by reference; [] otherwise."""
+    value = value.get_object() if value is not None else None
+    if not isinstance(value, generic.ArrayObject):
+        return []
+    return [value.raw_get(i) for i in range(len(value))]
+
+
 def form_fields(handler) -> dict[str, tuple[str | None, object]]:
     """Fully qualified name → (field type, field dictionary) of every form field of a reader or
     of one revision (``reader.get_historical_resolver``), in one bounded walk of the form
@@ -305,7 +313,7 @@ def form_fields(handler) -> dict[str, tuple[str | None, object]]:
     form = handler.root.get("/AcroForm")
     if form is None:
         return out
-    todo = [(ref, "", None) for ref in form.get_object().get("/Fields", [])]
+    todo = [(ref, "", None) for ref in _array(form.get_object().get("/Fields"))]
     seen: set = set()
     while todo and len(out) < MAX_FORM_FIELDS and len(seen) < 10 * MAX_FORM_FIELDS:
         ref, prefix, inherited = todo.pop()
@@ -318,7 +326,7 @@ def form_fields(handler) -> dict[str, tuple[str | None, object]]:
         if "/T" in node:
             name = f"{prefix}.{node['/T']}" if prefix else str(node["/T"])
             out[name] = (ftype, node)
-        todo.extend((kid, name, ftype) for kid in node.get("/Kids", []))
+        todo.extend((kid, name, ftype) for kid in _array(node.get("/Kids")))
     return out
 
 

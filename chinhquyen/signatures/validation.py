@@ -490,7 +490,11 @@ def _changes(status, reader, tail: bool, revision: int) -> list[str]:
             changes.append("Nội dung trang hoặc đối tượng khác bị thay đổi sau khi ký.")
         elif diff.modification_level == ModificationLevel.ANNOTATIONS:
             changes.append("Chú thích (annotation) được thêm hoặc sửa trên trang sau khi ký.")
-        for name in _fields_changed(reader, revision, diff.changed_form_fields):
+        try:
+            changed = _fields_changed(reader, revision, diff.changed_form_fields)
+        except (PdfError, KeyError, TypeError, ValueError, AttributeError):
+            changed = sorted(diff.changed_form_fields)  # cannot compare: assume the worst
+        for name in changed:
             changes.append(f"Trường biểu mẫu “{name}” được thêm, điền hoặc sửa sau khi ký.")
     if status.docmdp_ok is False and not changes:
         changes.append("Thay đổi sau khi ký vượt quá quyền mà chữ ký chứng thực cho phép.")
