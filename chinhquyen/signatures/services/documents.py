@@ -363,28 +363,34 @@ def document_prepare(
     opts = _options(_level(level), reason=reason)
     signing.open_reader(data)
     provider = provider_for(identity)
-    if mode == "personal":
-        data, page_ix, found = _personal_target(
-            data, identity=identity, page=page, box=box, position=position, signer_name=signer_name
-        )
-        prepared = twophase.prepare_personal(
-            data,
-            cert=provider.certificate,
-            chain=provider.chain,
-            image_png=bytes(identity.image_png),
-            page_ix=page_ix,
-            box=found,
-            opts=opts,
-        )
-    else:
-        prepared = twophase.prepare_agency(
-            data,
-            cert=provider.certificate,
-            chain=provider.chain,
-            seal_png=bytes(identity.image_png),
-            personal_field=_seal_target(data),
-            opts=opts,
-        )
+    with pdfbounds.limits():  # the bounds of every PDF parse
+        if mode == "personal":
+            data, page_ix, found = _personal_target(
+                data,
+                identity=identity,
+                page=page,
+                box=box,
+                position=position,
+                signer_name=signer_name,
+            )
+            prepared = twophase.prepare_personal(
+                data,
+                cert=provider.certificate,
+                chain=provider.chain,
+                image_png=bytes(identity.image_png),
+                page_ix=page_ix,
+                box=found,
+                opts=opts,
+            )
+        else:
+            prepared = twophase.prepare_agency(
+                data,
+                cert=provider.certificate,
+                chain=provider.chain,
+                seal_png=bytes(identity.image_png),
+                personal_field=_seal_target(data),
+                opts=opts,
+            )
     return replace(prepared, context={"identity": identity.label, "mode": mode, "user": user.pk})
 
 
