@@ -107,7 +107,7 @@ def sign(
     name = (file.name or "tai-lieu.pdf").rsplit(".", 1)[0]
     response = HttpResponse(signed.content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}-da-ky.pdf"'
-    response["X-Signature-Field"] = signed.field_name
+    response["X-Signature-Field"] = str(signed.field_name)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -188,12 +188,13 @@ def signing_batch_start(
     A wrong PIN or an unreachable provider raises (nothing is recorded); a dossier that cannot
     be signed is recorded as failed with the reason and the others go on.
     """
-    from .services import sign_options
+    from .services import identity_check_not_revoked, sign_options
 
     codes = _codes(codes)
     identity = signing_identity_for(user=user, purpose=purpose)
     if not identity.is_valid_at():
         raise BatchRefused(_("Chứng thư số đã hết hạn hoặc bị khóa."), code="identity_not_valid")
+    identity_check_not_revoked(identity)  # a Conflict: the revoked certificate signs nothing
     if not identity.image_png:
         raise BatchRefused(_("Chưa có ảnh chữ ký hoặc con dấu."), code="image_missing")
     provider = provider_for(identity)

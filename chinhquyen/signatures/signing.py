@@ -45,7 +45,7 @@ from pyhanko.stamp import StaticStampStyle
 
 from chinhquyen.core.errors import Conflict, ValidationFailed
 
-from . import images, pki
+from . import images, pdfbounds, pki
 from .fastsigner import FastSigner, signer_from  # noqa: F401 - re-exported for callers
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -154,14 +154,20 @@ def _image_style(content: PdfContent) -> StaticStampStyle:
 
 
 def open_reader(data: bytes) -> PdfFileReader:
-    """A pyHanko reader, or a ValidationFailed on the field ``file`` for anything unreadable."""
+    """A pyHanko reader, or a ValidationFailed on the field ``file`` for anything unreadable or
+    beyond the bounds of ``pdfbounds`` (checked on the bytes before pyHanko parses them).
+
+    The one entry point for every PDF we parse; do the work on the reader inside
+    ``pdfbounds.limits()``."""
     if not data or not data.lstrip()[:5].startswith(b"%PDF"):
         raise ValidationFailed(
             "Tệp không phải PDF.", code="not_pdf", fields={"file": ["Hãy chọn một tệp PDF."]}
         )
+    pdfbounds.precheck(data)
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        reader.root  # noqa: B018 - force the trailer and catalogue to be parsed
+        with pdfbounds.limits():
+            reader = PdfFileReader(io.BytesIO(data), strict=False)
+            reader.root  # noqa: B018 - force the trailer and catalogue to be parsed
         return reader
     except (PdfError, ValueError, KeyError, TypeError, AssertionError, IndexError) as exc:
         raise ValidationFailed(
@@ -172,7 +178,8 @@ def open_reader(data: bytes) -> PdfFileReader:
 
 
 def page_count(reader: PdfFileReader) -> int:
-    return int(reader.root["/Pages"]["/Count"])
+    """The number of pages, counted in the page tree (its ``/Count`` is only a claim)."""
+    return len(pdfbounds.pages(reader))
 
 
 def page_box(reader: PdfFileReader, page_ix: int) -> Box:
@@ -215,29 +222,48 @@ def _has_image(xobj, depth: int = 0) -> bool:
     return False
 
 
+MAX_FIELD_DEPTH = 32  # levels of /Parent above a widget (form fields nest a few)
+
+
+def _field_of(annot) -> tuple[str | None, str]:
+    """(field type, fully qualified name) of the field a widget belongs to: the partial names
+    ``/T`` joined with dots up the ``/Parent`` chain (a signature in ``Parent.Kid`` is named so
+    by pyHanko too); the type inherited from the nearest node that has one."""
+    names: list[str] = []
+    field_type = None
+    node = annot
+    for _ in range(MAX_FIELD_DEPTH):
+        if "/T" in node:
+            names.append(str(node["/T"]))
+        if field_type is None and "/FT" in node:
+            field_type = node["/FT"]
+        parent = node.get("/Parent")
+        if parent is None:
+            break
+        node = parent.get_object()
+    return field_type, ".".join(reversed(names))
+
+
 def signature_widgets(reader: PdfFileReader) -> dict[str, Widget]:
-    """Signature field name → its widget (page, rectangle, whether its appearance is an image)."""
+    """Signature field name (fully qualified) → its widget (page, rectangle, whether its
+    appearance is an image), walking the page tree once (``pdfbounds.pages``)."""
     found: dict[str, Widget] = {}
-    for page_ix in range(page_count(reader)):
-        page_ref, _ = reader.find_page_for_modification(page_ix)
-        annots = page_ref.get_object().get("/Annots")
+    for page_ix, page in enumerate(pdfbounds.pages(reader)):
+        annots = page.get("/Annots")
         if annots is None:
             continue
         for annot_ref in annots.get_object():
             annot = annot_ref.get_object()
             if annot.get("/Subtype") != "/Widget":
                 continue
-            field = annot if "/FT" in annot else annot.get("/Parent")
-            if field is None:
-                continue
-            field = field.get_object()
-            if field.get("/FT") != "/Sig" or "/T" not in field:
+            field_type, name = _field_of(annot)
+            if field_type != "/Sig" or not name or name in found:
                 continue
             rect = Box.of(annot.get("/Rect", [0, 0, 0, 0]))
             ap = annot.get("/AP")
             normal = ap.get_object().get("/N") if ap is not None else None
             has_image = normal is not None and _has_image(normal)
-            found[str(field["/T"])] = Widget(str(field["/T"]), page_ix, rect, has_image)
+            found[name] = Widget(name, page_ix, rect, has_image)
     return found
 
 
@@ -257,7 +283,79 @@ def _next_field_name(reader: PdfFileReader, prefix: str) -> str:
 # --- signing -------------------------------------------------------------------------------------
 
 
-def signature_metadata(field_name: str, opts: SignOptions, *, name: str | None = None):
+# Locking the document (against "shadow attacks": content hidden in a signed file and revealed,
+# or shown content replaced, by form filling or annotations added afterwards). The first
+# signature certifies the document with DocMDP permission level 2 — after it only form filling
+# and signing are allowed: level 1 (no changes at all) would forbid the agency's seal, which
+# Decree 30 requires after the person's signature, and level 3 would allow annotations. Every
+# later signature locks the document's form fields with FieldMDP (``lock_spec``), so the values
+# it saw cannot be changed without breaking it. The validator goes further (``validation._changes``): any form value,
+# annotation or new field after a signature is reported as a modification.
+CERTIFY_PERMISSIONS = fields.MDPPerm.FILL_FORMS
+
+
+MAX_FORM_FIELDS = 10_000
+
+
+def _array(value) -> list:
+    """The entries (unresolved) of an array given directly or by reference; [] otherwise."""
+    value = value.get_object() if value is not None else None
+    if not isinstance(value, generic.ArrayObject):
+        return []
+    return [value.raw_get(i) for i in range(len(value))]
+
+
+def form_fields(handler) -> dict[str, tuple[str | None, object]]:
+    """Fully qualified name → (field type, field dictionary) of every form field of a reader or
+    of one revision (``reader.get_historical_resolver``), in one bounded walk of the form
+    (``/Kids`` that are only widgets add no name)."""
+    out: dict[str, tuple[str | None, object]] = {}
+    form = handler.root.get("/AcroForm")
+    if form is None:
+        return out
+    todo = [(ref, "", None) for ref in _array(form.get_object().get("/Fields"))]
+    seen: set = set()
+    while todo and len(out) < MAX_FORM_FIELDS and len(seen) < 10 * MAX_FORM_FIELDS:
+        ref, prefix, inherited = todo.pop()
+        node = ref.get_object()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        ftype = node.get("/FT", inherited)
+        name = prefix
+        if "/T" in node:
+            name = f"{prefix}.{node['/T']}" if prefix else str(node["/T"])
+            out[name] = (ftype, node)
+        todo.extend((kid, name, ftype) for kid in _array(node.get("/Kids")))
+    return out
+
+
+def lock_spec(reader: PdfFileReader) -> fields.FieldMDPSpec | None:
+    """The FieldMDP lock of a signature after the first: every form field that is not a
+    signature, as the signer saw them (a lock of all fields would also forbid the visible
+    signatures Decree 30 adds later, e.g. the seal); None when the form has none."""
+    try:
+        names = sorted(n for n, (ftype, _) in form_fields(reader).items() if ftype != "/Sig")
+    except (PdfError, KeyError, TypeError, ValueError, AttributeError):
+        names = []
+    if not names:
+        return None
+    return fields.FieldMDPSpec(action=fields.FieldMDPAction.INCLUDE, fields=names)
+
+
+def is_first_signature(reader: PdfFileReader) -> bool:
+    """Whether a new signature would be the document's first (it then certifies it)."""
+    try:
+        return not any(True for _ in fields.enumerate_sig_fields(reader, filled_status=True))
+    except (PdfError, KeyError, TypeError, ValueError):
+        return False  # cannot tell: sign without certifying, with the field lock
+
+
+def signature_metadata(
+    field_name: str, opts: SignOptions, *, name: str | None = None, certify: bool = False
+):
+    """pyHanko's metadata of our signatures; ``certify`` for the document's first signature
+    (DocMDP, ``CERTIFY_PERMISSIONS``)."""
     lt = opts.level == Level.B_LT
     return signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -269,6 +367,8 @@ def signature_metadata(field_name: str, opts: SignOptions, *, name: str | None =
         embed_validation_info=lt,
         validation_context=opts.validation_context if lt else None,
         use_pades_lta=False,
+        certify=certify,
+        docmdp_permissions=CERTIFY_PERMISSIONS,
     )
 
 
@@ -284,11 +384,15 @@ def timestamper_for(opts: SignOptions):
     return timestamps.HTTPTimeStamper(opts.tsa_url, timeout=10)
 
 
-def field_spec(field_name: str, page_ix: int, box: Box | None) -> fields.SigFieldSpec:
+def field_spec(
+    field_name: str, page_ix: int, box: Box | None, *, lock: fields.FieldMDPSpec | None = None
+) -> fields.SigFieldSpec:
+    """The new signature field; ``lock`` (``lock_spec``) for a signature after the first."""
     return fields.SigFieldSpec(
         sig_field_name=field_name,
         on_page=page_ix,
         box=box.as_tuple() if box else None,
+        field_mdp_spec=lock,
     )
 
 
@@ -318,17 +422,17 @@ def _sign(
         raise ValidationFailed(
             "Thiếu ngữ cảnh kiểm tra chứng thư cho mức B-LT.", fields={"level": ["B-LT"]}
         )
-    writer = (
-        IncrementalPdfFileWriter.from_reader(reader)
-        if reader is not None
-        else IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    )
+    reader = reader if reader is not None else open_reader(data)
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    first = is_first_signature(reader)
     pdf_signer = signers.PdfSigner(
-        signature_metadata(field_name, opts),
+        signature_metadata(field_name, opts, certify=first),
         signer=signer,
         timestamper=timestamper_for(opts),
         stamp_style=style,
-        new_field_spec=field_spec(field_name, page_ix, box),
+        new_field_spec=field_spec(
+            field_name, page_ix, box, lock=None if first else lock_spec(reader)
+        ),
     )
     out = io.BytesIO()
     try:

@@ -156,7 +156,7 @@ class PreparedSignature:
         return prepared
 
 
-def _run(coro):
+def run_sync(coro):
     """Run pyHanko's coroutine to its end from synchronous code. Where this thread already runs
     an event loop (an async view, Playwright's sync API in a test), ``asyncio.run`` is refused:
     the coroutine then runs on a loop of its own in a worker thread."""
@@ -206,11 +206,17 @@ async def _prepare(
     prep_opts = replace(opts, level=Level.B_T) if opts.level == Level.B_LT else opts
     key_bits = cert.public_key.bit_size if cert.public_key.algorithm == "rsa" else 0
     signer = _external_signer(cert, chain, max(key_bits // 8, 256))
+    first = signing.is_first_signature(reader)  # certifies; later ones lock the fields
     pdf_signer = signers.PdfSigner(
-        signing.signature_metadata(place.field_name, prep_opts),
+        signing.signature_metadata(place.field_name, prep_opts, certify=first),
         signer=signer,
         stamp_style=place.style,
-        new_field_spec=signing.field_spec(place.field_name, place.page_ix, place.box),
+        new_field_spec=signing.field_spec(
+            place.field_name,
+            place.page_ix,
+            place.box,
+            lock=None if first else signing.lock_spec(reader),
+        ),
     )
     writer = IncrementalPdfFileWriter.from_reader(reader)
     try:
@@ -254,7 +260,7 @@ def prepare_personal(
     _check_level(opts)
     reader = signing.open_reader(data)
     place = signing.personal_placement(reader, image_png=image_png, page_ix=page_ix, box=box)
-    return _run(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
+    return run_sync(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
 
 
 def prepare_agency(
@@ -272,7 +278,7 @@ def prepare_agency(
     _check_level(opts)
     reader = signing.open_reader(data)
     place = signing.agency_placement(reader, seal_png=seal_png, personal_field=personal_field)
-    return _run(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
+    return run_sync(_prepare(reader, cert=cert, chain=chain, place=place, opts=opts))
 
 
 def signature_value_check(
@@ -358,6 +364,6 @@ def finish(
     signature_value_check(prepared, signature_value=signature_value, cert=cert)
     level = Level(prepared.level)
     _check_level(replace(opts, level=level))
-    return _run(
+    return run_sync(
         _finish(prepared, signature_value=signature_value, cert=cert, chain=chain, opts=opts)
     )

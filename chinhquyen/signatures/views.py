@@ -73,6 +73,7 @@ class SignatureView:
     unchanged_text: str
     image: str
     technical: list[tuple[str, str]] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # what changed after signing
 
 
 @dataclass
@@ -89,6 +90,7 @@ class ReportView:
     decree30_checks: list[dict[str, Any]]
     signatures: list[SignatureView]
     technical: list[tuple[str, str]]
+    warnings: list[str] = field(default_factory=list)
 
 
 def _when(value: str | None) -> datetime | None:
@@ -128,7 +130,11 @@ def _reason(sig: SignatureReport) -> str:
             "Chứng thư số do tổ chức cung cấp dịch vụ chứng thực tin cậy cấp, còn hiệu lực khi "
             "ký, và nội dung được ký còn nguyên vẹn."
         )
-    text = SUB_INDICATION_VI.get(sig.sub_indication or "", "")
+    # every problem: a change after signing and a certificate problem are both told
+    problems = sig.problems or [sig.sub_indication or ""]
+    text = " ".join(SUB_INDICATION_VI.get(p, "") for p in problems if p)
+    if sig.error:
+        text = f"{text} ({sig.error})"
     if sig.indication == INDETERMINATE:
         return " ".join(
             t for t in (text, _("Chưa đủ căn cứ để kết luận chữ ký hợp lệ hay không.")) if t
@@ -197,6 +203,7 @@ def _signature_view(number: int, sig: SignatureReport) -> SignatureView:
         unchanged_text=unchanged_text,
         image=_image(sig),
         technical=_signature_technical(sig),
+        changes=sig.changes,
     )
 
 
@@ -246,6 +253,7 @@ def report_view(report: DocumentReport) -> ReportView:
         decree30_rule=_decree30_rule(report),
         decree30_checks=report.decree30.checks,
         signatures=signatures,
+        warnings=report.warnings,
         technical=[
             (_("Chỉ dẫn tổng hợp (indication)"), report.indication),
             (_("Thể thức Nghị định 30 (form)"), report.decree30.form or "—"),

@@ -17,6 +17,7 @@ two (``document_prepare`` → the key's provider signs the digest, see ``provide
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -30,11 +31,13 @@ from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.audit.services import audit_record
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-from .. import pki, signing, twophase
+from .. import pdfbounds, pki, signing, twophase
 from ..models import SigningIdentity
 from ..providers import provider_for
 from ..selectors import identity_agency_for, identity_personal_for, user_keeps_seal
 from ..twophase import PreparedSignature
+
+logger = logging.getLogger(__name__)
 
 PERSONAL_RESULT_ROLES = frozenset({Role.LEADER})
 MODES = ("personal", "agency", "copy")
@@ -145,9 +148,41 @@ def personal_field_to_seal(data: bytes) -> str:
     return _seal_target(data)
 
 
+def identity_check_not_revoked(identity: SigningIdentity) -> None:
+    """Refuse to sign with a certificate its CA has revoked, at every level (B-B and B-T too,
+    where no revocation data goes into the document): the certificate is checked against the
+    CRL/OCSP of the configured validation context (``SIGNATURES_REVOCATION_MODE``; with
+    ``soft-fail`` unreachable revocation services do not block signing). Conflict
+    ``certificate_revoked``."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, RevokedError, ValidationError
+
+    from ..validation import default_validation_context
+
+    provider = provider_for(identity)
+    validator = CertificateValidator(
+        provider.certificate,
+        intermediate_certs=provider.chain,
+        validation_context=default_validation_context(),
+    )
+    try:
+        twophase.run_sync(validator.async_validate_usage(set()))
+    except RevokedError as exc:
+        raise Conflict(
+            "Chứng thư số của danh tính ký đã bị tổ chức cấp thu hồi; không thể ký bằng "
+            "chứng thư này.",
+            code="certificate_revoked",
+        ) from exc
+    except (PathBuildingError, ValidationError) as exc:
+        # not trusted here, or no revocation answer in soft-fail mode: the validator says so
+        # to whoever checks the document; only a revocation stops signing
+        logger.info("signing: revocation of %s not established: %s", identity.label, exc)
+
+
 def _usable(identity: SigningIdentity, mode: str) -> None:
     if not identity.is_valid_at():
         raise Conflict("Chứng thư số đã hết hạn hoặc bị khóa.", code="identity_not_valid")
+    identity_check_not_revoked(identity)
     if mode in ("personal", "agency") and not identity.image_png:
         raise Conflict(
             "Chưa có ảnh chữ ký." if mode == "personal" else "Chưa có ảnh con dấu.",
@@ -243,7 +278,8 @@ def document_sign(
     opts = _options(lvl, reason=reason)
     signing.open_reader(data)  # a clear 422 for a non-PDF before anything else
     now = timezone.now()
-    with provider_for(identity).signer(pin=pin) as signer:
+    # the document is parsed and signed within the bounds of every PDF parse (pdfbounds)
+    with pdfbounds.limits(), provider_for(identity).signer(pin=pin) as signer:
         if mode == "personal":
             data, page_ix, found = _personal_target(
                 data,
@@ -278,7 +314,8 @@ def document_sign(
                 when=now,
                 opts=opts,
             )
-    field_name = signing.open_reader(out).embedded_regular_signatures[-1].field_name
+    # pyHanko names fields with its own str subclass; a WSGI server wants a plain str header
+    field_name = str(signing.open_reader(out).embedded_regular_signatures[-1].field_name)
     _audit_signed(
         user=user,
         identity=identity,
@@ -326,28 +363,34 @@ def document_prepare(
     opts = _options(_level(level), reason=reason)
     signing.open_reader(data)
     provider = provider_for(identity)
-    if mode == "personal":
-        data, page_ix, found = _personal_target(
-            data, identity=identity, page=page, box=box, position=position, signer_name=signer_name
-        )
-        prepared = twophase.prepare_personal(
-            data,
-            cert=provider.certificate,
-            chain=provider.chain,
-            image_png=bytes(identity.image_png),
-            page_ix=page_ix,
-            box=found,
-            opts=opts,
-        )
-    else:
-        prepared = twophase.prepare_agency(
-            data,
-            cert=provider.certificate,
-            chain=provider.chain,
-            seal_png=bytes(identity.image_png),
-            personal_field=_seal_target(data),
-            opts=opts,
-        )
+    with pdfbounds.limits():  # the bounds of every PDF parse
+        if mode == "personal":
+            data, page_ix, found = _personal_target(
+                data,
+                identity=identity,
+                page=page,
+                box=box,
+                position=position,
+                signer_name=signer_name,
+            )
+            prepared = twophase.prepare_personal(
+                data,
+                cert=provider.certificate,
+                chain=provider.chain,
+                image_png=bytes(identity.image_png),
+                page_ix=page_ix,
+                box=found,
+                opts=opts,
+            )
+        else:
+            prepared = twophase.prepare_agency(
+                data,
+                cert=provider.certificate,
+                chain=provider.chain,
+                seal_png=bytes(identity.image_png),
+                personal_field=_seal_target(data),
+                opts=opts,
+            )
     return replace(prepared, context={"identity": identity.label, "mode": mode, "user": user.pk})
 
 

@@ -259,3 +259,51 @@ def test_signing_helpers_refuse_a_page_out_of_range(loopback_pki, decision, box)
             page_ix=3,
             box=box,
         )
+
+
+def test_sign_api_answers_through_a_strict_wsgi_server(world, identities, api, decision, box):
+    """A WSGI server takes only plain ``str`` header values (wsgiref's validator, like gunicorn
+    under ``make run``): the field name pyHanko hands back must not leak in as its subclass."""
+    import io
+    from wsgiref.validate import validator
+
+    from django.core.wsgi import get_wsgi_application
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    token = api(world.leader_a).headers["Authorization"]
+    body = encode_multipart(
+        BOUNDARY,
+        {"file": upload(decision), "mode": "personal", "page": "1", "box": ",".join(map(str, box))},
+    )
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": SIGN,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "HTTP_AUTHORIZATION": token,
+        "CONTENT_TYPE": MULTIPART_CONTENT,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(headers)
+        return lambda chunk: None
+
+    result = validator(get_wsgi_application())(environ, start_response)
+    content = b"".join(result)
+    result.close()
+    assert seen["status"].startswith("200"), content[:300]
+    assert seen["headers"]["X-Signature-Field"] == "ChuKyCaNhan1"
+    assert type(seen["headers"]["X-Signature-Field"]) is str

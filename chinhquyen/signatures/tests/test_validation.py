@@ -257,3 +257,46 @@ def test_services_refuse_to_sign_a_non_pdf(world, identities):
     with pytest.raises(ValidationFailed) as exc:
         services.document_sign(user=world.leader_a, data=b"not a pdf", mode="personal")
     assert exc.value.fields["file"]
+
+
+def _content_added(data: bytes) -> bytes:
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 100 Td (Da sua) Tj ET")
+    writer.add_stream_to_page(0, writer.add_object(stream))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("label", "trust_problem"),
+    [("revoked", "REVOKED_NO_POE"), ("expired", "EXPIRED"), (None, "NO_CERTIFICATE_CHAIN_FOUND")],
+)
+def test_a_changed_document_shows_the_change_and_the_certificate_problem(
+    trusted_loopback, loopback_pki, decision, box, label, trust_problem
+):
+    if label is None:
+        _, signer = _foreign_signer()
+        signed = signing.sign_personal(
+            decision, signer=signer, image_png=samples.blue_signature_png(), page_ix=0, box=box
+        )
+    else:
+        signed = personal_signed(loopback_pki, decision, box, label=label)
+
+    sig = only(validate_pdf(_content_added(signed)))
+    assert (sig.indication, sig.sub_indication) == ("TOTAL_FAILED", "SIG_CONSTRAINTS_FAILURE")
+    assert sig.problems == ["SIG_CONSTRAINTS_FAILURE", trust_problem]
+    assert sig.modified_after_signing
+    assert "sau khi ký" in sig.message and "Chứng thư" in sig.message
+
+
+def test_tampered_bytes_of_an_untrusted_signer_show_both(trusted_loopback, decision, box):
+    _, signer = _foreign_signer()
+    signed = signing.sign_personal(
+        decision, signer=signer, image_png=samples.blue_signature_png(), page_ix=0, box=box
+    )
+    marker = b"ReportLab Generated PDF document"
+    sig = only(validate_pdf(signed.replace(marker, marker.upper(), 1)))
+    assert sig.problems == ["HASH_FAILURE", "NO_CERTIFICATE_CHAIN_FOUND"]

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         try:
             report = validate_pdf(data)
         except DomainError as exc:
-            raise CommandError(exc.message) from exc
+            details = [m for messages in (exc.fields or {}).values() for m in messages]
+            raise CommandError(" ".join([exc.message, *details])) from exc
         if json:
             self.stdout.write(_dumps(report.as_dict()))
         else:
