@@ -165,6 +165,12 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
     )
 
 
+def error_for_path(path: str, status: int, description: str) -> HttpResponse:
+    """An error in Open311's shape for any path under /open311/ (the project's error handlers use
+    it for Django's own 400/403/404/405/413/500): XML when the path asks for ``.xml``."""
+    return _error("xml" if path.endswith(".xml") else "json", status, description)
+
+
 def open311_view(methods: list[str]):
     """Format check, Open311 errors for every failure, CSRF off (clients are not browsers)."""
 
