@@ -302,11 +302,18 @@ def _request_row(feedback: Feedback) -> dict[str, Any]:
 
 
 def _parse_date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    """A W3C date-time; one that cannot exist (year 0, month 13) or cannot be held in UTC (year 1
+    east of Greenwich, year 9999 west of it) is refused like a malformed one, with a 400."""
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
         raise Open311Error(400, f"{name} phải theo định dạng W3C, ví dụ 2026-01-01T00:00:00Z.")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
 
 
