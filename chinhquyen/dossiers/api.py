@@ -79,7 +79,7 @@ def status_body(d: Dossier) -> dict[str, Any]:
         "received_at": _iso(d.received_at, tz),
         "due_at": _iso(d.due_at, tz),
         "finished_at": _iso(d.finished_at, tz),
-        "on_time": services.on_time_of(deadline),
+        "on_time": services.on_time_of(deadline, dossier=d),
         "deadline_state": deadline,
     }
 
