@@ -1054,9 +1054,10 @@ def _on_forward(ctx: ActionContext) -> None:
     days = _parse_days(ctx.params.get("days", 3), "days")
     due = calendar.due_date(ctx.at, days=days)
     dossier_due = ctx.dossier.due_at
-    if dossier_due is not None and due > dossier_due:
+    if dossier_due is not None and ctx.at <= dossier_due < due:
         # The step's answer is part of the dossier's time limit: asked for later than the
-        # dossier's own due date, it would make the dossier late by design.
+        # dossier's own due date, it would make the dossier late by design. A dossier already
+        # late may still be forwarded: refusing would only stop the work.
         shown = timezone.localtime(dossier_due)
         message = (
             f"Hạn của bước ({timezone.localtime(due):%H:%M %d/%m/%Y}) sau hạn giải quyết hồ sơ "

@@ -123,6 +123,12 @@ def test_a_forwarded_step_may_not_outlast_the_dossier(world):
     assert step.due_at <= d.due_at
 
 
+def test_a_dossier_already_late_may_still_be_forwarded(world):
+    d = in_process(world)  # due Monday 14/12 09:00
+    forward(world, d, when=at(2026, 12, 15, 9), days=3)
+    assert DossierStep.objects.get(dossier=d).due_at > d.due_at
+
+
 def test_a_forwarded_step_may_not_outlast_the_dossier_through_the_api(world, api):
     procedure_save(data=procedure_data(processing_time=2))
     d = in_process(world, at(2026, 12, 7, 9))
