@@ -50,8 +50,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.errors.ErrorShapeMiddleware",  # an API's error stays in the API's format
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "chinhquyen.core.inputguard.InputGuardMiddleware",  # too large, NUL, malformed: 400/413
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chinhquyen.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -292,6 +294,16 @@ AXES_DISABLE_ACCESS_LOG = True
 DOSSIER_CODE_FORMAT = env_str("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{seq:04d}")
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_DOSSIER = env_int("UPLOAD_MAX_FILES_PER_DOSSIER", 50)
+# The one extension of a late dossier (form 04) moves its due date by at most this many working
+# days. The rules on late dossiers (DOMAIN.md §3: apology and new date, once) set no figure.
+DOSSIER_EXTENSION_MAX_DAYS = env_int("DOSSIER_EXTENSION_MAX_DAYS", 90)
+# The largest request body, refused by its Content-Length before it is read (413;
+# chinhquyen/core/inputguard.py): Django bounds only a body's non-file part
+# (DATA_UPLOAD_MAX_MEMORY_SIZE). A whole application with its files by default; per path prefix
+# below (the longest prefix wins), set after the limits they follow.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * UPLOAD_MAX_BYTES)
+REQUEST_BODY_LIMITS: dict[str, int] = {}
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 # A bearer token expires this long after it was issued (POST /api/v1/auth/token); expired
 # tokens get 401 problem+json. Tokens are listed and revoked on the account page (/tai-khoan/)
 # and all of a person's tokens are revoked when their password changes.
@@ -383,6 +395,9 @@ SIGNATURES_ALLOW_FETCHING = env_bool("SIGNATURES_ALLOW_FETCHING", True)  # OCSP/
 SIGNATURES_REVOCATION_MODE = env_str("SIGNATURES_REVOCATION_MODE", "soft-fail")
 SIGNATURES_REVINFO_CACHE_SIZE = env_int("SIGNATURES_REVINFO_CACHE_SIZE", 1024)  # OCSP/CRL answers
 SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# One PDF and its multipart envelope: a larger body is refused unread (anonymous /validate too).
+REQUEST_BODY_LIMITS["/api/v1/signatures/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
+REQUEST_BODY_LIMITS["/chu-ky-so/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
 # Remote signing (VNPT SmartCA / Viettel MySign style; signatures/providers/remote.py): off while
 # the URL is empty. The client secret may come from SIGNATURES_REMOTE_CLIENT_SECRET_FILE.
 SIGNATURES_REMOTE_URL = env_str("SIGNATURES_REMOTE_URL", "")
