@@ -23,7 +23,9 @@ class ScopeOut(Schema):
     key: str
     kind: str
     name: str
-    generation: int | None = Field(None, description="Thế hệ đơn vị hành chính (khi là đơn vị)")
+    generation: str | None = Field(
+        None, description="Thế hệ của đơn vị hành chính (chỉ khi phạm vi là một đơn vị)"
+    )
 
 
 class ValueOut(Schema):
