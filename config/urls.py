@@ -25,9 +25,13 @@ if settings.BENCH_ENDPOINTS:
     # First, so that the bare endpoints of `make bench` are resolved at no more cost than the
     # API's first routes (Django tries the patterns in order).
     urlpatterns.insert(0, path("bench/", include("chinhquyen.core.bench")))
-# Our own error pages (templates/403.html, 404.html, 403_csrf.html by Django's defaults); the
-# 500 page from a plain context, without the database.
-handler500 = "chinhquyen.core.error_views.server_error"
+# Errors in the shape of the path (config/errors.py): problem+json under /api/, Open311's errors
+# under /open311/, else our own pages (templates/400.html, 403.html, 404.html, 403_csrf.html; the
+# 500 page from a plain context, without the database).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

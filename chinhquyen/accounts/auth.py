@@ -8,7 +8,8 @@ import time
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
 
 from .models import ApiToken, hash_token
 
@@ -68,6 +69,19 @@ class BearerToken(HttpBearer):
         return user
 
 
+class BrowserSession(SessionAuth):
+    """The browser's session, with ninja's CSRF check — only when the request carries a session
+    cookie. A call without one cannot ride on a signed-in browser (the cookie is what a forged
+    cross-site request would borrow), so it needs no CSRF token: an anonymous JSON call (sending
+    feedback) or one with a bearer token is not refused with "CSRF check failed"."""
+
+    def __call__(self, request: HttpRequest):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
+
 bearer = BearerToken()
+session = BrowserSession()
 # Bearer first (machines), then the session (the portal's own pages calling the API).
-bearer_or_session = [bearer, django_auth]
+bearer_or_session = [bearer, session]

@@ -9,6 +9,8 @@ from ninja import Schema
 from pydantic import Field as SchemaField
 from pydantic import field_validator
 
+from chinhquyen.core.pagination import PageNumber, PageSize100
+
 OnlineModeValue = Literal["full", "partial", "none"]
 
 
@@ -19,8 +21,8 @@ class ProcedureFilters(Schema):
     agency: str | None = SchemaField(None, description="Mã định danh cơ quan tiếp nhận (QCVN 102)")
     field: str | None = SchemaField(None, description="Mã lĩnh vực")
     online_mode: OnlineModeValue | None = None
-    page: int = SchemaField(1, ge=1)
-    page_size: int = SchemaField(20, ge=1, le=100)
+    page: PageNumber = 1
+    page_size: PageSize100 = 20
 
     @field_validator("agency", "field", "online_mode", mode="before")
     @classmethod

@@ -6,7 +6,9 @@ import json
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -233,8 +235,31 @@ def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem(request, status=404, code="not_found", title="Không tìm thấy.")
 
 
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return problem(
+        request,
+        status=400,
+        code="malformed_request",
+        title="Không đọc được nội dung multipart (thiếu hoặc sai boundary).",
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem(request, status=413, code="request_too_large", title="Dữ liệu gửi lên quá lớn.")
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and "csrf" in str(exc).lower():  # ninja's check of a session call
+        return problem(
+            request,
+            status=403,
+            code="csrf_failed",
+            title="Kiểm tra CSRF không đạt: yêu cầu dùng phiên đăng nhập của trình duyệt phải "
+            "kèm mã CSRF (hoặc dùng Authorization: Bearer).",
+        )
     if exc.status_code == 400:
         return problem(
             request,

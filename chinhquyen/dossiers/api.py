@@ -15,7 +15,7 @@ from pydantic import Field
 
 from chinhquyen.accounts.auth import bearer_or_session
 from chinhquyen.core.api import api, errors
-from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.core.pagination import PageNumber, PageSize100
 
 from . import services
 from .models import Dossier, NationalStatus
@@ -205,7 +205,7 @@ def status_body(d: Dossier) -> dict[str, Any]:
         "received_at": _iso(d.received_at, tz),
         "due_at": _iso(d.due_at, tz),
         "finished_at": _iso(d.finished_at, tz),
-        "on_time": services.on_time_of(deadline),
+        "on_time": services.on_time_of(deadline, dossier=d),
         "deadline_state": deadline,
     }
 
@@ -361,12 +361,12 @@ def create_dossier(request: HttpRequest, payload: DossierIn):
     summary="Hồ sơ của tôi / hộp thư cơ quan",
 )
 def list_dossiers(
-    request: HttpRequest, q: str = "", status: str = "", page: int = 1, page_size: int = 20
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    page: PageNumber = 1,
+    page_size: PageSize100 = 20,
 ):
-    if page < 1 or not 1 <= page_size <= 100:
-        raise ValidationFailed(
-            "Phân trang không hợp lệ.", fields={"page": ["page ≥ 1"], "page_size": ["1–100"]}
-        )
     qs = dossiers_visible_to(user=request.auth)
     if status:
         qs = qs.filter(state=status)

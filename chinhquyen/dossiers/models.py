@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 
@@ -214,8 +215,34 @@ class DossierEvent(models.Model):
         raise RuntimeError("Dossier history is append-only")
 
 
+# The extension a stored file gets, from its type as checked by content (dossiers/files.py).
+STORED_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+FILE_NAME_MAX_LENGTH = 255  # DossierFile.name: any name a file system allows (255 bytes)
+# Letters of the person's name kept in the stored name, as a hint for whoever reads the folder.
+STORED_STEM_LENGTH = 40
+
+
 def dossier_upload_to(instance: DossierFile, filename: str) -> str:
-    return f"dossiers/{instance.dossier.submitted_at:%Y/%m}/{instance.dossier.code}/{instance.sha256[:16]}-{filename}"
+    """A generated name, safe on every file system: the content digest, an ASCII hint of the
+    name and the extension of the checked type (``2f1c…-to-khai-khai-sinh.pdf``). The name the
+    person gave, in full, stays in ``DossierFile.name`` for pages and downloads: a file system
+    holds at most 255 bytes per name, which 86 Vietnamese letters of 3 bytes already fill."""
+    stem = slugify(filename.rsplit(".", 1)[0])[:STORED_STEM_LENGTH].strip("-_") or "tep"
+    extension = STORED_EXTENSIONS.get(instance.content_type, "")
+    folder = f"dossiers/{instance.dossier.submitted_at:%Y/%m}/{instance.dossier.code}"
+    return f"{folder}/{instance.sha256[:16]}-{stem}{extension}"
+
+
+def display_name(name: str) -> str:
+    """The name shown for a file: as given, cut to the column's 255 characters with its
+    extension kept."""
+    limit = FILE_NAME_MAX_LENGTH
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[:limit]
+    return f"{stem[: limit - len(extension) - 1]}.{extension}"
 
 
 class SignedAs(models.TextChoices):
@@ -230,7 +257,7 @@ class DossierFile(models.Model):
         DossierEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
     )
     document_code = models.CharField(max_length=40, blank=True)
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=FILE_NAME_MAX_LENGTH)  # as the person named it
     file = models.FileField(upload_to=dossier_upload_to, max_length=400)
     content_type = models.CharField(max_length=60)
     size = models.PositiveBigIntegerField()

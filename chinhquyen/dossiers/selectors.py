@@ -65,6 +65,7 @@ _PUBLIC_FIELDS = (
     "due_at",
     "finished_at",
     "paused_at",
+    "repeated_supplement",
     "workflow_id",
     "procedure_version_id",
     "agency_id",

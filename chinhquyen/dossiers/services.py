@@ -65,8 +65,10 @@ from .models import (
     IdempotencyRecord,
     SignedAs,
     StepKind,
+    display_name,
 )
 from .selectors import dossier_get_for_user
+from .timeliness import counts_as_late
 from .workflow import ActionSpec, WorkflowSpec, default_workflow_id, workflow_spec
 
 User = get_user_model()
@@ -242,14 +244,17 @@ def deadline_state(dossier: Dossier, now: datetime | None = None) -> str | None:
 
 
 def is_on_time(dossier: Dossier, now: datetime | None = None) -> bool | None:
-    return on_time_of(deadline_state(dossier, now))
+    return on_time_of(deadline_state(dossier, now), dossier=dossier)
 
 
-def on_time_of(state: str | None) -> bool | None:
-    """``is_on_time`` from a ``deadline_state`` already computed."""
+def on_time_of(state: str | None, *, dossier: Dossier) -> bool | None:
+    """``is_on_time`` from a ``deadline_state`` already computed: not late by the one rule of
+    ``timeliness`` (past the due date, or a second supplement request). None before acceptance."""
     if state is None:
         return None
-    return state != "overdue"
+    return not counts_as_late(
+        after_due=state == "overdue", repeated_supplement=dossier.repeated_supplement
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -842,7 +847,7 @@ def dossier_file_add(
     record = DossierFile(
         dossier=dossier,
         document_code=document_code,
-        name=name[:255],
+        name=display_name(name),
         content_type=content_type,
         size=len(content),
         sha256=digest,
@@ -1018,6 +1023,10 @@ def _parse_days(value: Any, name: str, *, maximum: int = 365) -> Decimal:
         raise ValidationFailed(
             "Số ngày không hợp lệ.", fields={name: ["Phải là số ngày làm việc."]}
         ) from None
+    if not days.is_finite():  # NaN cannot even be compared (InvalidOperation): not a number
+        raise ValidationFailed(
+            "Số ngày không hợp lệ.", fields={name: ["Phải là số ngày làm việc."]}
+        )
     if days <= 0 or days > maximum:
         raise ValidationFailed(
             "Số ngày không hợp lệ.", fields={name: [f"Từ 0,5 đến {maximum} ngày làm việc."]}
@@ -1044,6 +1053,20 @@ def _on_forward(ctx: ActionContext) -> None:
         )
     days = _parse_days(ctx.params.get("days", 3), "days")
     due = calendar.due_date(ctx.at, days=days)
+    dossier_due = ctx.dossier.due_at
+    if dossier_due is not None and due > dossier_due:
+        # The step's answer is part of the dossier's time limit: asked for later than the
+        # dossier's own due date, it would make the dossier late by design.
+        shown = timezone.localtime(dossier_due)
+        message = (
+            f"Hạn của bước ({timezone.localtime(due):%H:%M %d/%m/%Y}) sau hạn giải quyết hồ sơ "
+            f"({shown:%H:%M %d/%m/%Y}); hãy cho ít ngày hơn."
+        )
+        raise ValidationFailed(
+            "Hạn của bước chuyển sau hạn giải quyết hồ sơ.",
+            code="step_due_after_dossier_due",
+            fields={"days": [message]},
+        )
     step = DossierStep.objects.create(
         dossier=ctx.dossier,
         kind=kind,
@@ -1198,10 +1221,23 @@ def _on_extend(ctx: ActionContext) -> None:
             f"Phải gia hạn chậm nhất 01 ngày làm việc trước hạn ({latest:%d/%m/%Y}).",
             code="extension_too_late",
         )
+    maximum = settings.DOSSIER_EXTENSION_MAX_DAYS
     if "new_due_at" in ctx.params and ctx.params["new_due_at"]:
-        new_due = _new_due_at(str(ctx.params["new_due_at"]).strip())
+        latest_due = calendar.due_date(d.due_at, days=maximum, apply_cutoff=False)
+        beyond = (
+            f"Chậm nhất {timezone.localtime(latest_due):%d/%m/%Y}: "
+            f"{maximum} ngày làm việc sau hạn hiện tại."
+        )
+        try:
+            new_due = _new_due_at(str(ctx.params["new_due_at"]).strip())
+        except calendar.CalendarOutOfRange:  # a year the calendar does not hold (9999)
+            raise ValidationFailed(
+                "Ngày hẹn mới quá xa.", fields={"new_due_at": [beyond]}
+            ) from None
+        if new_due > latest_due:
+            raise ValidationFailed("Ngày hẹn mới quá xa.", fields={"new_due_at": [beyond]})
     else:
-        days = _parse_days(ctx.params.get("days"), "days", maximum=90)
+        days = _parse_days(ctx.params.get("days"), "days", maximum=maximum)
         new_due = calendar.due_date(d.due_at, days=days, apply_cutoff=False)
     if new_due <= d.due_at:
         raise ValidationFailed(

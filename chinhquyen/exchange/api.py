@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from chinhquyen.accounts.auth import bearer_or_session
 from chinhquyen.core.api import errors
 from chinhquyen.core.errors import PermissionDenied, ValidationFailed
+from chinhquyen.core.pagination import Limit200, Limit500, Offset
 
 from . import conf, selectors, services
 from .figures import figures_for
@@ -221,7 +222,7 @@ def hub_batch(request: HttpRequest):
     response={200: InboxOut, **errors(401, 403, 422)},
     summary="Thông điệp chờ nhận",
 )
-def hub_inbox(request: HttpRequest, limit: int = 50):
+def hub_inbox(request: HttpRequest, limit: Limit200 = 50):
     _hub_only()
     return {"messages": services.hub_inbox(peer=request.auth, limit=limit)}
 
@@ -277,13 +278,12 @@ def registers(
     request: HttpRequest,
     direction: str | None = None,
     agency_id: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit500 = 100,
+    offset: Offset = 0,
 ):
     if direction not in (None, "in", "out"):
         raise ValidationFailed("direction phải là in hoặc out.", fields={"direction": ["in | out"]})
     qs = selectors.register_list(user=request.user, agency_id=agency_id, direction=direction)
-    limit = max(1, min(limit, 500))
     rows = list(qs[offset : offset + limit])
     return {"count": qs.count(), "results": [_entry_out(e) for e in rows]}
 

@@ -8,9 +8,8 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
-from chinhquyen.accounts.auth import bearer, bearer_or_session
+from chinhquyen.accounts.auth import bearer, bearer_or_session, session
 from chinhquyen.core.api import errors
 from chinhquyen.core.errors import NotFound
 
@@ -28,7 +27,7 @@ class _Optional:
         return None if request.headers.get("Authorization") else True
 
 
-optional_auth = [bearer, django_auth, _Optional()]
+optional_auth = [bearer, session, _Optional()]
 
 
 class SubmitIn(Schema):

@@ -165,6 +165,12 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
     )
 
 
+def error_for_path(path: str, status: int, description: str) -> HttpResponse:
+    """An error in Open311's shape for any path under /open311/ (the project's error handlers use
+    it for Django's own 400/403/404/405/413/500): XML when the path asks for ``.xml``."""
+    return _error("xml" if path.endswith(".xml") else "json", status, description)
+
+
 def open311_view(methods: list[str]):
     """Format check, Open311 errors for every failure, CSRF off (clients are not browsers)."""
 
@@ -296,11 +302,18 @@ def _request_row(feedback: Feedback) -> dict[str, Any]:
 
 
 def _parse_date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    """A W3C date-time; one that cannot exist (year 0, month 13) or cannot be held in UTC (year 1
+    east of Greenwich, year 9999 west of it) is refused like a malformed one, with a 400."""
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
         raise Open311Error(400, f"{name} phải theo định dạng W3C, ví dụ 2026-01-01T00:00:00Z.")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
 
 

@@ -7,7 +7,7 @@ query is cut, instead of an error page: these come from bookmarks and shared lin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from django.http import QueryDict
 
@@ -67,5 +67,19 @@ def search_params_from(
 
 
 def dossier_code_from(raw: str | None) -> str:
-    """A dossier code as typed or scanned: no surrounding or inner spaces, bounded length."""
-    return "".join((raw or "").split())[:CODE_MAX_LENGTH]
+    """A dossier code as typed or scanned: no surrounding or inner spaces, bounded length.
+
+    People paste what the receipt's QR code holds, the lookup's full address
+    (``https://host/tra-cuu/CODE/``, or ``…/tra-cuu/?ma=CODE``): the code is taken out of it.
+    A code never holds a ``/``, so the last part of any path is taken as the code."""
+    text = "".join((raw or "").split())
+    if "/" in text:
+        parts = urlsplit(text if "//" in text else f"//x/{text}")
+        asked = parse_qs(parts.query).get("ma")
+        segments = [s for s in unquote(parts.path).split("/") if s]
+        if "tra-cuu" in segments:  # the lookup's own address: what follows it
+            segments = segments[segments.index("tra-cuu") + 1 :]
+        text = asked[0].strip() if asked else (segments[-1] if segments else "")
+        if "/" in text:  # ?ma= held an address again: a code is never one
+            text = ""
+    return text[:CODE_MAX_LENGTH]

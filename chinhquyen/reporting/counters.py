@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chinhquyen.core.compiled import write_later
+from chinhquyen.dossiers.timeliness import counts_as_late
 
 from .models import COUNTER_FIELDS, DailyCounter
 from .rollups import late_write, rollups_clear
@@ -43,7 +44,9 @@ def deltas_for_event(
     if action in FINISH_ACTIONS:
         # Decision 766: on time when the result is ready by the due date (the supplement wait
         # is already excluded from due_at); a second supplement request counts as late.
-        on_time = bool(data.get("on_time", True)) and not repeated_supplement
+        on_time = not counts_as_late(
+            after_due=not data.get("on_time", True), repeated_supplement=repeated_supplement
+        )
         return {
             "finished": 1,
             "finished_on_time": int(on_time),

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import NotFound, PermissionDenied, ValidationFailed
 from chinhquyen.dossiers.selectors import dossiers_visible_to
+from chinhquyen.dossiers.timeliness import late_q
 from chinhquyen.exchange.figures import EDOC_FACTS, edoc_facts_by_agency
 from chinhquyen.feedback.selectors import FEEDBACK_FACTS, feedback_facts_by_agency
 from chinhquyen.units.models import AdministrativeUnit, UnitLevel
@@ -806,7 +807,7 @@ def late_dossiers(*, user, unit: str, period: Period, limit: int = 500) -> dict:
     start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     qs = dossiers_visible_to(user=user).filter(
-        Q(finished_at__gt=F("due_at")) | Q(repeated_supplement=True),
+        late_q(),
         finished_at__gte=start,
         finished_at__lt=end,
     )

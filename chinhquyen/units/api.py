@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 
 from chinhquyen.core.api import errors
 from chinhquyen.core.errors import NotFound, ValidationFailed
+from chinhquyen.core.pagination import PageNumber
 
 from .models import Agency, AgencyKind
 from .selectors import agencies_list, agency_get, unit_resolve
@@ -58,7 +59,7 @@ class AgencyFilters(Schema):
     q: str | None = None
     kind: AgencyKind | None = None
     unit: str | None = None  # GSO code of a unit in force; agencies attached to it directly
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 @router.get(

@@ -47,8 +47,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.errors.ErrorShapeMiddleware",  # an API's error stays in the API's format
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "chinhquyen.core.inputguard.InputGuardMiddleware",  # too large, NUL, malformed: 400/413
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chinhquyen.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +169,16 @@ LOGGING = {
 DOSSIER_CODE_FORMAT = env_str("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{seq:04d}")
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_DOSSIER = env_int("UPLOAD_MAX_FILES_PER_DOSSIER", 50)
+# The one extension of a late dossier (form 04) moves its due date by at most this many working
+# days. The law sets no figure (Decree 61/2018 Art. 12, Decree 118/2025): an agency's choice.
+DOSSIER_EXTENSION_MAX_DAYS = env_int("DOSSIER_EXTENSION_MAX_DAYS", 90)
+# The largest request body, refused by its Content-Length before it is read (413;
+# chinhquyen/core/inputguard.py): Django bounds only a body's non-file part
+# (DATA_UPLOAD_MAX_MEMORY_SIZE). A whole application with its files by default; per path prefix
+# below (the longest prefix wins), set after the limits they follow.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * UPLOAD_MAX_BYTES)
+REQUEST_BODY_LIMITS: dict[str, int] = {}
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
 # Where the receipt's QR code and the e-mails send people (chinhquyen/core/public_url.py). Empty
 # (development): links follow the request's host, and `make run` exports it from HOST and PORT
@@ -249,6 +261,9 @@ SIGNATURES_TRUST_ROOTS = env_list("SIGNATURES_TRUST_ROOTS", [])  # PEM paths, be
 SIGNATURES_ALLOW_FETCHING = env_bool("SIGNATURES_ALLOW_FETCHING", True)  # OCSP/CRL on validation
 SIGNATURES_REVOCATION_MODE = env_str("SIGNATURES_REVOCATION_MODE", "soft-fail")
 SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# One PDF and its multipart envelope: a larger body is refused unread (anonymous /validate too).
+REQUEST_BODY_LIMITS["/api/v1/signatures/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
+REQUEST_BODY_LIMITS["/chu-ky-so/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
 # Remote signing (VNPT SmartCA / Viettel MySign style; signatures/providers/remote.py): off while
 # the URL is empty. The client secret may come from SIGNATURES_REMOTE_CLIENT_SECRET_FILE.
 SIGNATURES_REMOTE_URL = env_str("SIGNATURES_REMOTE_URL", "")

@@ -1,6 +1,7 @@
 """The project's URLs plus views that fail, for the error-page tests."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import HttpResponse
 from django.urls import path
 
 from config import urls as project
@@ -14,9 +15,25 @@ def _denied(request):
     raise PermissionDenied
 
 
+def _suspicious(request):
+    raise SuspiciousOperation("a path that tries to leave the media folder")
+
+
+def _csrf_protected(request):  # an ordinary Django view (not csrf_exempt) under the API's prefix
+    return HttpResponse("ok")
+
+
 urlpatterns = [
     path("__loi__/", _boom),
     path("__cam__/", _denied),
+    path("api/v1/__loi__/", _boom),
+    path("api/v1/__cam__/", _denied),
+    path("api/v1/__nghi__/", _suspicious),
+    path("api/v1/__csrf__/", _csrf_protected),
+    path("open311/v2/__loi__.json", _boom),
     *project.urlpatterns,
 ]
+handler400 = project.handler400
+handler403 = project.handler403
+handler404 = project.handler404
 handler500 = project.handler500

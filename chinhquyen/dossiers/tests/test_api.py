@@ -461,3 +461,20 @@ def test_no_api_route_is_shadowed_by_one_tried_before_it():
         assert match.route == f"api/v1/{route}", (route, match.route)
         checked += 1
     assert checked > 40
+
+
+def test_an_upload_with_a_183_letter_vietnamese_name_is_accepted_under_that_name(world, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chinhquyen.dossiers.models import DossierFile
+
+    name = "Giấy chứng nhận quyền sử dụng đất " * 5 + "bản chính.pdf"
+    assert len(name) >= 180 and len(name.encode()) > 255
+    citizen = api(world.citizen)
+    code = citizen.post("/api/v1/dossiers", body(world)).json()["code"]
+    resp = citizen.upload(
+        f"/api/v1/dossiers/{code}/files",
+        {"file": SimpleUploadedFile(name, PDF, "application/pdf"), "document": "to-khai"},
+    )
+    assert resp.status_code == 201, resp.content[:300]
+    assert DossierFile.objects.get(dossier__code=code).name == name

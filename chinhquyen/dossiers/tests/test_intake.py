@@ -156,3 +156,27 @@ def test_a_supplement_needs_a_file_and_a_bad_one_changes_nothing(world):
     dossier.refresh_from_db()
     assert dossier.state == "supplement_requested"
     assert dossier.files.count() == 1  # the application's own file only
+
+
+# 183 letters of Vietnamese: 261 bytes in UTF-8, past a file system's 255 bytes per name.
+LONG_NAME = "Giấy chứng nhận quyền sử dụng đất " * 5 + "bản chính.pdf"
+
+
+def test_a_file_name_longer_than_a_file_system_allows_is_kept_and_stored_safely(world):
+    assert len(LONG_NAME.encode()) > 255
+    dossier = online(world, {"to-khai": Upload(LONG_NAME, PDF), "cccd": Upload("cccd.png", PNG)})
+    record = dossier.files.get(document_code="to-khai")
+    assert record.name == LONG_NAME  # shown and downloaded under the person's own name
+    stored = record.file.name.rsplit("/", 1)[1]
+    assert len(stored.encode()) <= 80 and stored.isascii() and stored.endswith(".pdf")
+    assert record.file.storage.exists(record.file.name)
+    with record.file.open("rb") as handle:
+        assert handle.read() == PDF
+
+
+def test_a_file_name_past_the_column_keeps_its_extension(world):
+    name = "ả" * 300 + ".png"
+    dossier = online(world, {"to-khai": Upload("a.pdf", PDF), "cccd": Upload(name, PNG)})
+    record = dossier.files.get(document_code="cccd")
+    assert len(record.name) == 255 and record.name.endswith("ả.png")
+    assert record.file.name.endswith(".png")

@@ -172,3 +172,24 @@ def test_get_requests_never_shows_personal_data_and_filters(world, key):
     xml = parse(Client().get(f"{ROOT}/requests/{closed_id}.xml").content)
     assert xml.find("request/service_request_id").text == closed_id
     assert xml.find("request/status").text == "closed"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start_date=0000-01-01T00:00:00Z",
+        "end_date=2026-13-01T00:00:00Z",
+        "start_date=2026-02-30T00:00:00Z",
+        "start_date=0001-01-01T00:00:00%2B07:00",
+        "end_date=9999-12-31T23:59:59-05:00",
+    ],
+)
+def test_an_impossible_date_is_a_400_in_open311s_shape(world, query):
+    for fmt in ("json", "xml"):
+        resp = Client().get(f"{ROOT}/requests.{fmt}?{query}")
+        assert resp.status_code == 400, resp.content[:200]
+        if fmt == "json":
+            assert resp.json()[0]["code"] == 400
+            assert "định dạng W3C" in resp.json()[0]["description"]
+        else:
+            assert parse(resp.content).find("error/code").text == "400"

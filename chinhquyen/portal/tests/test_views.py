@@ -190,6 +190,28 @@ def test_the_lookup_form_leads_to_the_address_of_the_receipts_qr(client: Client,
     assert resp.status_code == 302 and resp["Location"] == f"/tra-cuu/{dossier.code}"
 
 
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "https://dichvucong.example.vn/tra-cuu/{code}",
+        "https://dichvucong.example.vn/tra-cuu/{code}/",
+        " http://127.0.0.1:8000/tra-cuu/{code}/ ",
+        "dichvucong.example.vn/tra-cuu/{code}",
+        "/tra-cuu/{code}/",
+        "https://dichvucong.example.vn/tra-cuu/?ma={code}",
+    ],
+)
+def test_a_pasted_qr_address_leads_to_its_dossier(client: Client, dossier, pasted):
+    resp = client.get("/tra-cuu/", {"ma": pasted.format(code=dossier.code)})
+    assert resp.status_code == 302 and resp["Location"] == f"/tra-cuu/{dossier.code}"
+
+
+@pytest.mark.parametrize("pasted", ["https://dichvucong.example.vn/tra-cuu/", "/", "//"])
+def test_an_address_without_a_code_asks_for_the_code(client: Client, db, pasted):
+    resp = client.get("/tra-cuu/", {"ma": pasted})
+    assert resp.status_code == 200 and "Vui lòng nhập mã hồ sơ." in resp.content.decode()
+
+
 def test_an_empty_lookup_asks_for_the_code(client: Client, db):
     html = client.get("/tra-cuu/", {"ma": "  "}).content.decode()
     assert "Vui lòng nhập mã hồ sơ." in html and 'aria-invalid="true"' in html

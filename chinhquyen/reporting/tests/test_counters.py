@@ -62,6 +62,39 @@ def test_a_second_supplement_request_makes_a_dossier_late_even_when_finished_ear
     assert (t["finished"], t["finished_on_time"], t["finished_late"]) == (1, 0, 1)
 
 
+def test_a_second_supplement_request_is_late_in_the_public_status_as_in_the_indicator(world, geo):
+    """One rule (dossiers/timeliness.py) for the status a citizen reads, the counters and the
+    list of late dossiers: they used to disagree (on_time: true, yet listed as late)."""
+    from conftest import Api
+
+    from .conftest import PERIOD
+
+    d = _submit(world, agency=world.agency_a, when=at(2026, 3, 2, 9))
+    dossier_act(user=world.counter_a, code=d.code, action="accept", at=at(2026, 3, 2, 10))
+    for day in (3, 4):
+        dossier_act(
+            user=world.handler_a,
+            code=d.code,
+            action="request_supplement",
+            comment="Thiếu tờ khai",
+            at=at(2026, 3, day, 9),
+        )
+        dossier_act(
+            user=world.citizen, code=d.code, action="submit_supplement", at=at(2026, 3, day, 11)
+        )
+    status = Api().get(f"/api/v1/dossiers/{d.code}/status").json()
+    assert status["on_time"] is False  # already counted against the agency, while still open
+    finish(world, d, accepted=None, finished=at(2026, 3, 5, 9), returned=False)
+    status = Api().get(f"/api/v1/dossiers/{d.code}/status").json()
+    assert status["deadline_state"] == "on_time"  # the clock: finished before the due date
+    assert status["on_time"] is False  # the verdict: late, by Decision 766
+    late = Api(world.leader_a).get(
+        f"/api/v1/indicators/late-dossiers?unit=province:26&period={PERIOD}"
+    )
+    assert [row["code"] for row in late.json()["dossiers"]] == [d.code]
+    assert totals()["finished_late"] == 1
+
+
 def test_a_refused_transition_leaves_the_counters_as_they_were(world, geo):
     _submit(world, agency=world.agency_a, when=at(2026, 3, 2, 9))
     before = snapshot()
