@@ -139,7 +139,7 @@ def _summary(output: str) -> dict[str, int]:
         figures["operations"] = int(match.group(1))
     if match := re.search(r"(\d+) generated", output):
         figures["cases"] = int(match.group(1))
-    match = re.search(r"(\d+) found (\d+) unique failures", output)
+    match = re.search(r"(\d+) found (\d+) unique failure", output)
     figures["failures"] = int(match.group(2)) if match else 0
     return figures
 

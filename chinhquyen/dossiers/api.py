@@ -90,7 +90,7 @@ class ApplicantOut(Schema):
     username: str | None
 
 
-class DossierFileOut(Schema):
+class DossierUploadOut(Schema):
     id: int
     document: str
     name: str
@@ -99,7 +99,7 @@ class DossierFileOut(Schema):
     sha256: str
 
 
-class DossierFileDetailOut(DossierFileOut):
+class DossierFileItemOut(DossierUploadOut):
     is_result: bool
     signed_as: str
     derived_from: int | None
@@ -154,7 +154,7 @@ class DossierDetailOut(DossierStatusOut):
     paid_at: DateTimeText | None
     result_code: str
     result_summary: str
-    files: list[DossierFileDetailOut]
+    files: list[DossierFileItemOut]
     steps: list[StepOut]
     history: list[HistoryOut]
     actions: list[ActionOut]
@@ -439,7 +439,7 @@ def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
 @router.post(
     "/{code}/files",
     auth=bearer_or_session,
-    response={201: DossierFileOut, **errors(401, 403, 404, 409, 422)},
+    response={201: DossierUploadOut, **errors(401, 403, 404, 409, 422)},
     summary="Tải lên tệp",
 )
 def dossier_upload(

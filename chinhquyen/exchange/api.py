@@ -69,7 +69,7 @@ class RegisteredOut(Schema):
     token: str
 
 
-class AcceptedOut(Schema):
+class MessageAcceptedOut(Schema):
     message_id: str
     recipients: list[str]
     duplicate: bool
@@ -180,7 +180,7 @@ def hub_register(request: HttpRequest, payload: RegisterIn):
 @router.post(
     "/hub/messages",
     auth=peer_auth,
-    response={200: AcceptedOut, 201: AcceptedOut, **errors(401, 403, 409, 422)},
+    response={200: MessageAcceptedOut, 201: MessageAcceptedOut, **errors(401, 403, 409, 422)},
     summary="Gửi thông điệp edXML lên trục",
 )
 def hub_messages(request: HttpRequest):

@@ -22,11 +22,11 @@ from . import selectors, services, xlsx
 from .models import Report
 from .periods import period_parse
 from .schemas import (
-    AcceptedOut,
     CompletenessOut,
     IndicatorValuesOut,
     LateDossiersOut,
     RankingOut,
+    ReportAcceptedOut,
     ReportDetailOut,
     ReportOut,
 )
@@ -168,7 +168,7 @@ def _accepted(submission) -> Status:
 @router.post(
     "/reports",
     auth=bearer_or_session,
-    response={201: AcceptedOut, **errors(401, 403, 404, 409, 422)},
+    response={201: ReportAcceptedOut, **errors(401, 403, 404, 409, 422)},
     summary="Nộp báo cáo định kỳ đã ký",
 )
 def submit(request: HttpRequest):
@@ -182,7 +182,7 @@ def submit(request: HttpRequest):
 @router.post(
     "/reports/xlsx",
     auth=bearer_or_session,
-    response={201: AcceptedOut, **errors(401, 403, 404, 409, 422)},
+    response={201: ReportAcceptedOut, **errors(401, 403, 404, 409, 422)},
     summary="Nộp báo cáo đã ký dạng XLSX",
 )
 def submit_xlsx(request: HttpRequest, file: File[UploadedFile]):

@@ -123,7 +123,7 @@ class ReportOut(Schema):
     values: list[ReportValueOut]
 
 
-class AcceptedOut(Schema):
+class ReportAcceptedOut(Schema):
     status: str
     unit: str
     period: str

@@ -87,3 +87,25 @@ def test_every_operation_documents_its_answers_and_its_errors_as_problems(db):
     assert not_problems == []
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "code", "detail", "instance"}
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The document names its schemas by class name: two classes of one name would describe one
+    operation's answer with the other's members (the dossiers' and the signatures'
+    DossierFileOut did)."""
+    from ninja import Schema
+
+    import chinhquyen.core.routes  # noqa: F401 - every app's api.py and its schemas
+
+    ours = {c for c in _subclasses(Schema) if c.__module__.startswith("chinhquyen.")}
+    names: dict[str, list[str]] = {}
+    for cls in ours:
+        names.setdefault(cls.__name__, []).append(cls.__module__)
+    assert {name: mods for name, mods in names.items() if len(mods) > 1} == {}
