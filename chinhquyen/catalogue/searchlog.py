@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum
@@ -29,6 +30,8 @@ from .text import fold
 
 COOKIE = "tim_kiem"
 COOKIE_MAX_AGE = 30 * 60
+# What a cookie value may hold as it is: printable ASCII but "%", the escape itself.
+_COOKIE_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 MAX_LENGTH = 200
 _SPACES = re.compile(r"\s+")
 
@@ -38,6 +41,17 @@ def search_query_clean(q: str) -> str:
     collapsed, at most ``MAX_LENGTH`` characters; "" when nothing is left."""
     text = _SPACES.sub(" ", fold(redact(q or ""))).strip()
     return text[:MAX_LENGTH]
+
+
+def search_cookie_value(query: str) -> str:
+    """A kept query as the cookie's value. Folding leaves what has no Latin form (an emoji, a
+    Chinese word) and a ``Set-Cookie`` header travels in Latin-1: the WSGI server would fail the
+    whole response. Percent-escaped, as the cookie's reader (``search_cookie_query``) expects."""
+    return quote(query, safe=_COOKIE_SAFE)
+
+
+def search_cookie_query(raw: str) -> str:
+    return unquote(raw)
 
 
 _COUNTS = ("searches", "empty", "refined", "opened")

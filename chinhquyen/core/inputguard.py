@@ -104,7 +104,8 @@ def check_no_nul(request: HttpRequest) -> None:
         for key, values in form.lists():
             if NUL in key or any(NUL in value for value in values):
                 raise _nul_refused(key.replace(NUL, ""))
-    elif content_type.endswith("json"):
+    elif not content_type.startswith("multipart/"):
+        # Any other body may be JSON: django-ninja parses a body whatever its declared type.
         body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE: RequestDataTooBig
         # Python's parser refuses a raw NUL byte; only the escape can carry one. Most bodies do
         # not hold the six characters at all, and are not parsed twice.

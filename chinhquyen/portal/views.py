@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from chinhquyen.catalogue.models import OnlineMode
-from chinhquyen.catalogue.searchlog import COOKIE, COOKIE_MAX_AGE, search_log, search_log_opened
+from chinhquyen.catalogue.searchlog import (
+    COOKIE,
+    COOKIE_MAX_AGE,
+    search_cookie_query,
+    search_cookie_value,
+    search_log,
+    search_log_opened,
+)
 from chinhquyen.catalogue.selectors import procedure_get, procedures_search
 from chinhquyen.core.errors import NotFound
 from chinhquyen.core.pagecache import CATALOGUE, anonymous_page_cache, page_cached
@@ -39,13 +46,19 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     if meta.get("query"):
         logged = search_log(
-            query=meta["query"], found=meta["found"], previous=request.COOKIES.get(COOKIE, "")
+            query=meta["query"],
+            found=meta["found"],
+            previous=search_cookie_query(request.COOKIES.get(COOKIE, "")),
         )
         if logged:
             # The visit's last query, in the person's own browser only (searchlog.py): the next
             # search or a result opened from the list tells whether this one helped.
             response.set_cookie(
-                COOKIE, logged, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax"
+                COOKIE,
+                search_cookie_value(logged),
+                max_age=COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
             )
     return response
 
@@ -135,7 +148,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     # A procedure opened while the visit's last search is still in its cookie: the search helped
     # (the address stays the procedure's own, to share and to cache).
-    searched = request.COOKIES.get(COOKIE, "")
+    searched = search_cookie_query(request.COOKIES.get(COOKIE, ""))
     if searched and response.status_code == 200:
         search_log_opened(query=searched)
         # The search helped: the next one is a new need, not a refinement.

@@ -170,7 +170,7 @@ DOSSIER_CODE_FORMAT = env_str("DOSSIER_CODE_FORMAT", "{agency}-{date:%y%m%d}-{se
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_DOSSIER = env_int("UPLOAD_MAX_FILES_PER_DOSSIER", 50)
 # The one extension of a late dossier (form 04) moves its due date by at most this many working
-# days. The law sets no figure (Decree 61/2018 Art. 12, Decree 118/2025): an agency's choice.
+# days. The rules on late dossiers (DOMAIN.md §3: apology and new date, once) set no figure.
 DOSSIER_EXTENSION_MAX_DAYS = env_int("DOSSIER_EXTENSION_MAX_DAYS", 90)
 # The largest request body, refused by its Content-Length before it is read (413;
 # chinhquyen/core/inputguard.py): Django bounds only a body's non-file part

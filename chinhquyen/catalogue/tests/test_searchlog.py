@@ -93,3 +93,14 @@ def test_the_catalogue_admin_sees_the_failing_queries(world, django_user_model):
     officer = Client()
     officer.force_login(world.counter_a)
     assert officer.get("/admin/catalogue/searchquerystat/").status_code == 302  # not staff
+
+
+def test_a_query_without_a_latin_form_travels_in_a_cookie_a_wsgi_server_can_send(world):
+    """Folding leaves an emoji or a Chinese word as it is; a Set-Cookie header is Latin-1, so the
+    raw query made the WSGI server fail the response (gunicorn cannot encode the header)."""
+    client = Client()
+    client.get("/", {"q": "北京 😀 50%"})
+    header = client.cookies[COOKIE].OutputString()
+    header.encode("latin-1")  # what the server does with every header
+    client.get("/", {"q": "khai sinh"})  # searched again at once: the first did not help
+    assert SearchQueryStat.objects.get(query="北京 😀 50%").refined == 1

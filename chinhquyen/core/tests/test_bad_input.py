@@ -78,6 +78,9 @@ def test_a_nul_in_a_json_string_is_a_problem_400_naming_the_field():
     response = Client().post("/api/v1/feedback/", json.dumps(body), content_type="application/json")
     problem = _problem(response, 400)
     assert problem["code"] == "nul_character" and list(problem["fields"]) == ["description"]
+    # ninja reads a JSON body whatever type it is declared as.
+    response = Client().post("/api/v1/feedback/", json.dumps(body), content_type="text/plain")
+    assert _problem(response, 400)["code"] == "nul_character"
     # An escaped backslash before "u0000" is six ordinary characters, not a NUL.
     text = json.dumps({"kind": "x", "description": "\\u0000"})
     response = Client().post("/api/v1/feedback/", text, content_type="application/json")
