@@ -6,8 +6,8 @@ a SQLite file when the suite runs on SQLite, a database created for the run and 
 when the suite runs on PostgreSQL. Schemathesis may send anything the document allows (and what
 it does not), including submissions and officer actions: nothing of it reaches another database.
 
-Bounded and repeatable: a fixed seed, deterministic generation, a few examples per operation,
-one worker. The figures of a run are in docs/security.md ("Fuzzing the API").
+Bounded and repeatable: deterministic generation (the same cases on every run; the fixed seed
+only matters if that mode is ever dropped), a few examples per operation, one worker. The figures of a run are in docs/security.md ("Fuzzing the API").
 """
 
 from __future__ import annotations
