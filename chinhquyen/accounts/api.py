@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from chinhquyen.core.api import errors
+
 from .auth import bearer_or_session
 from .selectors import profile_of, user_roles
 from .services import token_issue
@@ -32,13 +34,23 @@ class MeOut(Schema):
     agency: AgencyRef | None = None
 
 
-@router.post("/auth/token", response=TokenOut, auth=None, summary="Đăng nhập, nhận token")
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, **errors(401, 422)},
+    auth=None,
+    summary="Đăng nhập, nhận token",
+)
 def create_token(request: HttpRequest, payload: TokenIn):
     raw, token = token_issue(username=payload.username, password=payload.password, request=request)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 
-@router.get("/me", response=MeOut, auth=bearer_or_session, summary="Người dùng hiện tại")
+@router.get(
+    "/me",
+    response={200: MeOut, **errors(401)},
+    auth=bearer_or_session,
+    summary="Người dùng hiện tại",
+)
 def me(request: HttpRequest):
     user = request.auth
     profile = profile_of(user)

@@ -14,6 +14,7 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.api import binary, errors
 from chinhquyen.core.errors import PermissionDenied, ValidationFailed
 
 from .interchange import canonical_number
@@ -48,7 +49,7 @@ def _require_manager(request: HttpRequest) -> None:
         raise PermissionDenied(_("Chỉ quản trị hệ thống mới được nhập, xuất danh mục thủ tục."))
 
 
-@router.get("", response=ProcedurePageOut, summary="Tìm thủ tục hành chính")
+@router.get("", response={200: ProcedurePageOut, **errors(422)}, summary="Tìm thủ tục hành chính")
 def procedure_list(request: HttpRequest, filters: Query[ProcedureFilters]):
     versions = procedures_search(
         q=filters.q, agency=filters.agency, field=filters.field, online_mode=filters.online_mode
@@ -66,7 +67,13 @@ def procedure_list(request: HttpRequest, filters: Query[ProcedureFilters]):
 
 
 # Declared before "/{code}" so that "export" is not taken for a procedure code.
-@router.get("/export", auth=ADMIN_AUTH, summary="Xuất danh mục (JSON hoặc XLSX)")
+@router.get(
+    "/export",
+    auth=ADMIN_AUTH,
+    response={200: None, **errors(401, 403, 422)},
+    openapi_extra=binary("application/json", XLSX_TYPE, description="Danh mục"),
+    summary="Xuất danh mục (JSON hoặc XLSX)",
+)
 def procedure_export(request: HttpRequest, format: Literal["json", "xlsx"] = "json"):  # noqa: A002
     _require_manager(request)
     stamp = timezone.localdate().strftime("%Y%m%d")
@@ -80,7 +87,10 @@ def procedure_export(request: HttpRequest, format: Literal["json", "xlsx"] = "js
 
 
 @router.post(
-    "/import", auth=ADMIN_AUTH, response=ImportReportOut, summary="Nhập danh mục (JSON hoặc XLSX)"
+    "/import",
+    auth=ADMIN_AUTH,
+    response={200: ImportReportOut, **errors(401, 403, 422)},
+    summary="Nhập danh mục (JSON hoặc XLSX)",
 )
 def procedure_import(
     request: HttpRequest,
@@ -104,7 +114,9 @@ def procedure_import(
 
 
 @router.get(
-    "/{code}", response=ProcedureDetailOut, summary="Chi tiết thủ tục (phiên bản hiện hành)"
+    "/{code}",
+    response={200: ProcedureDetailOut, **errors(404, 422)},
+    summary="Chi tiết thủ tục (phiên bản hiện hành)",
 )
 def procedure_detail(request: HttpRequest, code: str):
     version = procedure_get(code=code)

@@ -84,7 +84,7 @@ class FeeOut(Schema):
     note: str
 
 
-class AgencyOut(Schema):
+class ProcedureAgencyOut(Schema):
     id: str = SchemaField(description="Mã định danh cơ quan (QCVN 102)")
     name: str
 
@@ -108,7 +108,7 @@ class ProcedureDetailOut(ProcedureItemOut):
     effective_from: date
     effective_to: date | None
     agency_kinds: list[str]
-    agencies: list[AgencyOut]
+    agencies: list[ProcedureAgencyOut]
 
 
 class ImportReportOut(Schema):

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from chinhquyen.accounts.auth import bearer_or_session
-from chinhquyen.core.api import api
+from chinhquyen.core.api import api, errors
 from chinhquyen.core.pagination import PageNumber, PageSize100
 
 from . import services
@@ -58,6 +58,132 @@ class ActionIn(Schema):
     comment: str = Field("", max_length=4000)
     params: dict[str, Any] = Field(default_factory=dict)
     file_ids: list[int] = Field(default_factory=list)
+
+
+# Answers. Times are ISO 8601 strings in Vietnam's time (+07:00), written by ``_iso``.
+DateTimeText = str
+
+
+class DossierStatusOut(Schema):
+    code: str
+    status: str
+    status_code: int
+    status_name: str
+    procedure: str
+    procedure_name: str
+    agency: str
+    agency_name: str
+    submitted_at: DateTimeText | None
+    received_at: DateTimeText | None
+    due_at: DateTimeText | None
+    finished_at: DateTimeText | None
+    on_time: bool | None
+    deadline_state: str | None
+
+
+class ApplicantOut(Schema):
+    name: str
+    id_number: str
+    phone: str
+    email: str
+    address: str
+    username: str | None
+
+
+class DossierUploadOut(Schema):
+    id: int
+    document: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class DossierFileItemOut(DossierUploadOut):
+    is_result: bool
+    signed_as: str
+    derived_from: int | None
+    uploaded_at: DateTimeText | None
+
+
+class StepOut(Schema):
+    id: int
+    kind: str
+    agency: str
+    agency_name: str
+    requested_at: DateTimeText | None
+    due_at: DateTimeText | None
+    completed_at: DateTimeText | None
+    note: str
+    answer: str
+
+
+class HistoryOut(Schema):
+    seq: int
+    action: str
+    from_state: str
+    to_state: str
+    actor: str | None
+    actor_role: str
+    agency: str | None
+    at: DateTimeText | None
+    comment: str
+    data: dict[str, Any]
+    files: list[int]
+
+
+class ActionOut(Schema):
+    code: str
+    name: str
+
+
+class DossierDetailOut(DossierStatusOut):
+    channel: int
+    procedure_version: int
+    applicant: ApplicantOut
+    form_data: dict[str, Any]
+    assignee: str | None
+    original_due_at: DateTimeText | None
+    state_due_at: DateTimeText | None
+    paused_at: DateTimeText | None
+    returned_at: DateTimeText | None
+    supplement_count: int
+    repeated_supplement: bool
+    extension_count: int
+    payment_amount: int | None
+    paid_at: DateTimeText | None
+    result_code: str
+    result_summary: str
+    files: list[DossierFileItemOut]
+    steps: list[StepOut]
+    history: list[HistoryOut]
+    actions: list[ActionOut]
+
+
+class DossierItemOut(Schema):
+    code: str
+    status: str
+    status_code: int
+    procedure: str
+    procedure_name: str
+    agency: str
+    applicant_name: str
+    submitted_at: DateTimeText | None
+    due_at: DateTimeText | None
+    deadline_state: str | None
+
+
+class DossierPageOut(Schema):
+    items: list[DossierItemOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class EvaluationOut(Schema):
+    code: str
+    scores: dict[str, int]
+    total: int
 
 
 def status_body(d: Dossier) -> dict[str, Any]:
@@ -193,7 +319,12 @@ def submission_data(payload: DossierIn) -> dict[str, Any]:
     }
 
 
-@router.post("", auth=bearer_or_session, response={201: dict}, summary="Nộp hồ sơ")
+@router.post(
+    "",
+    auth=bearer_or_session,
+    response={201: DossierStatusOut, **errors(401, 403, 404, 409, 422)},
+    summary="Nộp hồ sơ",
+)
 def create_dossier(request: HttpRequest, payload: DossierIn):
     user = request.auth
     data = submission_data(payload)
@@ -218,11 +349,17 @@ def create_dossier(request: HttpRequest, payload: DossierIn):
         look_first=False,  # an API repeat is a rare retry: let the unique index catch it
     )
     # The body is ours (status_body, or the stored copy of it): rendered as it is, without
-    # ninja validating a plain dict against ``dict`` and copying it first.
+    # ninja validating it against DossierStatusOut and copying it first (the API's fuzz test,
+    # tests/test_fuzz_api.py, checks the answers against the schema).
     return api.create_response(request, body, status=status)
 
 
-@router.get("", auth=bearer_or_session, response=dict, summary="Hồ sơ của tôi / hộp thư cơ quan")
+@router.get(
+    "",
+    auth=bearer_or_session,
+    response={200: DossierPageOut, **errors(401, 422)},
+    summary="Hồ sơ của tôi / hộp thư cơ quan",
+)
 def list_dossiers(
     request: HttpRequest,
     q: str = "",
@@ -253,19 +390,33 @@ def list_dossiers(
     }
 
 
-@router.get("/{code}/status", auth=None, response=dict, summary="Tra cứu tiến độ (công khai)")
+@router.get(
+    "/{code}/status",
+    auth=None,
+    response={200: DossierStatusOut, **errors(404)},
+    summary="Tra cứu tiến độ (công khai)",
+)
 def dossier_status(request: HttpRequest, code: str):
-    return status_body(dossier_get_public(code=code))
+    # The most frequent call: rendered as create_dossier's answer is, without a copy.
+    return api.create_response(request, status_body(dossier_get_public(code=code)), status=200)
 
 
-@router.get("/{code}", auth=bearer_or_session, response=dict, summary="Chi tiết hồ sơ")
+@router.get(
+    "/{code}",
+    auth=bearer_or_session,
+    response={200: DossierDetailOut, **errors(401, 404)},
+    summary="Chi tiết hồ sơ",
+)
 def dossier_detail(request: HttpRequest, code: str):
     d = dossier_get_for_user(user=request.auth, code=code)
     return detail_body(d, request.auth)
 
 
 @router.post(
-    "/{code}/actions", auth=bearer_or_session, response=dict, summary="Thực hiện thao tác xử lý"
+    "/{code}/actions",
+    auth=bearer_or_session,
+    response={200: DossierDetailOut, **errors(401, 403, 404, 409, 422)},
+    summary="Thực hiện thao tác xử lý",
 )
 def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
     # Parameters may also be given beside "action" at the top level ({"action": "assign",
@@ -285,7 +436,12 @@ def dossier_action(request: HttpRequest, code: str, payload: ActionIn):
     return detail_body(d, request.auth)
 
 
-@router.post("/{code}/files", auth=bearer_or_session, response={201: dict}, summary="Tải lên tệp")
+@router.post(
+    "/{code}/files",
+    auth=bearer_or_session,
+    response={201: DossierUploadOut, **errors(401, 403, 404, 409, 422)},
+    summary="Tải lên tệp",
+)
 def dossier_upload(
     request: HttpRequest, code: str, file: File[UploadedFile], document: Form[str] = ""
 ):
@@ -321,7 +477,7 @@ class EvaluationIn(Schema):
 @router.post(
     "/{code}/evaluation",
     auth=bearer_or_session,
-    response={201: dict},
+    response={201: EvaluationOut, **errors(401, 403, 404, 409, 422)},
     summary="Đánh giá mức độ hài lòng",
 )
 def dossier_evaluation(request: HttpRequest, code: str, payload: EvaluationIn):

@@ -15,10 +15,11 @@ import threading
 import time
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
 from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.api import errors
 from chinhquyen.core.errors import PermissionDenied, ValidationFailed
 from chinhquyen.core.pagination import Limit200, Limit500, Offset
 
@@ -64,13 +65,107 @@ def _hub_only() -> None:
         raise PermissionDenied("Máy chủ này không phải trục liên thông.", code="not_a_hub")
 
 
+class RegisteredOut(Schema):
+    agency_id: str
+    token: str
+
+
+class MessageAcceptedOut(Schema):
+    message_id: str
+    recipients: list[str]
+    duplicate: bool
+
+
+class BatchResultOut(Schema):
+    """One message of a batch: 201 stored (``duplicate``, ``recipients``), 200 a repeat, or a
+    4xx ``status`` with ``code`` and ``detail``. Only the members that apply are present."""
+
+    message_id: str
+    status: int
+    duplicate: bool | None = None
+    recipients: list[str] | None = None
+    code: str | None = None
+    detail: str | None = None
+
+
+class BatchOut(Schema):
+    results: list[BatchResultOut]
+
+
+class InboxMessageOut(Schema):
+    message_id: str
+    sender: str
+    kind: str
+    digest: str
+    payload: str
+
+
+class InboxOut(Schema):
+    messages: list[InboxMessageOut]
+
+
+class AckOut(Schema):
+    acknowledged: int
+
+
+class EntryOut(Schema):
+    id: int
+    agency_id: str
+    direction: str
+    document_id: str
+    number_notation: str
+    promulgation_date: dt.date | None
+    subject: str
+    document_type: str
+    counterpart_id: str
+    counterpart_name: str
+    handler: str
+    status: str
+    status_label: str
+    request_status: str
+    business_type: int
+    replaced_by: str
+    sent_at: dt.datetime | None
+    received_at: dt.datetime | None
+    personal_signature_valid: bool | None
+    agency_signature_valid: bool | None
+    decree30_ok: bool | None
+
+
+class RegisterPageOut(Schema):
+    count: int
+    results: list[EntryOut]
+
+
+class StatusSentOut(Schema):
+    message_id: str
+    entry: EntryOut
+
+
+class FiguresOut(Schema):
+    agency_id: str
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    sent: int
+    received: int
+    assessed: int
+    personal_signature_share: float | None
+    agency_signature_share: float | None
+    decree30_share: float | None
+
+
 class RegisterIn(Schema):
     agency_id: str
     name: str = ""
     certificate_pem: str
 
 
-@router.post("/hub/register", auth=None, response={201: dict}, summary="Đăng ký cơ quan với trục")
+@router.post(
+    "/hub/register",
+    auth=None,
+    response={201: RegisteredOut, **errors(403, 422)},
+    summary="Đăng ký cơ quan với trục",
+)
 def hub_register(request: HttpRequest, payload: RegisterIn):
     _hub_only()
     secret = str(conf.get("EXCHANGE_HUB_ENROL_SECRET"))
@@ -86,7 +181,7 @@ def hub_register(request: HttpRequest, payload: RegisterIn):
 @router.post(
     "/hub/messages",
     auth=peer_auth,
-    response={200: dict, 201: dict},
+    response={200: MessageAcceptedOut, 201: MessageAcceptedOut, **errors(401, 403, 409, 422)},
     summary="Gửi thông điệp edXML lên trục",
 )
 def hub_messages(request: HttpRequest):
@@ -98,7 +193,11 @@ def hub_messages(request: HttpRequest):
 
 
 @router.post(
-    "/hub/batch", auth=peer_auth, response=dict, summary="Gửi nhiều thông điệp edXML một lần"
+    "/hub/batch",
+    auth=peer_auth,
+    response={200: BatchOut, **errors(401, 403, 422)},
+    exclude_unset=True,
+    summary="Gửi nhiều thông điệp edXML một lần",
 )
 def hub_batch(request: HttpRequest):
     """Body: ``{"messages": [{"message_id": "...", "payload": "<edXML …>"}, …]}`` (≤ 200). Each
@@ -118,7 +217,12 @@ def hub_batch(request: HttpRequest):
     return {"results": services.hub_accept_batch(peer=request.auth, items=items)}
 
 
-@router.get("/hub/inbox", auth=peer_auth, response=dict, summary="Thông điệp chờ nhận")
+@router.get(
+    "/hub/inbox",
+    auth=peer_auth,
+    response={200: InboxOut, **errors(401, 403, 422)},
+    summary="Thông điệp chờ nhận",
+)
 def hub_inbox(request: HttpRequest, limit: Limit200 = 50):
     _hub_only()
     return {"messages": services.hub_inbox(peer=request.auth, limit=limit)}
@@ -128,7 +232,12 @@ class AckIn(Schema):
     message_ids: list[str]
 
 
-@router.post("/hub/ack", auth=peer_auth, response=dict, summary="Xác nhận đã nhận")
+@router.post(
+    "/hub/ack",
+    auth=peer_auth,
+    response={200: AckOut, **errors(401, 403, 422)},
+    summary="Xác nhận đã nhận",
+)
 def hub_ack(request: HttpRequest, payload: AckIn):
     _hub_only()
     return {"acknowledged": services.hub_ack(peer=request.auth, message_ids=payload.message_ids)}
@@ -160,7 +269,12 @@ def _entry_out(e: RegisterEntry) -> dict:
     }
 
 
-@router.get("/registers", auth=bearer_or_session, response=dict, summary="Sổ văn bản đến/đi")
+@router.get(
+    "/registers",
+    auth=bearer_or_session,
+    response={200: RegisterPageOut, **errors(401, 403, 422)},
+    summary="Sổ văn bản đến/đi",
+)
 def registers(
     request: HttpRequest,
     direction: str | None = None,
@@ -213,7 +327,7 @@ class StatusIn(Schema):
 @router.post(
     "/registers/{entry_id}/status",
     auth=bearer_or_session,
-    response=dict,
+    response={200: StatusSentOut, **errors(401, 403, 404, 409, 422)},
     summary="Gửi trạng thái xử lý",
 )
 def register_status(request: HttpRequest, entry_id: int, payload: StatusIn):
@@ -228,7 +342,8 @@ def register_status(request: HttpRequest, entry_id: int, payload: StatusIn):
 @router.get(
     "/figures",
     auth=bearer_or_session,
-    response=dict,
+    response={200: FiguresOut, **errors(401, 403, 422)},
+    by_alias=True,
     summary="Số liệu liên thông theo cơ quan và kỳ",
 )
 def figures(request: HttpRequest, agency_id: str, date_from: dt.date, date_to: dt.date):

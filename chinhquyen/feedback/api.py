@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from chinhquyen.accounts.auth import bearer, bearer_or_session, session
+from chinhquyen.core.api import errors
 from chinhquyen.core.errors import NotFound
 
 from . import selectors, services
@@ -108,7 +109,9 @@ def _officer_out(f: Feedback) -> dict:
     }
 
 
-@router.post("/", response={201: SubmitOut, 200: SubmitOut}, auth=optional_auth)
+@router.post(
+    "/", response={201: SubmitOut, 200: SubmitOut, **errors(401, 404, 409, 422)}, auth=optional_auth
+)
 def submit(request: HttpRequest, payload: SubmitIn):
     user = request.user if request.user.is_authenticated else None
     key = request.headers.get("Idempotency-Key", "")[:100]
@@ -133,28 +136,32 @@ def submit(request: HttpRequest, payload: SubmitIn):
     return Status(201 if token else 200, body)
 
 
-@router.get("/", response=list[OfficerOut], auth=bearer_or_session)
+@router.get("/", response={200: list[OfficerOut], **errors(401, 403, 422)}, auth=bearer_or_session)
 def officer_list(request: HttpRequest, overdue: bool = False, state: str = ""):
     rows = selectors.feedback_inbox(user=request.user, overdue_only=overdue, state=state)[:500]
     return [_officer_out(f) for f in rows]
 
 
-@router.get("/public", response=list[PublicOut], auth=None)
+@router.get("/public", response={200: list[PublicOut], **errors(422)}, auth=None)
 def public_list(request: HttpRequest, q: str = "", kind: str = ""):
     return [item.__dict__ for item in selectors.feedback_public_list(query=q, kind=kind)]
 
 
-@router.get("/public/{code}", response=PublicOut, auth=None)
+@router.get("/public/{code}", response={200: PublicOut, **errors(404)}, auth=None)
 def public_get(request: HttpRequest, code: str):
     return selectors.feedback_public_get(code=code).__dict__
 
 
-@router.get("/{code}", response=OfficerOut, auth=bearer_or_session)
+@router.get("/{code}", response={200: OfficerOut, **errors(401, 403, 404)}, auth=bearer_or_session)
 def officer_get(request: HttpRequest, code: str):
     return _officer_out(selectors.feedback_get_for_officer(user=request.user, code=code))
 
 
-@router.post("/{code}/actions/{action}", response=OfficerOut, auth=bearer_or_session)
+@router.post(
+    "/{code}/actions/{action}",
+    response={200: OfficerOut, **errors(401, 403, 404, 409, 422)},
+    auth=bearer_or_session,
+)
 def act(request: HttpRequest, code: str, action: str, payload: ActIn):
     user = request.user
     calls = {

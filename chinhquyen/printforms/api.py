@@ -6,9 +6,10 @@ from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Schema
 
 from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.api import binary, errors
 from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.dossiers.selectors import dossier_get_for_user
 
@@ -25,6 +26,17 @@ router = Router(tags=["forms"])
 REGISTER_MAX_DAYS = 366
 
 
+class FormLinkOut(Schema):
+    form_no: str
+    title: str
+    url: str
+
+
+class FormsOut(Schema):
+    code: str
+    forms: list[FormLinkOut]
+
+
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -37,7 +49,8 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     "/register.pdf",
     auth=bearer_or_session,
     summary="Mẫu 07: sổ theo dõi hồ sơ của cơ quan (PDF, A4 ngang)",
-    response={200: None},
+    response={200: None, **errors(401, 403, 422)},
+    openapi_extra=binary("application/pdf", description="Sổ theo dõi hồ sơ (PDF)"),
 )
 def register_pdf(request: HttpRequest, date_from: date | None = None, date_to: date | None = None):
     agency = register_agency_for(user=request.auth)
@@ -55,7 +68,12 @@ def register_pdf(request: HttpRequest, date_from: date | None = None, date_to: d
     return _pdf(content, f"so-theo-doi-{agency.agency_id}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.pdf")
 
 
-@router.get("/{code}", auth=bearer_or_session, response=dict, summary="Các mẫu in của hồ sơ")
+@router.get(
+    "/{code}",
+    auth=bearer_or_session,
+    response={200: FormsOut, **errors(401, 404)},
+    summary="Các mẫu in của hồ sơ",
+)
 def forms_list(request: HttpRequest, code: str):
     dossier = dossier_get_for_user(user=request.auth, code=code)
     return {
@@ -75,7 +93,8 @@ def forms_list(request: HttpRequest, code: str):
     "/{code}/{form_no}.pdf",
     auth=bearer_or_session,
     summary="Mẫu 01–06 của hồ sơ (PDF, A5)",
-    response={200: None},
+    response={200: None, **errors(401, 403, 404, 409)},
+    openapi_extra=binary("application/pdf", description="Mẫu in (PDF)"),
 )
 def form_pdf(request: HttpRequest, code: str, form_no: str):
     dossier = dossier_get_for_user(user=request.auth, code=code)

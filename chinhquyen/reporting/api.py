@@ -15,11 +15,21 @@ from ninja.files import UploadedFile
 
 from chinhquyen.accounts.auth import bearer, bearer_or_session
 from chinhquyen.accounts.selectors import profile_of, user_roles
+from chinhquyen.core.api import errors
 from chinhquyen.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from . import selectors, services, xlsx
 from .models import Report
 from .periods import period_parse
+from .schemas import (
+    CompletenessOut,
+    IndicatorValuesOut,
+    LateDossiersOut,
+    RankingOut,
+    ReportAcceptedOut,
+    ReportDetailOut,
+    ReportOut,
+)
 from .scopes import scope_parse
 
 router = Router(tags=["reporting"])
@@ -39,7 +49,13 @@ def _reader(request: HttpRequest):
     return user if user is not None and user.is_authenticated else AnonymousUser()
 
 
-@router.get("/indicators", response=dict, summary="Giá trị chỉ tiêu theo đơn vị và kỳ")
+@router.get(
+    "/indicators",
+    response={200: IndicatorValuesOut, **errors(401, 403, 404, 422)},
+    by_alias=True,
+    exclude_unset=True,
+    summary="Giá trị chỉ tiêu theo đơn vị và kỳ",
+)
 def indicators(
     request: HttpRequest,
     period: str = "",
@@ -52,7 +68,13 @@ def indicators(
     )
 
 
-@router.get("/indicators/ranking", response=dict, summary="Xếp hạng tỉnh/thành phố theo chỉ tiêu")
+@router.get(
+    "/indicators/ranking",
+    response={200: RankingOut, **errors(401, 403, 404, 422)},
+    by_alias=True,
+    exclude_unset=True,
+    summary="Xếp hạng tỉnh/thành phố theo chỉ tiêu",
+)
 def ranking(
     request: HttpRequest,
     period: str,
@@ -74,7 +96,8 @@ def ranking(
 @router.get(
     "/indicators/late-dossiers",
     auth=bearer_or_session,
-    response=dict,
+    response={200: LateDossiersOut, **errors(401, 404, 422)},
+    exclude_unset=True,
     summary="Hồ sơ giải quyết trễ hạn của đơn vị trong kỳ",
 )
 def late(request: HttpRequest, unit: str, period: str):
@@ -92,7 +115,7 @@ def _require_officer(user) -> None:
 @router.get(
     "/reports/completeness",
     auth=bearer_or_session,
-    response=dict,
+    response={200: CompletenessOut, **errors(401, 403, 422)},
     summary="Tình hình nộp báo cáo định kỳ",
 )
 def completeness(request: HttpRequest, period: str):
@@ -101,7 +124,13 @@ def completeness(request: HttpRequest, period: str):
 
 
 @router.get(
-    "/reports/build", auth=bearer_or_session, summary="Lập báo cáo định kỳ của tỉnh (chưa ký)"
+    "/reports/build",
+    auth=bearer_or_session,
+    response={200: ReportOut, **errors(401, 403, 422)},
+    openapi_extra={
+        "responses": {200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
+    },
+    summary="Lập báo cáo định kỳ của tỉnh (chưa ký); format=xlsx: tệp XLSX",
 )
 def build(request: HttpRequest, period: str, format: str = "json"):  # noqa: A002
     profile = profile_of(request.auth)
@@ -137,7 +166,10 @@ def _accepted(submission) -> Status:
 
 
 @router.post(
-    "/reports", auth=bearer_or_session, response={201: dict}, summary="Nộp báo cáo định kỳ đã ký"
+    "/reports",
+    auth=bearer_or_session,
+    response={201: ReportAcceptedOut, **errors(401, 403, 404, 409, 422)},
+    summary="Nộp báo cáo định kỳ đã ký",
 )
 def submit(request: HttpRequest):
     try:
@@ -150,7 +182,7 @@ def submit(request: HttpRequest):
 @router.post(
     "/reports/xlsx",
     auth=bearer_or_session,
-    response={201: dict},
+    response={201: ReportAcceptedOut, **errors(401, 403, 404, 409, 422)},
     summary="Nộp báo cáo đã ký dạng XLSX",
 )
 def submit_xlsx(request: HttpRequest, file: File[UploadedFile]):
@@ -161,7 +193,8 @@ def submit_xlsx(request: HttpRequest, file: File[UploadedFile]):
 @router.get(
     "/reports/{unit}/{period}",
     auth=bearer_or_session,
-    response=dict,
+    response={200: ReportDetailOut, **errors(401, 404, 422)},
+    exclude_unset=True,
     summary="Báo cáo và lịch sử đính chính",
 )
 def report_detail(request: HttpRequest, unit: str, period: str):

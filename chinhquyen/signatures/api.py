@@ -10,10 +10,11 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from chinhquyen.accounts.auth import bearer_or_session
+from chinhquyen.core.api import binary, errors
 from chinhquyen.core.errors import ValidationFailed
 
 from . import services
-from .validation import validate_pdf
+from .validation import DocumentReport, validate_pdf
 
 router = Router(tags=["signatures"])
 
@@ -61,7 +62,7 @@ def parse_box(value: str) -> tuple[float, float, float, float] | None:
 @router.post(
     "/validate",
     auth=None,
-    response=dict,
+    response={200: DocumentReport, **errors(422)},
     summary="Kiểm tra chữ ký số của một tệp PDF (công khai)",
     description=(
         "Báo cáo cho từng chữ ký: chỉ dẫn ETSI EN 319 102-1 (TOTAL_PASSED, TOTAL_FAILED, "
@@ -76,7 +77,8 @@ def validate(request: HttpRequest, file: UploadedFile | None = File(None)):  # n
 @router.post(
     "/sign",
     auth=bearer_or_session,
-    response={200: None},
+    response={200: None, **errors(401, 403, 409, 422)},
+    openapi_extra=binary("application/pdf", description="Tệp PDF đã ký"),
     summary="Ký số một tệp PDF (cá nhân, cơ quan, bản sao)",
 )
 def sign(
@@ -135,7 +137,7 @@ class DossierFileOut(Schema):
 @router.post(
     "/dossiers/{code}/sign",
     auth=bearer_or_session,
-    response={201: DossierFileOut},
+    response={201: DossierFileOut, **errors(401, 403, 404, 409, 422)},
     summary="Ký số kết quả hoặc mẫu in của hồ sơ; tệp đã ký được đính kèm vào hồ sơ",
 )
 def dossier_sign(request: HttpRequest, code: str, payload: DossierSignIn):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from chinhquyen.core.api import errors
 from chinhquyen.core.errors import NotFound, ValidationFailed
 from chinhquyen.core.pagination import PageNumber
 
@@ -61,7 +62,12 @@ class AgencyFilters(Schema):
     page: PageNumber = 1
 
 
-@router.get("", response=AgencyPage, summary="Danh sách cơ quan", url_name="agencies_list")
+@router.get(
+    "",
+    response={200: AgencyPage, **errors(422)},
+    summary="Danh sách cơ quan",
+    url_name="agencies_list",
+)
 def list_agencies(request: HttpRequest, filters: Query[AgencyFilters]):
     """Active agencies, 50 per page, filtered by name or id (`q`), kind and unit code."""
     unit = None
@@ -76,7 +82,10 @@ def list_agencies(request: HttpRequest, filters: Query[AgencyFilters]):
 
 
 @router.get(
-    "/{agency_id}", response=AgencyDetailOut, summary="Thông tin cơ quan", url_name="agency_detail"
+    "/{agency_id}",
+    response={200: AgencyDetailOut, **errors(404)},
+    summary="Thông tin cơ quan",
+    url_name="agency_detail",
 )
 def get_agency(request: HttpRequest, agency_id: str):
     return agency_get(agency_id)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from chinhquyen.core.api import errors
 from chinhquyen.core.errors import ValidationFailed
 
 from . import calendar, selectors
@@ -100,7 +101,10 @@ def _number_out(value: Decimal | None) -> int | float | None:
 
 
 @router.get(
-    "/due-date", response=DueDateOut, auth=None, summary="Tính hạn xử lý theo ngày/giờ làm việc"
+    "/due-date",
+    response={200: DueDateOut, **errors(422)},
+    auth=None,
+    summary="Tính hạn xử lý theo ngày/giờ làm việc",
 )
 def due_date_view(
     request: HttpRequest,
@@ -134,7 +138,10 @@ def due_date_view(
 
 
 @router.get(
-    "/days", response=YearOut, auth=None, summary="Ngày nghỉ lễ, nghỉ bù và làm bù trong năm"
+    "/days",
+    response={200: YearOut, **errors(422)},
+    auth=None,
+    summary="Ngày nghỉ lễ, nghỉ bù và làm bù trong năm",
 )
 def days_view(
     request: HttpRequest,
