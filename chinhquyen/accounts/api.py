@@ -36,7 +36,7 @@ class MeOut(Schema):
 
 @router.post(
     "/auth/token",
-    response={200: TokenOut, **errors(401, 422)},
+    response={200: TokenOut, **errors(401, 422, 429)},
     auth=None,
     summary="Đăng nhập, nhận token",
 )

@@ -81,8 +81,9 @@ PROBLEM_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
 def errors(*statuses: int) -> dict[int, type[Problem]]:
     """The problem+json answers of an operation, for its ``response={...}``:
     ``response={200: ThingOut, **errors(401, 404)}``. Every operation may also answer 400 (a
-    body that is not JSON) and 413 (a body over the limit), listed here too."""
-    return {status: Problem for status in sorted({400, 413, *statuses})}
+    body that is not JSON), 413 (a body over the limit) and 503 (the database unreachable, with
+    ``Retry-After``: core/outage.py), listed here too."""
+    return {status: Problem for status in sorted({400, 413, 503, *statuses})}
 
 
 def binary(*media_types: str, description: str = "Tệp") -> dict[str, Any]:

@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
 from chinhquyen.accounts.auth import bearer_or_session
-from chinhquyen.core.api import errors
+from chinhquyen.core.api import binary, errors
 from chinhquyen.core.errors import PermissionDenied, ValidationFailed
 from chinhquyen.core.pagination import Limit200, Limit500, Offset
 
@@ -135,6 +135,21 @@ class EntryOut(Schema):
 class RegisterPageOut(Schema):
     count: int
     results: list[EntryOut]
+
+
+class AttachmentOut(Schema):
+    index: int
+    name: str
+    content_type: str
+    size: int
+    unwrapped: bool
+    warning: str | None
+
+
+class AttachmentsOut(Schema):
+    entry: EntryOut
+    attachments: list[AttachmentOut]
+    warnings: list[str]
 
 
 class StatusSentOut(Schema):
@@ -292,7 +307,7 @@ def registers(
 @router.get(
     "/registers/{entry_id}/attachments",
     auth=bearer_or_session,
-    response=dict,
+    response={200: AttachmentsOut, **errors(401, 403, 404)},
     summary="Tệp đính kèm của văn bản",
 )
 def register_attachments(request: HttpRequest, entry_id: int):
@@ -312,6 +327,9 @@ def register_attachments(request: HttpRequest, entry_id: int):
     "/registers/{entry_id}/attachments/{index}",
     auth=bearer_or_session,
     summary="Tải tệp đính kèm",
+    # The file as its sender typed it (or unwrapped from the library's zip): any media type.
+    response={200: None, **errors(401, 403, 404)},
+    openapi_extra=binary("*/*", description="Tệp đính kèm"),
 )
 def register_attachment(request: HttpRequest, entry_id: int, index: int):
     entry = selectors.register_entry_get_for_user(user=request.user, pk=entry_id)
