@@ -44,7 +44,25 @@ def _headers(ident: NodeIdentity) -> dict[str, str]:
     return {"Authorization": f"Bearer {ident.token}"}
 
 
+# The edXML of one POST /hub/batch: at most this much (JSON escaping makes the body at most three
+# times larger, under the hub's EXCHANGE_BATCH_MAX_BYTES). A larger message goes on its own to
+# /hub/messages.
 GROUP_BYTES = 4 * 1024 * 1024
+
+
+def groups_of(messages: list[OutboxMessage], *, per_group: int) -> list[list[OutboxMessage]]:
+    """The messages in order, in groups of at most ``per_group`` and ``GROUP_BYTES`` of edXML (a
+    larger message alone)."""
+    groups: list[list[OutboxMessage]] = []
+    size = 0
+    for msg in messages:
+        length = len(msg.payload)
+        if not groups or len(groups[-1]) >= per_group or size + length > GROUP_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(msg)
+        size += length
+    return groups
 
 
 def _post_group(
@@ -101,15 +119,7 @@ class NodeWorker:
         batch = outbox_batch(int(conf.get("EXCHANGE_BATCH")))
         if not batch:
             return 0
-        groups: list[list[OutboxMessage]] = []
-        size = 0
-        per_group = max(1, int(conf.get("EXCHANGE_GROUP")))
-        for msg in batch:
-            if not groups or len(groups[-1]) >= per_group or size > GROUP_BYTES:
-                groups.append([])
-                size = 0
-            groups[-1].append(msg)
-            size += len(msg.payload)
+        groups = groups_of(batch, per_group=max(1, int(conf.get("EXCHANGE_GROUP"))))
         answers = list(self.pool.map(lambda g: _post_group(ident, g), groups))
         sent: list[int] = []
         for group, answer in zip(groups, answers, strict=True):

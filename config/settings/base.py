@@ -398,6 +398,15 @@ SIGNATURES_MAX_UPLOAD_BYTES = env_int("SIGNATURES_MAX_UPLOAD_BYTES", 20 * 1024 *
 # One PDF and its multipart envelope: a larger body is refused unread (anonymous /validate too).
 REQUEST_BODY_LIMITS["/api/v1/signatures/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
 REQUEST_BODY_LIMITS["/chu-ky-so/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
+# The document axis' hub (chinhquyen/exchange): the largest edXML message it accepts, and the
+# largest POST /hub/batch (a node groups at most 4 MB of edXML per batch; JSON escaping makes that
+# at most three times as many bytes). The hub reads these two bodies from the stream itself
+# (REQUEST_STREAMED_PATHS), as Django buffers no more than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)
+EXCHANGE_BATCH_MAX_BYTES = env_int("EXCHANGE_BATCH_MAX_BYTES", 16 * 1024 * 1024)
+REQUEST_BODY_LIMITS["/api/v1/exchange/hub/messages"] = EXCHANGE_EDXML_MAX_BYTES
+REQUEST_BODY_LIMITS["/api/v1/exchange/hub/batch"] = EXCHANGE_BATCH_MAX_BYTES
+REQUEST_STREAMED_PATHS = ("/api/v1/exchange/hub/messages", "/api/v1/exchange/hub/batch")
 # Remote signing (VNPT SmartCA / Viettel MySign style; signatures/providers/remote.py): off while
 # the URL is empty. The client secret may come from SIGNATURES_REMOTE_CLIENT_SECRET_FILE.
 SIGNATURES_REMOTE_URL = env_str("SIGNATURES_REMOTE_URL", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from django.test import Client
@@ -217,3 +218,88 @@ def test_a_batch_post_answers_each_message_on_its_own(hub, settings, exchange_ke
         ).json()["code"]
         == "malformed_batch"
     )
+
+
+def test_the_hub_takes_a_message_and_a_batch_larger_than_django_buffers(
+    hub, settings, exchange_keys
+):
+    """A 2 MB scan is a 2.7 MB edXML: over Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which
+    refused it (413) when the hub read request.body. The hub reads the stream within its own
+    limits (EXCHANGE_EDXML_MAX_BYTES, EXCHANGE_BATCH_MAX_BYTES), and refuses beyond them."""
+    token_a = register(hub, A, exchange_keys["a"].cert_pem).json()["token"]
+    register(hub, B, exchange_keys["b"].cert_pem)
+    settings.EXCHANGE_KEY_FILE = str(exchange_keys["a"].key_path)
+    settings.EXCHANGE_CERT_FILE = str(exchange_keys["a"].cert_path)
+    services.node_identity_set(agency_id=A, name="A", hub_url="http://hub", token=token_a)
+    scan = lambda n: services.FileIn(name=f"scan-{n}.pdf", data=os.urandom(2 * 1024 * 1024))  # noqa: E731
+    big = services.document_send(
+        to=[(B, "")], number="1", notation="X", subject="Bản quét lớn", files=[scan(1)]
+    )
+    assert len(big.payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    auth = {"Authorization": f"Bearer {token_a}"}
+    resp = hub.post(
+        "/api/v1/exchange/hub/messages",
+        data=bytes(big.payload),
+        content_type="application/xml",
+        headers={**auth, "X-Message-Id": big.message_id},
+    )
+    assert resp.status_code == 201, resp.content
+    two = [
+        services.document_send(
+            to=[(B, "")], number=str(n), notation="X", subject="Lô lớn", files=[scan(n)]
+        )
+        for n in (2, 3)
+    ]
+    body = {
+        "messages": [
+            {"message_id": m.message_id, "payload": bytes(m.payload).decode()} for m in two
+        ]
+    }
+    resp = hub.post(
+        "/api/v1/exchange/hub/batch",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=auth,
+    )
+    assert resp.status_code == 200, resp.content
+    assert [r["status"] for r in resp.json()["results"]] == [201, 201]
+    assert HubDelivery.objects.count() == 3
+    # Beyond the hub's own limit: refused by its length, unread, as problem+json.
+    settings.REQUEST_BODY_LIMITS = {
+        **settings.REQUEST_BODY_LIMITS,
+        "/api/v1/exchange/hub/messages": 1024 * 1024,
+    }
+    resp = hub.post(
+        "/api/v1/exchange/hub/messages",
+        data=bytes(big.payload),
+        content_type="application/xml",
+        headers={**auth, "X-Message-Id": "m-too-big"},
+    )
+    assert resp.status_code == 413 and resp["Content-Type"] == PROBLEM
+    # A NUL in a batch's message id is refused, not stored.
+    nul = {"messages": [{"message_id": "m\x00", "payload": "<edXML/>"}]}
+    resp = hub.post(
+        "/api/v1/exchange/hub/batch",
+        data=json.dumps(nul),
+        content_type="application/json",
+        headers=auth,
+    )
+    assert resp.status_code == 422 and resp.json()["code"] == "malformed_batch"
+
+
+def test_a_node_groups_at_most_four_megabytes_and_sends_a_larger_message_alone():
+    from chinhquyen.exchange.models import OutboxMessage
+    from chinhquyen.exchange.node import GROUP_BYTES, groups_of
+
+    mb = 1024 * 1024
+    sizes = [mb, mb, mb, mb, 5 * mb, 100, 100, 3 * mb, 2 * mb]
+    messages = [OutboxMessage(message_id=f"m{i}", payload=b"x" * n) for i, n in enumerate(sizes)]
+    groups = groups_of(messages, per_group=10)
+    assert [[m.message_id for m in g] for g in groups] == [
+        ["m0", "m1", "m2", "m3"],
+        ["m4"],
+        ["m5", "m6", "m7"],
+        ["m8"],
+    ]
+    assert all(sum(len(m.payload) for m in g) <= GROUP_BYTES for g in groups if len(g) > 1)
+    assert [len(g) for g in groups_of(messages[:3], per_group=2)] == [2, 1]
