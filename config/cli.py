@@ -3,6 +3,9 @@
 chinhquyen audit verify          -> manage.py audit_verify
 chinhquyen catalogue export ...  -> manage.py catalogue_export ...
 chinhquyen <anything else>       -> manage.py <anything else>
+
+The installed command runs the production profile unless ``DJANGO_SETTINGS_MODULE`` says
+otherwise (``manage.py``, a developer's tool, defaults to the local one).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def translate(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["chinhquyen", *translate(sys.argv[1:])])

@@ -128,7 +128,13 @@ class Utf8Renderer(JSONRenderer):
 class ChinhquyenAPI(NinjaAPI):
     """ninja's API, whose responses are created with their charset given. Without it Django finds
     the charset by a regular expression over the Content-Type header whenever the body is set:
-    ≈ 4 % of a status lookup's CPU. The header and the bytes are the same."""
+    ≈ 4 % of a status lookup's CPU. The header and the bytes are the same.
+
+    Both overrides are ninja's public extension points (checked for #19): overriding
+    ``create_temporal_response`` is documented in "Altering the Response" (guides/response/
+    temporal_response), ``create_response(request, data, status=…)`` is the public method the
+    exception-handler guide calls, and the renderer's ``render``/``charset``/``media_type`` are
+    the documented custom-renderer interface."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """ninja's document, with the error answers given as application/problem+json (which is

@@ -128,7 +128,9 @@ class _PdfBytesPage(PdfContent):
         super().__init__()
 
     def render(self) -> bytes:
-        w = self._ensure_writer
+        w = self.writer  # public: set by pyHanko's set_writer() before render()
+        if w is None:
+            raise ValueError("PDF writer is not set")
         xobj = w.import_page_as_xobject(PdfFileReader(io.BytesIO(self.data)), page_ix=0)
         self.resources.xobject["/Stamp0"] = xobj
         x1, y1, x2, y2 = xobj.get_object()["/BBox"]

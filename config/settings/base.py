@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "chinhquyen.core.middleware.LazyMessageMiddleware",  # Django's, built on first use
+    "django.contrib.messages.middleware.MessageMiddleware",
     "chinhquyen.core.public_url.PublicBaseUrlMiddleware",  # development only: links follow the host
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # CSP, Permissions-Policy, no-store for signed-in people (chinhquyen/core/security.py).
@@ -417,8 +417,6 @@ SIGNATURES_REMOTE_TIMEOUT = env_int("SIGNATURES_REMOTE_TIMEOUT", 10)  # seconds,
 # user id); empty for a real provider, whose app is on the person's phone. The demo's simulator
 # has one: http://127.0.0.1:8190/app/{user}.
 SIGNATURES_REMOTE_APP_URL = env_str("SIGNATURES_REMOTE_APP_URL", "")
-# A faster reader of a signature's hex /Contents for pyHanko (signatures/speedups.py).
-SIGNATURES_PYHANKO_SPEEDUPS = env_bool("SIGNATURES_PYHANKO_SPEEDUPS", True)
 
 # --- Document exchange (docs/exchange.md) ---------------------------------------------------------
 EXCHANGE_ROLE = env_str("EXCHANGE_ROLE", "node")  # "hub" or "node"

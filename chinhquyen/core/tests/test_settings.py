@@ -117,3 +117,49 @@ def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(env, exp
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+# --- production is the default for the servers and the installed command (#19, item 7) --------
+
+ENTRY_POINTS = {
+    "wsgi": "import config.wsgi; from django.conf import settings",
+    "asgi": "import config.asgi; from django.conf import settings",
+    # the `chinhquyen` console script (pyproject: config.cli:main), asked for Django's settings
+    "cli": "import sys; sys.argv = ['chinhquyen', 'check']; from config.cli import main; main(); "
+    "from django.conf import settings",
+}
+
+
+def _start(entry: str, extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "PUBLIC_BASE_URL")
+    }
+    env.update(extra_env)
+    code = ENTRY_POINTS[entry] + "; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_without_a_settings_module_the_entry_points_refuse_to_start_without_secrets(entry):
+    """A gunicorn (or the `chinhquyen` command) started without DJANGO_SETTINGS_MODULE runs the
+    production profile, which refuses to start without a SECRET_KEY — never DEBUG on."""
+    result = _start(entry, {})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "config.settings.local" not in result.stdout
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_without_a_settings_module_the_entry_points_run_production(entry):
+    result = _start(entry, PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "config.settings.production False"

@@ -218,30 +218,6 @@ def test_a_nested_block_joins_the_outer_one(world):
     assert record.pk is not None
 
 
-@batched
-def test_psycopg_converts_the_batched_statement_once(world):
-    """psycopg rewrites %s as $n and caches that only for queries of few parameters; the app
-    widens the limit (core/apps.py), so the ~70-parameter batch is not re-parsed every time."""
-    from psycopg import _queries
-
-    def hits():
-        return _queries._query2pg.cache_info().hits + _queries._query2pg_client.cache_info().hits
-
-    _submit(world)
-    _submit(world)  # now with the cached link: the guarded counter
-    sent = []
-
-    def spy(execute, sql, params, many, context):
-        sent.append(len(params or ()))
-        return execute(sql, params, many, context)
-
-    before = hits()
-    with connection.execute_wrapper(spy):
-        _submit(world)
-    assert max(sent) > 50  # the batch
-    assert hits() - before == len(sent)  # each statement's conversion came from the cache
-
-
 # --- values: what a batch that is its own transaction computes in its statement ---------------
 
 own_transaction = pytest.mark.django_db(transaction=True)

@@ -93,9 +93,6 @@ class Command(BaseCommand):
         )
         parser.add_argument("--invisible", action="store_true", help="no signature image")
         parser.add_argument(
-            "--no-speedups", action="store_true", help="pyHanko's own hex reader (speedups.py)"
-        )
-        parser.add_argument(
             "--no-endpoint",
             action="store_true",
             help="skip POST /api/v1/signatures/validate against gunicorn (revocation on)",
@@ -110,10 +107,7 @@ class Command(BaseCommand):
         from cryptography.hazmat.primitives import serialization
         from pyhanko_certvalidator import ValidationContext
 
-        from chinhquyen.signatures import pki, signing, speedups
-
-        if opts.get("no_speedups"):
-            speedups.uninstall()
+        from chinhquyen.signatures import pki, signing
         from chinhquyen.signatures.testing import samples
         from chinhquyen.signatures.validation import validate_pdf
 
@@ -190,8 +184,7 @@ class Command(BaseCommand):
         result = {
             "documents": f"one-page A4 PDF, {len(pdf)} bytes",
             "signature": "PAdES B-B, RSA-2048, SHA-256"
-            + (", invisible" if invisible else ", visible (signature PNG)")
-            + ("; pyHanko's own hex reader" if opts.get("no_speedups") else ""),
+            + (", invisible" if invisible else ", visible (signature PNG)"),
             "sign_per_s": round(sign_rate, 1),
             "sign_median_per_s": round(sign_median, 1),
             "sign_n": sign_n,
