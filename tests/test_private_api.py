@@ -112,8 +112,6 @@ KNOWN_PRIVATE = {
     "_do_insert",
     "_do_update",
     "_save_table",
-    "_base_manager",
-    "_default_manager",
     "_insert",
     "_batched_insert",
     "_container",  # HttpResponse._container
@@ -122,6 +120,9 @@ KNOWN_PRIVATE = {
     "_result_cache",
     "_prefetched_objects_cache",
 }
+
+# (``Model._default_manager`` and ``_base_manager`` are not here: Django's managers guide
+# documents both.)
 
 # Names that are not underscored but are internals all the same.
 PRIVATE_NAMES = {"InsertQuery", "returning_fields", "needs_rollback", "SQLInsertCompiler"}
