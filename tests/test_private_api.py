@@ -9,7 +9,7 @@ migrations. Types cannot be resolved statically, so the test is a name check:
   _queries``, ``import django.db._x``, ``from django.utils.functional import _wrapped``);
 - an attribute ``something._name`` (single underscore, not a dunder) whose name our own code does
   not define anywhere (a function, class, parameter, module-level name or ``self._name = …``):
-  such a name can only come from a library;
+  such a name can only come from a library (also when spelled ``getattr(obj, "_name")``);
 - names that are known library internals are flagged even if we happen to define a name alike
   (``_state``, ``_messages``, ``_wrapped``, ``_queries``, …), so a coincidence does not hide one;
 - ``Model._meta`` is Django's documented Options API; only its documented members may follow it;
@@ -248,6 +248,18 @@ def findings(path: Path, ours: set[str]) -> list[str]:
             ):
                 found.append(f"{line}: monkeypatch {base.id}.{attr} = …")
         elif (
+            # getattr(obj, "_name"): an attribute access spelled as a string.
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr", "delattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and is_private(node.args[1].value)
+            and (node.args[1].value in KNOWN_PRIVATE or node.args[1].value not in ours)
+        ):
+            found.append(f"{line}: {node.func.id}(…, {node.args[1].value!r})")
+        elif (
             # setattr(library_module, "name", value): a monkeypatch spelled differently.
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -291,6 +303,7 @@ def test_the_check_sees_each_kind_of_internal(tmp_path):
         "    Model.query.get_compiler('default').as_sql()\n"
         "    compiler.as_sql()\n"
         "    expression.as_sql(compiler, connection)\n"
+        "    getattr(request, '_messages', None)\n"
     )
     sample_rel = sample.relative_to(tmp_path)
     global ROOT
@@ -314,6 +327,7 @@ def test_the_check_sees_each_kind_of_internal(tmp_path):
         ":15: compiler .as_sql(",
         ":15: .get_compiler",
         ":16: compiler .as_sql(",
+        ":18: getattr(…, '_messages')",
     ):
         assert expected in text, (expected, text)
     assert ":10:" not in text and ":11:" not in text and ":17:" not in text
