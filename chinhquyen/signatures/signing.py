@@ -43,6 +43,7 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
 from pyhanko.stamp import StaticStampStyle
 
+from chinhquyen.core.aio import run_sync
 from chinhquyen.core.errors import Conflict, ValidationFailed
 
 from . import images, pdfbounds, pki
@@ -438,11 +439,15 @@ def _sign(
     )
     out = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(
-            writer,
-            bytes_reserved=bytes_reserved_for(signer, opts.level),
-            output=out,
-            appearance_text_params=text_params,
+        # pyHanko's sign_pdf is asyncio.run around this coroutine, refused where this thread
+        # already runs a loop (an ASGI server, Playwright's sync API in the same test process).
+        run_sync(
+            pdf_signer.async_sign_pdf(
+                writer,
+                bytes_reserved=bytes_reserved_for(signer, opts.level),
+                output=out,
+                appearance_text_params=text_params,
+            )
         )
     except SigningError as exc:
         raise Conflict(f"Không ký được tài liệu: {exc}", code="signing_failed") from exc

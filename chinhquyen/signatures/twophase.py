@@ -37,12 +37,10 @@ before anything is embedded: a wrong value (another key, a corrupted answer) is 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import io
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,6 +60,7 @@ from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.validation.dss import async_add_validation_info
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from chinhquyen.core.aio import run_sync
 from chinhquyen.core.errors import Conflict, DomainError, ValidationFailed
 
 from . import signing
@@ -154,18 +153,6 @@ class PreparedSignature:
         ):
             raise _prepared_invalid()
         return prepared
-
-
-def run_sync(coro):
-    """Run pyHanko's coroutine to its end from synchronous code. Where this thread already runs
-    an event loop (an async view, Playwright's sync API in a test), ``asyncio.run`` is refused:
-    the coroutine then runs on a loop of its own in a worker thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def _prepared_invalid() -> ValidationFailed:

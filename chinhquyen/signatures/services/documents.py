@@ -29,6 +29,7 @@ from django.utils import timezone
 from chinhquyen.accounts.models import Role
 from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.audit.services import audit_record
+from chinhquyen.core.aio import run_sync
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .. import pdfbounds, pki, signing, twophase
@@ -166,7 +167,7 @@ def identity_check_not_revoked(identity: SigningIdentity) -> None:
         validation_context=default_validation_context(),
     )
     try:
-        twophase.run_sync(validator.async_validate_usage(set()))
+        run_sync(validator.async_validate_usage(set()))
     except RevokedError as exc:
         raise Conflict(
             "Chứng thư số của danh tính ký đã bị tổ chức cấp thu hồi; không thể ký bằng "

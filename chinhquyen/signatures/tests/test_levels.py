@@ -3,6 +3,7 @@ never writes a B-LT claim without revocation data."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
 import subprocess
@@ -143,3 +144,19 @@ def test_a_dss_about_another_signer_does_not_make_a_signature_blt(loopback_pki):
         ("personal", "TOTAL_PASSED", "B-T"),
         ("agency", "TOTAL_PASSED", "B-LT"),
     ]
+
+
+def test_signing_works_where_this_thread_already_runs_an_event_loop(loopback_pki):
+    """pyHanko's sign_pdf is asyncio.run around its coroutine, which is refused inside a running
+    loop (an ASGI server; Playwright's sync API earlier in the same test process made the four
+    tests above fail in the full suite). Signing runs the coroutine on a loop of its own there."""
+    vc = loopback_pki.validation_context()
+
+    async def inside_a_loop() -> bytes:
+        asyncio.get_running_loop()  # there is one
+        return sign(
+            loopback_pki.signer("personal"),
+            signing.SignOptions(level=signing.Level.B_T, tsa_url=loopback_pki.tsa_url),
+        )
+
+    assert only_level(asyncio.run(inside_a_loop()), vc) == "B-T"
