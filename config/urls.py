@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from chinhquyen.core.routes import api
+from config.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
