@@ -49,7 +49,7 @@ def _commune_ids(province_index: int, n: int) -> str:
 
 def geography_prepare(*, say: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
     from chinhquyen.catalogue.services import catalogue_import
-    from chinhquyen.core.demo import CATALOGUE_FILE
+    from chinhquyen.demo.services import CATALOGUE_FILE
     from chinhquyen.units.models import AdministrativeUnit, Agency, Generation, UnitLevel
     from chinhquyen.units.services import agency_create, units_load
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "chinhquyen.reporting",
     "chinhquyen.feedback",
     "chinhquyen.consultations",
+    "chinhquyen.demo",
 ]
 
 MIDDLEWARE = [

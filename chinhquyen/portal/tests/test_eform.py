@@ -8,7 +8,7 @@ import json
 from django.http import QueryDict
 from django.utils import translation
 
-from chinhquyen.core.demo import CATALOGUE_FILE
+from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.portal import eform
 from conftest import SIMPLE_FORM
 
