@@ -143,3 +143,16 @@ def test_core_is_the_kernel():
     """`core` imports no app: the apps build on it, and `config/` wires them together."""
     graph = app_graph()
     assert graph["core"] == {}, graph["core"]
+
+
+def test_the_portal_and_the_workspace_do_not_import_each_other():
+    """What both pages need lives in ``chinhquyen.pages`` (the e-form renderer, the kiosk's
+    cookie, the scores' period, the accepted scans)."""
+    graph = app_graph()
+    assert "workspace" not in graph["portal"], graph["portal"].get("workspace")
+    assert "portal" not in graph["workspace"], graph["workspace"].get("portal")
+
+
+def test_the_dossiers_do_not_know_the_notifications():
+    """The dossiers app sends its domain signal; the notifications app listens."""
+    assert "notifications" not in app_graph()["dossiers"]

@@ -415,7 +415,8 @@ class People:
             context: BrowserContext = self.new_context(viewport=PHONE_390)
             page = context.new_page()
             if persona == KIOSK:
-                from chinhquyen.portal.kiosk import COOKIE, kiosk_cookie_value
+                from chinhquyen.pages.common import KIOSK_COOKIE as COOKIE
+                from chinhquyen.pages.common import kiosk_cookie_value
                 from chinhquyen.units.models import Agency
 
                 agency = Agency.objects.get(agency_id="000.01.90.H26")

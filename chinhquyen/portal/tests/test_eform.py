@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils import translation
 
 from chinhquyen.demo.services import CATALOGUE_FILE
-from chinhquyen.portal import eform
+from chinhquyen.pages import eform
 from conftest import SIMPLE_FORM
 
 SCHEMA = {

@@ -21,7 +21,7 @@ from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.dossiers.forms import form_validate
 from chinhquyen.dossiers.models import Dossier
-from chinhquyen.portal import eform
+from chinhquyen.pages import eform
 from conftest import PASSWORD
 
 DEMO = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["procedures"]
