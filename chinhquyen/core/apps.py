@@ -24,7 +24,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Nền tảng"
 
     def ready(self) -> None:
-        from . import receivers
-
         psycopg_query_cache_widen()
-        receivers.connect()
