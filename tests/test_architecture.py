@@ -156,3 +156,16 @@ def test_the_portal_and_the_workspace_do_not_import_each_other():
 def test_the_dossiers_do_not_know_the_notifications():
     """The dossiers app sends its domain signal; the notifications app listens."""
     assert "notifications" not in app_graph()["dossiers"]
+
+
+def test_the_product_does_not_import_the_benchmark_harness():
+    """``benchmarks/`` is neither installed nor migrated in production: nothing of the product
+    (tests left out) may need it."""
+    users = sorted(
+        _module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        if "tests" not in path.parts
+        and "migrations" not in path.parts
+        and any(m.split(".")[0] == "benchmarks" for m in _imported_modules(path))
+    )
+    assert users == []
