@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from chinhquyen.core.routes import api
+from config.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -24,7 +24,7 @@ urlpatterns = [
 if settings.BENCH_ENDPOINTS:
     # First, so that the bare endpoints of `make bench` are resolved at no more cost than the
     # API's first routes (Django tries the patterns in order).
-    urlpatterns.insert(0, path("bench/", include("chinhquyen.core.bench")))
+    urlpatterns.insert(0, path("bench/", include("benchmarks.urls")))
 # Errors in the shape of the path (config/errors.py): problem+json under /api/, Open311's errors
 # under /open311/, else our own pages (templates/400.html, 403.html, 404.html, 403_csrf.html; the
 # 500 page from a plain context, without the database).

@@ -23,4 +23,4 @@ psql "$PG/postgres" -qtc 'select 1' >/dev/null || { echo "bench-exchange: Postgr
 export BENCH_PG=$PG
 export DATABASE_SERVER_SIDE_BINDING=${DATABASE_SERVER_SIDE_BINDING:-true}
 echo "bench-exchange: DATABASE_SERVER_SIDE_BINDING=$DATABASE_SERVER_SIDE_BINDING"
-exec "$PY" -m chinhquyen.exchange.bench
+exec "$PY" -m benchmarks.exchange

@@ -1,23 +1,8 @@
-"""Models of the core app: only what the benchmark's bare endpoints need."""
+"""Models of the core app: the page cache's versions."""
 
 from __future__ import annotations
 
 from django.db import models
-
-
-class BenchRow(models.Model):
-    """A row written and read by the bare benchmark endpoints (``chinhquyen.core.bench``).
-
-    It stands beside the real dossier tables as the floor a request can reach on this machine: one
-    Django view, one INSERT (or SELECT by primary key), no authentication, no framework on top.
-    Rows only ever exist in throwaway benchmark databases.
-    """
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    payload = models.JSONField(default=dict)
-
-    def __str__(self) -> str:
-        return f"bench row {self.pk}"
 
 
 class PageCacheVersion(models.Model):

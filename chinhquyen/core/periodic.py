@@ -1,4 +1,7 @@
-"""The platform's periodic jobs, in one place: what a cron table would otherwise hold.
+"""The platform's periodic jobs: what a cron table would otherwise hold.
+
+Each app declares its own in a ``periodic.py`` module (``JOBS``, a tuple of ``Job``); ``jobs()``
+collects them through Django's app registry, so the kernel knows no app.
 
 ``chinhquyen periodic`` runs them on their intervals in a loop (``make run`` starts it beside the
 web server and the task worker); ``chinhquyen periodic --once`` runs every job once and exits,
@@ -12,6 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 logger = logging.getLogger(__name__)
 
@@ -23,64 +30,24 @@ class Job:
     run: Callable[[], object]
 
 
-def _feedback_reminders():
-    from chinhquyen.feedback.services import feedback_remind_due
-
-    return feedback_remind_due()
-
-
-def _consultations_close():
-    from chinhquyen.consultations.services import consultations_close_due
-
-    return consultations_close_due()
+def jobs() -> tuple[Job, ...]:
+    """Every installed app's jobs (its ``periodic.JOBS``), the most frequent first."""
+    found: list[Job] = []
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "periodic"):
+            # (core's own periodic.py, this module, declares none)
+            found.extend(getattr(import_module(f"{config.name}.periodic"), "JOBS", ()))
+    return tuple(sorted(found, key=lambda job: job.every_seconds))
 
 
-def _notifications_requeue():
-    from chinhquyen.notifications.services import notifications_requeue_due
-
-    return notifications_requeue_due()
-
-
-def _audit_checkpoint():
-    from chinhquyen.audit.services import audit_checkpoint_create
-
-    return audit_checkpoint_create().pk
-
-
-def _reporting_seal():
-    from chinhquyen.reporting.rollups import halves_seal
-
-    return len(halves_seal())
-
-
-def _files_sweep():
-    from chinhquyen.dossiers.services import dossier_files_sweep
-
-    return len(dossier_files_sweep())
-
-
-def _signing_batches():
-    from chinhquyen.signatures.batches import signing_batches_advance_pending
-
-    return signing_batches_advance_pending()
-
-
-JOBS: tuple[Job, ...] = (
-    Job("signing_batches", 30, _signing_batches),
-    Job("consultations_close", 5 * 60, _consultations_close),
-    Job("notifications_requeue", 5 * 60, _notifications_requeue),
-    Job("feedback_reminders", 30 * 60, _feedback_reminders),
-    Job("audit_checkpoint", 60 * 60, _audit_checkpoint),
-    Job("reporting_seal", 60 * 60, _reporting_seal),
-    Job("dossier_files_sweep", 6 * 60 * 60, _files_sweep),
-)
-
-
-def run_due(last_run: dict[str, float], now: float) -> dict[str, object]:
+def run_due(
+    last_run: dict[str, float], now: float, *, jobs_to_run: tuple[Job, ...] | None = None
+) -> dict[str, object]:
     """Run every job whose interval has passed since ``last_run`` (updated in place). A failing
-    job is logged and tried again at its next turn; it never stops the others."""
+    job is logged and tried again at its next turn; it never stops the others. ``jobs_to_run``:
+    the installed apps' jobs unless given."""
     results: dict[str, object] = {}
-    for job in JOBS:
+    for job in jobs() if jobs_to_run is None else jobs_to_run:
         if now - last_run.get(job.name, float("-inf")) < job.every_seconds:
             continue
         last_run[job.name] = now

@@ -1,34 +1,20 @@
 """What keeps the cached public pages fresh (``chinhquyen.core.pagecache``): a save or deletion of
-a row the pages show bumps the version of their namespace, whoever made it — a catalogue service,
-an import, the admin. Cache bookkeeping, not business logic (STYLE.md §3): nothing here decides
+a row the pages show bumps the version of their namespace, whoever made it — a service, an
+import, the admin. Cache bookkeeping, not business logic (STYLE.md §3): nothing here decides
 anything, and a missed change is bounded by the pages' lifetime (``PAGE_CACHE_SECONDS``).
+
+The kernel knows no app: each app whose rows are on a public page registers them from its
+``AppConfig.ready`` (``catalogue``, ``units``, ``reporting``) with ``page_cache_watch``.
 
 Writes that go around the models (``QuerySet.update``, raw SQL) call ``page_cache_changed``
 themselves where their result is on a public page (``reporting.rollups``)."""
 
 from __future__ import annotations
 
-from django.apps import apps
+from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .pagecache import CATALOGUE, REPORTING, page_cache_changed
-
-# (model, the namespaces whose pages show it)
-WATCHED = (
-    ("catalogue.Field", (CATALOGUE,)),
-    ("catalogue.Procedure", (CATALOGUE,)),
-    ("catalogue.ProcedureVersion", (CATALOGUE,)),
-    ("catalogue.RequiredDocument", (CATALOGUE,)),
-    # Written by every catalogue change search sees, synonyms and phrases among them
-    # (catalogue.services.search_index_touch): the results pages show what they found.
-    ("catalogue.SearchIndexStamp", (CATALOGUE,)),
-    ("units.Agency", (CATALOGUE, REPORTING)),
-    ("reporting.Indicator", (REPORTING,)),
-    ("reporting.IndicatorVersion", (REPORTING,)),
-    ("reporting.SealedHalf", (REPORTING,)),
-    ("reporting.ReportSubmission", (REPORTING,)),
-    ("reporting.ReportValue", (REPORTING,)),
-)
+from .pagecache import page_cache_changed
 
 
 def _receiver(namespaces: tuple[str, ...]):
@@ -43,21 +29,19 @@ def _receiver(namespaces: tuple[str, ...]):
     return changed
 
 
-def connect() -> None:
-    for label, namespaces in WATCHED:
-        try:
-            model = apps.get_model(label)
-        except LookupError:  # an app left out of INSTALLED_APPS
-            continue
-        receiver = _receiver(namespaces)
-        uid = f"pagecache:{label}"
-        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
-        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
-    # The agencies that receive a procedure (the procedure page lists them).
-    procedure = apps.get_model("catalogue.Procedure")
+def page_cache_watch(model: type[models.Model], *namespaces: str) -> None:
+    """The pages of ``namespaces`` show rows of ``model``: any save or deletion bumps them."""
+    receiver = _receiver(namespaces)
+    uid = f"pagecache:{model._meta.label}"
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+    post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def page_cache_watch_links(through: type[models.Model], *namespaces: str) -> None:
+    """The pages of ``namespaces`` show a many-to-many relation (its ``through`` model)."""
     m2m_changed.connect(
-        _receiver((CATALOGUE,)),
-        sender=procedure.agencies.through,
+        _receiver(namespaces),
+        sender=through,
         weak=False,
-        dispatch_uid="pagecache:catalogue.Procedure.agencies",
+        dispatch_uid=f"pagecache:{through._meta.label}",
     )

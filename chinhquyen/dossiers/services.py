@@ -47,7 +47,6 @@ from chinhquyen.core.errors import (
     ValidationFailed,
 )
 from chinhquyen.core.phone import InvalidPhone, phone_normalise, phone_normalise_or_keep
-from chinhquyen.notifications.services import notify_dossier_event_on_commit
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
 
@@ -650,7 +649,6 @@ def _submit(
                 "agency": agency.agency_id,
             },
         )
-        notify_dossier_event_on_commit(dossier=dossier, event_seq=1)
         return dossier
 
 
@@ -1452,7 +1450,6 @@ def dossier_act(
             **({"data": ctx.event_data} if ctx.event_data else {}),
         },
     )
-    notify_dossier_event_on_commit(dossier=dossier, event_seq=event.seq)
     return dossier
 
 

@@ -1,5 +1,6 @@
 """Domain signals of the dossiers app, for read models kept by other apps (the reporting
-centre's counters). Sent explicitly by the services, inside the writing transaction, at a point
+centre's counters) and for the applicant's notifications (``notifications/receivers.py``): the
+dossiers app imports neither. Sent explicitly by the services, inside the writing transaction, at a point
 chosen for it: a submission sends ``event_recorded`` after its code is taken, so a receiver's
 row locks are held only for the tail of the transaction. Receivers must not change dossiers.
 

@@ -7,4 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Thông báo"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment check)
+        from . import (
+            checks,  # noqa: F401  (registers the deployment check)
+            receivers,  # noqa: F401  (tells the applicant about the dossier events)
+        )

@@ -1,9 +1,10 @@
 """Telling applicants about their dossiers (DOMAIN.md §3: online intake notifies by e-mail).
 
-Flow: the dossier services call ``notify_dossier_event_on_commit`` after appending an event; once
-the transaction commits, the ``notify_dossier_event`` task builds the message once
-(``notification_dossier_event``) and sends it (``notification_send``). A failed send is retried
-with back-off by re-enqueueing ``notification_deliver``; every step may run again safely:
+Flow: the dossier services send ``dossiers.signals.event_recorded`` after appending an event and
+``receivers.py`` calls ``notify_dossier_event_on_commit`` (the dossiers app imports nothing of
+this one); once the transaction commits, the ``notify_dossier_event`` task builds the message
+once (``notification_dossier_event``) and sends it (``notification_send``). A failed send is
+retried with back-off by re-enqueueing ``notification_deliver``; every step may run again safely:
 
 - the (dossier, event, channel) unique key means one row per message, however often it is built;
 - a send first claims the row with a conditional UPDATE (queued and due → sending), so two

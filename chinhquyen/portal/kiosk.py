@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,28 +21,11 @@ from django.views.decorators.http import require_http_methods
 from chinhquyen.core.errors import DomainError
 from chinhquyen.dossiers.evaluation import INDICATORS
 from chinhquyen.dossiers.services import dossier_evaluate_at_kiosk, dossier_for_kiosk
+from chinhquyen.pages.common import kiosk_agency  # the cookie the workspace writes
 from chinhquyen.units.models import Agency
 
-COOKIE = "cq_kiosk"
-SALT = "chinhquyen.kiosk"
-MAX_AGE = 16 * 3600  # one working day and its evening
 KIOSK_RESET_SECONDS = getattr(settings, "KIOSK_RESET_SECONDS", 10)  # the thanks screen, then back
 _CODE = re.compile(r"[0-9A-Za-z.\-]{6,40}")
-
-
-def kiosk_cookie_value(agency_pk: int) -> str:
-    return signing.dumps({"agency": agency_pk}, salt=SALT)
-
-
-def kiosk_agency(request: HttpRequest) -> Agency | None:
-    raw = request.COOKIES.get(COOKIE)
-    if not raw:
-        return None
-    try:
-        data = signing.loads(raw, salt=SALT, max_age=MAX_AGE)
-    except signing.BadSignature:
-        return None
-    return Agency.objects.filter(pk=data.get("agency"), is_active=True).first()
 
 
 def code_from_input(text: str) -> str:

@@ -53,15 +53,15 @@ from chinhquyen.dossiers.services import (
     request_fingerprint,
 )
 from chinhquyen.dossiers.workflow import workflow_spec
+from chinhquyen.pages import eform
+from chinhquyen.pages.common import ACCEPTED_TYPES
 from chinhquyen.printforms.selectors import forms_available
 
-from . import eform
 from .models import ApplicationDraft
 from .progress import next_step
 from .services import draft_delete, draft_save
 
 MY_PAGE_SIZE = 20
-ACCEPTED_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
 def citizen_required(view):

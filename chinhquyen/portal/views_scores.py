@@ -8,28 +8,12 @@ from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from chinhquyen.core.errors import DomainError
 from chinhquyen.dossiers.evaluation import evaluation_scores
-from chinhquyen.reporting.periods import Period, period_parse
+from chinhquyen.pages.common import scores_period
 from chinhquyen.reporting.selectors import unit_scores
 from chinhquyen.units.models import Agency
-
-
-def current_quarter() -> str:
-    today = timezone.localdate()
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-
-
-def scores_period(code: str) -> tuple[Period, str]:
-    """The period asked for (the reporting centre's codes: 2026, 2026-Q1, 2026-03 …), or the
-    current quarter with the error message when the code is malformed."""
-    try:
-        return period_parse(code or current_quarter()), ""
-    except DomainError as exc:
-        return period_parse(current_quarter()), exc.message
 
 
 @require_safe

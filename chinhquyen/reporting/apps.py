@@ -16,6 +16,19 @@ class ReportingConfig(AppConfig):
     verbose_name = "Trung tâm báo cáo"
 
     def ready(self) -> None:
+        from chinhquyen.core.pagecache import REPORTING
+        from chinhquyen.core.receivers import page_cache_watch
+
         from . import receivers  # noqa: F401 - connects the counters to the dossier history
+
+        # The reporting centre's public pages show these rows.
+        for name in (
+            "Indicator",
+            "IndicatorVersion",
+            "SealedHalf",
+            "ReportSubmission",
+            "ReportValue",
+        ):
+            page_cache_watch(self.get_model(name), REPORTING)
 
         post_migrate.connect(_cache_table, sender=self, dispatch_uid="reporting.cache_table")

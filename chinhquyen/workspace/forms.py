@@ -37,7 +37,7 @@ class InboxFilterForm(forms.Form):
 
 class IntakeForm(forms.Form):
     """Counter intake: the channel, the applicant and the officer's note. The procedure's e-form
-    is drawn from its JSON Schema by ``portal.eform`` beside these fields, and the scans and the
+    is drawn from its JSON Schema by ``pages.eform`` beside these fields, and the scans and the
     checklist come from one input per required document."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -37,8 +37,14 @@ from chinhquyen.dossiers.intake import (
 from chinhquyen.dossiers.models import Channel, DossierFile, StepKind
 from chinhquyen.dossiers.selectors import dossier_get_for_user, dossier_history
 from chinhquyen.dossiers.workflow import default_workflow_id, workflow_spec
-from chinhquyen.portal import eform
-from chinhquyen.portal.views_citizen import ACCEPTED_TYPES
+from chinhquyen.pages import eform
+from chinhquyen.pages.common import (
+    ACCEPTED_TYPES,
+    KIOSK_COOKIE,
+    KIOSK_MAX_AGE,
+    kiosk_cookie_value,
+    scores_period,
+)
 from chinhquyen.printforms.selectors import forms_available
 from chinhquyen.units.models import Agency
 
@@ -723,8 +729,6 @@ KIOSK_ROLES = frozenset({Role.COUNTER, Role.LEADER, Role.AGENCY_ADMIN})
 def kiosk_enable(request: HttpRequest) -> HttpResponse:
     """Switch this device into the counter's evaluation kiosk for the officer's agency: the
     officer is signed out (a kiosk must not stay signed in) and the device shows the kiosk."""
-    from chinhquyen.portal import kiosk
-
     profile = profile_of(request.user)
     allowed = bool(KIOSK_ROLES.intersection(user_roles(request.user)))
     if request.method == "POST" and allowed:
@@ -734,9 +738,9 @@ def kiosk_enable(request: HttpRequest) -> HttpResponse:
         logout(request)
         response = redirect("portal:kiosk")
         response.set_cookie(
-            kiosk.COOKIE,
-            kiosk.kiosk_cookie_value(agency_pk),
-            max_age=kiosk.MAX_AGE,
+            KIOSK_COOKIE,
+            kiosk_cookie_value(agency_pk),
+            max_age=KIOSK_MAX_AGE,
             httponly=True,
             samesite="Lax",
             secure=request.is_secure(),
@@ -760,7 +764,6 @@ def staff_scores(request: HttpRequest) -> HttpResponse:
     """The agency's staff scored by the citizens' evaluations of the period, with the
     classification; for the agency's leaders and administrators."""
     from chinhquyen.dossiers.evaluation import evaluation_scores
-    from chinhquyen.portal.views_scores import scores_period
 
     if not SCORE_ROLES.intersection(user_roles(request.user)):
         return render(request, "workspace/forbidden.html", status=403)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "chinhquyen.reporting",
     "chinhquyen.feedback",
     "chinhquyen.consultations",
+    "chinhquyen.demo",
 ]
 
 MIDDLEWARE = [
@@ -318,7 +319,6 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 LEGACY_UNITS_DIR = Path(
     env_str("LEGACY_UNITS_DIR", str(VAR_DIR / "legacy" / "vietnam_provinces" / "data"))
 )
-# The bare endpoints under /bench/ that `make bench` compares the API with; off everywhere else.
 # "default": per process. "reporting": the reporting centre's answers for closed periods, in a
 # table of the database (created by migrate), so that every worker process shares them.
 CACHES = {
@@ -341,7 +341,14 @@ CACHES = {
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_VERSION_MS = env_int("PAGE_CACHE_VERSION_MS", 1000)
 
+# The bare endpoints under /bench/ that `make bench` compares the API with; off everywhere else.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+# The benchmark harness (the top-level `benchmarks/` package: the bare endpoints' table, the data
+# generators, the bench_* commands) is an app only where a benchmark runs (scripts/bench*.sh set
+# BENCH_ENDPOINTS or BENCHMARKS): production neither installs nor migrates it.
+BENCHMARKS = env_bool("BENCHMARKS", False) or BENCH_ENDPOINTS
+if BENCHMARKS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
 
 # --- notifications (chinhquyen.notifications) ------------------------------------------------

@@ -18,3 +18,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it
 # The public page cache is off in tests (their data is written around the services, and one
 # process runs them all); chinhquyen/core/tests/test_pagecache.py switches it on.
 PAGE_CACHE_SECONDS = 0
+# The benchmark harness's own tests (benchmarks/tests) and the write batch's (its BenchRow table).
+if "benchmarks" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]  # noqa: F405

@@ -73,7 +73,7 @@ SCENARIOS = {
             "submit", "POST /api/v1/dossiers (Bearer, Idempotency-Key)", 201, "dossiers_dossier"
         ),
         Scenario(
-            "bare_insert", "POST /bench/insert (plain view, one INSERT)", 201, "core_benchrow"
+            "bare_insert", "POST /bench/insert (plain view, one INSERT)", 201, "benchmarks_benchrow"
         ),
         Scenario("status", "GET /api/v1/dossiers/{code}/status (public)", 200),
         Scenario("bare_select", "GET /bench/select?id= (plain view, one SELECT)", 200),

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from chinhquyen.core.demo import CATALOGUE_FILE
+from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.dossiers.models import Dossier
 from conftest import PASSWORD
 

@@ -302,7 +302,7 @@ def build_demo(settings, tmp_path: Path) -> Demo:
     from django.contrib.auth import get_user_model
 
     from chinhquyen.consultations.models import Consultation
-    from chinhquyen.core.demo import demo_load
+    from chinhquyen.demo.services import demo_load
     from chinhquyen.dossiers.models import Dossier
     from chinhquyen.dossiers.services import dossier_file_add, workflow_install_standard
     from chinhquyen.feedback import services as feedback
@@ -415,7 +415,8 @@ class People:
             context: BrowserContext = self.new_context(viewport=PHONE_390)
             page = context.new_page()
             if persona == KIOSK:
-                from chinhquyen.portal.kiosk import COOKIE, kiosk_cookie_value
+                from chinhquyen.pages.common import KIOSK_COOKIE as COOKIE
+                from chinhquyen.pages.common import kiosk_cookie_value
                 from chinhquyen.units.models import Agency
 
                 agency = Agency.objects.get(agency_id="000.01.90.H26")
@@ -423,7 +424,7 @@ class People:
                     [{"name": COOKIE, "value": kiosk_cookie_value(agency.pk), "url": self.url}]
                 )
             elif persona is not None:
-                from chinhquyen.core.demo import DEMO_PASSWORD
+                from chinhquyen.demo.services import DEMO_PASSWORD
 
                 page.goto(f"{self.url}/dang-nhap/?next=/")
                 page.locator("#id_username").fill(persona)

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from chinhquyen.core.demo import CATALOGUE_FILE
+from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.dossiers.models import Dossier
 from chinhquyen.feedback.models import Feedback
 from tests.browser.test_apply import BIRTH, fill

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import caches
 from playwright.sync_api import Page, expect
 
-from chinhquyen.core.demo import CATALOGUE_FILE
+from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.dossiers.models import Dossier
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_apply import BIRTH, fill

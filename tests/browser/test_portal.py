@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chinhquyen.catalogue.models import Field
-from chinhquyen.core.demo import CATALOGUE_FILE
+from chinhquyen.demo.services import CATALOGUE_FILE
 from conftest import VALID_FORM
 
 pytestmark = pytest.mark.django_db(transaction=True)

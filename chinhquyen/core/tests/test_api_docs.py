@@ -102,7 +102,7 @@ def test_no_two_schemas_of_the_api_share_a_name():
     DossierFileOut did)."""
     from ninja import Schema
 
-    import chinhquyen.core.routes  # noqa: F401 - every app's api.py and its schemas
+    import config.api  # noqa: F401 - every app's api.py and its schemas
 
     ours = {c for c in _subclasses(Schema) if c.__module__.startswith("chinhquyen.")}
     names: dict[str, list[str]] = {}

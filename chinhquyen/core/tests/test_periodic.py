@@ -15,19 +15,39 @@ from chinhquyen.core import periodic
 pytestmark = pytest.mark.django_db
 
 
-def test_each_job_runs_when_its_interval_has_passed(monkeypatch):
+def test_each_job_runs_when_its_interval_has_passed():
     calls = []
     jobs = (
         periodic.Job("fast", 10, lambda: calls.append("fast")),
         periodic.Job("slow", 100, lambda: calls.append("slow")),
         periodic.Job("broken", 10, lambda: 1 / 0),
     )
-    monkeypatch.setattr(periodic, "JOBS", jobs)
     last: dict[str, float] = {}
-    assert periodic.run_due(last, 1000.0) == {"fast": None, "slow": None, "broken": "failed"}
-    assert periodic.run_due(last, 1005.0) == {}
-    assert set(periodic.run_due(last, 1011.0)) == {"fast", "broken"}
+    assert periodic.run_due(last, 1000.0, jobs_to_run=jobs) == {
+        "fast": None,
+        "slow": None,
+        "broken": "failed",
+    }
+    assert periodic.run_due(last, 1005.0, jobs_to_run=jobs) == {}
+    assert set(periodic.run_due(last, 1011.0, jobs_to_run=jobs)) == {"fast", "broken"}
     assert calls == ["fast", "slow", "fast"]
+
+
+def test_the_registry_collects_the_jobs_each_app_declares():
+    """Each app declares its jobs in its own ``periodic.py``; core knows none of them."""
+    by_name = {job.name: job for job in periodic.jobs()}
+    assert by_name.keys() == {
+        "signing_batches",
+        "consultations_close",
+        "notifications_requeue",
+        "feedback_reminders",
+        "audit_checkpoint",
+        "reporting_seal",
+        "dossier_files_sweep",
+    }
+    assert by_name["consultations_close"].run.__module__ == "chinhquyen.consultations.periodic"
+    intervals = [job.every_seconds for job in periodic.jobs()]
+    assert intervals == sorted(intervals)
 
 
 def test_once_closes_a_consultation_whose_period_has_ended(world):

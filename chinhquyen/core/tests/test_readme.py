@@ -21,7 +21,7 @@ def readme_api_block() -> str:
 
 
 def test_the_readme_api_example_files_a_dossier(live_server):
-    from chinhquyen.core.demo import demo_load
+    from chinhquyen.demo.services import demo_load
     from chinhquyen.dossiers.services import workflow_install_standard
 
     workflow_install_standard()  # a transactional test may follow one that flushed it

@@ -13,6 +13,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from benchmarks.models import BenchRow
 from chinhquyen.audit.models import AuditRecord
 from chinhquyen.audit.services import audit_verify, record_digest
 from chinhquyen.core.compiled import (
@@ -22,7 +23,6 @@ from chinhquyen.core.compiled import (
     write_batching,
     write_later,
 )
-from chinhquyen.core.models import BenchRow
 from chinhquyen.dossiers.models import Dossier, DossierEvent, IdempotencyRecord
 from chinhquyen.dossiers.services import dossier_submit, idempotent
 from chinhquyen.reporting.models import DailyCounter

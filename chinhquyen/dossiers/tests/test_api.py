@@ -443,14 +443,14 @@ def test_the_submission_reads_the_body_as_the_schema_dumps_it(body):
 
 
 def test_no_api_route_is_shadowed_by_one_tried_before_it():
-    """Django tries the API's routes in order (the dossiers' first, core/routes.py): a path of
+    """Django tries the API's routes in order (the dossiers' first, config/api.py): a path of
     each route, with sample values for its parameters, resolves to that route."""
     import re
     import uuid
 
     from django.urls import resolve
 
-    from chinhquyen.core.routes import api
+    from config.api import api
 
     samples = {"int": "7", "str": "x-1", "slug": "x-1", "uuid": str(uuid.uuid4()), "path": "a/b"}
     checked = 0

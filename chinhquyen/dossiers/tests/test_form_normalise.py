@@ -12,8 +12,8 @@ import pytest
 
 from chinhquyen.catalogue.models import Procedure
 from chinhquyen.catalogue.services import procedure_link_agencies, procedure_save
-from chinhquyen.core.demo import CATALOGUE_FILE
 from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.dossiers.forms import form_normalise, form_validate
 from chinhquyen.dossiers.models import Dossier
 from conftest import VALID_FORM, Api

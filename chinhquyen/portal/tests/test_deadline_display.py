@@ -14,7 +14,8 @@ from chinhquyen.catalogue.services import procedure_save
 from chinhquyen.dossiers.evaluation import INDICATORS
 from chinhquyen.dossiers.services import dossier_act, dossier_submit
 from chinhquyen.dossiers.tests.test_evaluation import returned
-from chinhquyen.portal.kiosk import COOKIE, kiosk_cookie_value
+from chinhquyen.pages.common import KIOSK_COOKIE as COOKIE
+from chinhquyen.pages.common import kiosk_cookie_value
 from conftest import PASSWORD, VALID_FORM, procedure_data
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import json
 from django.http import QueryDict
 from django.utils import translation
 
-from chinhquyen.core.demo import CATALOGUE_FILE
-from chinhquyen.portal import eform
+from chinhquyen.demo.services import CATALOGUE_FILE
+from chinhquyen.pages import eform
 from conftest import SIMPLE_FORM
 
 SCHEMA = {

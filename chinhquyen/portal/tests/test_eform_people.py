@@ -17,11 +17,11 @@ from django.utils.html import escape
 
 from chinhquyen.catalogue.models import Procedure
 from chinhquyen.catalogue.services import procedure_link_agencies, procedure_save
-from chinhquyen.core.demo import CATALOGUE_FILE
 from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.demo.services import CATALOGUE_FILE
 from chinhquyen.dossiers.forms import form_validate
 from chinhquyen.dossiers.models import Dossier
-from chinhquyen.portal import eform
+from chinhquyen.pages import eform
 from conftest import PASSWORD
 
 DEMO = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["procedures"]

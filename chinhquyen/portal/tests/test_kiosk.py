@@ -10,7 +10,9 @@ from chinhquyen.dossiers.evaluation import INDICATORS
 from chinhquyen.dossiers.models import DossierEvaluation
 from chinhquyen.dossiers.services import dossier_evaluate, dossier_submit
 from chinhquyen.dossiers.tests.test_evaluation import returned
-from chinhquyen.portal.kiosk import COOKIE, code_from_input, kiosk_cookie_value
+from chinhquyen.pages.common import KIOSK_COOKIE as COOKIE
+from chinhquyen.pages.common import kiosk_cookie_value
+from chinhquyen.portal.kiosk import code_from_input
 from conftest import PASSWORD, VALID_FORM
 
 pytestmark = pytest.mark.django_db

@@ -281,7 +281,7 @@ def test_suggestions_follow_the_search_ranking_and_record_no_search(client: Clie
 
 def test_the_results_say_what_the_query_was_also_searched_as_and_why(client: Client, world):
     from chinhquyen.catalogue.services import catalogue_import
-    from chinhquyen.core.demo import CATALOGUE_FILE
+    from chinhquyen.demo.services import CATALOGUE_FILE
 
     report = catalogue_import(file_name="demo.json", content=CATALOGUE_FILE.read_bytes())
     assert report.ok

@@ -144,7 +144,7 @@ def test_the_seal_command_and_the_periodic_job(world, scenario):
     assert SealedHalf.objects.filter(start="2026-03-01").exists()
     assert "2026-03-01" in out.getvalue()
 
-    from chinhquyen.core.periodic import JOBS
+    from chinhquyen.reporting.periodic import JOBS
 
     job = next(j for j in JOBS if j.name == "reporting_seal")
     assert job.run() == 0  # nothing left to seal

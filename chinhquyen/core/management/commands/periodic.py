@@ -1,4 +1,4 @@
-"""``chinhquyen periodic [--once]``: the periodic jobs of ``core/periodic.py``.
+"""``chinhquyen periodic [--once]``: the periodic jobs each app declares (``core/periodic.py``).
 
 Without ``--once`` it loops until SIGTERM or SIGINT (``make run``'s Ctrl-C, a service manager's
 stop): a job already running is finished, a wait between rounds is cut short, and it exits 0.

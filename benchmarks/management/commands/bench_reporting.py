@@ -43,14 +43,14 @@ class Command(BaseCommand):
         self.stderr.write(message)
 
     def _prepare(self, **_options) -> dict:
-        from chinhquyen.reporting.bench import geography_prepare
+        from benchmarks.reporting import geography_prepare
 
         started = time.monotonic()
         result = geography_prepare(say=self._say)
         return {**result, "seconds": round(time.monotonic() - started, 1)}
 
     def _generate(self, *, dossiers: int, start: str, end: str, seed: int, **_options) -> dict:
-        from chinhquyen.reporting.bench import dossiers_generate
+        from benchmarks.reporting import dossiers_generate
 
         return dossiers_generate(
             total=dossiers,
@@ -61,8 +61,8 @@ class Command(BaseCommand):
         )
 
     def _cost(self, *, count: int, at: str, **_options) -> dict:
+        from benchmarks.reporting import submission_cost
         from chinhquyen.dossiers.models import Dossier
-        from chinhquyen.reporting.bench import submission_cost
 
         when = dt.datetime.fromisoformat(at).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
         with connection.cursor() as cursor:  # the planner's estimate: no count(*) over 10 M rows
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         return {**submission_cost(count=count, at=when), "table_rows_estimate": max(rows, 0)}
 
     def _naive(self, *, period: list[str], province: str, rounds: int, **_options) -> dict:
-        from chinhquyen.reporting.bench import naive_province_online, naive_timeliness
+        from benchmarks.reporting import naive_province_online, naive_timeliness
         from chinhquyen.reporting.periods import period_parse
         from chinhquyen.reporting.scopes import scope_parse
 

@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from chinhquyen.reporting import bench, rollups
+from benchmarks import reporting as bench
+from chinhquyen.reporting import rollups
 from chinhquyen.reporting.periods import period_parse
 from chinhquyen.reporting.selectors import facts_for_groups
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .models import COUNTER_FIELDS
+from chinhquyen.reporting.models import COUNTER_FIELDS
 
 VN_OFFSET = 7 * 3600  # Asia/Ho_Chi_Minh has no daylight saving time
 DAY = 86400
@@ -49,7 +49,7 @@ def _commune_ids(province_index: int, n: int) -> str:
 
 def geography_prepare(*, say: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
     from chinhquyen.catalogue.services import catalogue_import
-    from chinhquyen.core.demo import CATALOGUE_FILE
+    from chinhquyen.demo.services import CATALOGUE_FILE
     from chinhquyen.units.models import AdministrativeUnit, Agency, Generation, UnitLevel
     from chinhquyen.units.services import agency_create, units_load
 
@@ -471,8 +471,7 @@ def dossiers_generate(
     COPY, and their daily counters. PostgreSQL only. Returns rows and timings."""
     from chinhquyen.dossiers.models import Dossier, Workflow
     from chinhquyen.reporting.models import DailyCounter
-
-    from .scopes import agency_provinces
+    from chinhquyen.reporting.scopes import agency_provinces
 
     if connection.vendor != "postgresql":
         raise RuntimeError("the reporting benchmark generates with PostgreSQL COPY")
@@ -550,7 +549,7 @@ def dossiers_generate(
 
 def naive_province_online(*, period) -> dict[int, tuple[int, int]]:
     """province pk -> (submitted, submitted online) in ``period``, straight from the dossiers."""
-    from .scopes import agency_provinces
+    from chinhquyen.reporting.scopes import agency_provinces
 
     start, stop = _bounds(period)
     province_of = agency_provinces(period.end)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from chinhquyen.core.demo import demo_load
+from chinhquyen.demo.services import demo_load
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""Mounts every app's router on the one API object. Each app owns its `api.py`."""
+"""The API root: mounts every app's router on the one API object (core/api.py). Each app owns its
+`api.py`; this is wiring, so it lives in config/ beside the URLs, not in the kernel."""
 
 from chinhquyen.accounts.api import router as accounts_router
 from chinhquyen.catalogue.api import router as catalogue_router

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import clear_url_caches
 
+from benchmarks.models import BenchRow
 from chinhquyen.accounts.models import ApiToken, hash_token
-from chinhquyen.core.models import BenchRow
 from chinhquyen.dossiers.models import Dossier
 
 pytestmark = pytest.mark.django_db

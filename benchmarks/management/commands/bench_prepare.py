@@ -230,6 +230,7 @@ class Command(BaseCommand):
     def _prepare(self, out_dir: Path, *, users: int, dossiers: int, rows: int) -> dict[str, Any]:
         from django.contrib.auth import get_user_model
 
+        from benchmarks.models import BenchRow
         from chinhquyen.accounts.services import token_issue, user_create
         from chinhquyen.catalogue.models import Field, Procedure
         from chinhquyen.catalogue.services import (
@@ -237,7 +238,6 @@ class Command(BaseCommand):
             procedure_link_agencies,
             procedure_save,
         )
-        from chinhquyen.core.models import BenchRow
         from chinhquyen.dossiers.services import dossier_act, dossier_submit
         from chinhquyen.units.models import Agency
         from chinhquyen.units.services import agency_create

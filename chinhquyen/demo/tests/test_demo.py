@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chinhquyen.catalogue.models import Procedure
-from chinhquyen.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
+from chinhquyen.demo.services import DEMO_PASSWORD, DEMO_USERS, demo_load
 from chinhquyen.dossiers.forms import form_validate
 from conftest import Api
 
@@ -125,7 +125,7 @@ def test_a_demo_citizen_applies_for_a_birth_registration_and_the_demo_officers_p
         assert r.status_code == 200, r.content
         return r.json()
 
-    from chinhquyen.core.demo import demo_result_pdf
+    from chinhquyen.demo.services import demo_result_pdf
     from chinhquyen.dossiers.results import result_official
     from chinhquyen.dossiers.selectors import dossier_get_for_user
     from chinhquyen.signatures.batches import signing_batch_start
