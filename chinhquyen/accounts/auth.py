@@ -6,28 +6,51 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
-from chinhquyen.core.proccache import ProcessCache
-from .models import ApiToken, Profile, hash_token
+from chinhquyen.core.proccache import ModelRow, ProcessCache
+
+from .models import ApiToken, hash_token
 
 
 @dataclass(frozen=True, slots=True)
 class _Verified:
-    """What a verified token stands for, as plain values: the rows of the user, their profile
-    and its agency, each as (field names, values). Each request builds its own instances from it
-    (``Model.from_db``), so no request sees another's changes to ``request.user``."""
+    """What a verified token stands for, as plain values: the rows of the user, their profile and
+    its agency. Each request builds its own instances from them, so no request sees another's
+    changes to ``request.user``."""
 
     user_id: int
-    user: tuple[tuple[str, ...], tuple]
-    profile: tuple[tuple[str, ...], tuple] | None
-    agency: tuple[tuple[str, ...], tuple] | None
+    user: ModelRow
+    profile: ModelRow | None
+    agency: ModelRow | None
+
+    @classmethod
+    def of(cls, user) -> _Verified:
+        try:
+            profile = user.profile  # selected with the token: no query
+        except ObjectDoesNotExist:
+            profile = None
+        agency = profile.agency if profile is not None else None
+        return cls(
+            user_id=user.pk,
+            user=ModelRow.of(user),
+            profile=ModelRow.of(profile) if profile is not None else None,
+            agency=ModelRow.of(agency) if agency is not None else None,
+        )
+
+    def build(self):
+        """A new user instance, with its own profile and agency."""
+        user = self.user.build()
+        if self.profile is not None:
+            profile = self.profile.build()
+            if self.agency is not None:
+                profile.agency = self.agency.build()
+            user.profile = profile
+        return user
 
 
 # token hash -> _Verified. A verified token is remembered for a few seconds
@@ -45,46 +68,6 @@ def token_cache_forget(*, user_id: int) -> None:
     """Forget this process's verified tokens of one user (their tokens were just revoked). Other
     worker processes forget them within API_TOKEN_CACHE_SECONDS."""
     _verified.forget_where(lambda _key, verified: verified.user_id == user_id)
-
-
-def _own(values: tuple) -> tuple:
-    """The values with a copy of each list and dict (JSON fields: the profile's roles)."""
-    return tuple(
-        list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v for v in values
-    )
-
-
-def _row(instance) -> tuple[tuple[str, ...], tuple]:
-    names = tuple(f.attname for f in type(instance)._meta.concrete_fields)
-    return names, _own(tuple(getattr(instance, name) for name in names))
-
-
-def _snapshot(user) -> _Verified:
-    try:
-        profile = user.profile  # selected with the token: no query
-    except ObjectDoesNotExist:
-        profile = None
-    agency = profile.agency if profile is not None else None
-    return _Verified(
-        user_id=user.pk,
-        user=_row(user),
-        profile=_row(profile) if profile is not None else None,
-        agency=_row(agency) if agency is not None else None,
-    )
-
-
-def _user_from(verified: _Verified):
-    """A new user instance (with its profile and agency) holding the snapshot's values."""
-    model = get_user_model()
-    user = model.from_db(router.db_for_read(model), *verified.user)
-    if verified.profile is not None:
-        names, values = verified.profile
-        profile = Profile.from_db(router.db_for_read(Profile), names, _own(values))
-        if verified.agency is not None:
-            agency = Profile._meta.get_field("agency").related_model
-            profile.agency = agency.from_db(router.db_for_read(agency), *verified.agency)
-        user.profile = profile
-    return user
 
 
 def _lookup(key_hash: str):
@@ -118,7 +101,7 @@ class BearerToken(HttpBearer):
         ttl = settings.API_TOKEN_CACHE_SECONDS
         verified = _verified.get(key_hash) if ttl > 0 else None
         if verified is not None:
-            user = _user_from(verified)
+            user = verified.build()
         else:
             row = _lookup(key_hash)
             if row is None:
@@ -127,7 +110,7 @@ class BearerToken(HttpBearer):
             # Never beyond the token's own expiry.
             remaining = (row.expires_at - timezone.now()).total_seconds()
             expires = _verified.clock() + min(ttl, remaining)
-            _verified.set(key_hash, _snapshot(user), expires=expires)
+            _verified.set(key_hash, _Verified.of(user), expires=expires)
         request.user = user
         return user
 

@@ -21,9 +21,14 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.db import router
+from django.db.models import Model
+
 V = TypeVar("V")
+M = TypeVar("M", bound=Model)
 
 _MISSING: Any = object()
 _registry: weakref.WeakSet[ProcessCache] = weakref.WeakSet()
@@ -132,3 +137,30 @@ def clear_all() -> None:
     """Empty every process cache (tests: nothing a test read survives into the next)."""
     for cache in process_caches():
         cache.clear()
+
+
+def _own(values: tuple) -> tuple:
+    """The values with a copy of each list and dict (what a JSON field holds)."""
+    return tuple(
+        list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v for v in values
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow(Generic[M]):
+    """A saved model instance as plain values, to keep in a process cache instead of the
+    instance: ``build()`` gives each caller a new instance (``Model.from_db``, as a query would),
+    so no request sees what another changed on its own."""
+
+    model: type[M]
+    names: tuple[str, ...]
+    values: tuple
+
+    @classmethod
+    def of(cls, instance: M) -> ModelRow[M]:
+        model = type(instance)
+        names = tuple(f.attname for f in model._meta.concrete_fields)
+        return cls(model, names, _own(tuple(getattr(instance, name) for name in names)))
+
+    def build(self) -> M:
+        return self.model.from_db(router.db_for_read(self.model), self.names, _own(self.values))
