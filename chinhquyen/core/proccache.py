@@ -7,8 +7,9 @@ long it holds (an OCSP answer's ``nextUpdate``). Every operation takes the cache
 threads of a worker share it safely; a value is built outside the lock (``get_or_set``), so two
 threads may both build it once and the last one stays.
 
-Every cache registers itself when it is created. ``clear_all()`` empties them all: the tests call
-it around each test (root conftest), because a cache outlives a test's rolled-back transaction.
+Every cache registers itself when it is created (state of another shape registers its clearing
+function: ``register_clear``). ``clear_all()`` empties them all: the tests call it around each
+test (root conftest), because a cache outlives a test's rolled-back transaction.
 
 Values kept here are shared by every request the process serves: keep plain data (tuples, frozen
 dataclasses, strings) or hand each caller its own copy; never one mutable model instance.
@@ -33,6 +34,7 @@ M = TypeVar("M", bound=Model)
 _MISSING: Any = object()
 _registry: weakref.WeakSet[ProcessCache] = weakref.WeakSet()
 _registry_lock = threading.Lock()
+_other_clears: dict[str, Callable[[], None]] = {}
 
 
 def _monotonic() -> float:
@@ -133,10 +135,22 @@ def process_caches() -> list[ProcessCache]:
         return sorted(_registry, key=lambda cache: cache.name)
 
 
+def register_clear(name: str, clear: Callable[[], None]) -> None:
+    """Have ``clear_all`` also call ``clear``: for state a process keeps outside a
+    ``ProcessCache`` because it must be another shape (the page cache's versions are each
+    thread's own; its pages live in Django's cache framework)."""
+    with _registry_lock:
+        _other_clears[name] = clear
+
+
 def clear_all() -> None:
     """Empty every process cache (tests: nothing a test read survives into the next)."""
     for cache in process_caches():
         cache.clear()
+    with _registry_lock:
+        others = list(_other_clears.values())
+    for clear in others:
+        clear()
 
 
 def _own(values: tuple) -> tuple:
