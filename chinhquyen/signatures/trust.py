@@ -11,10 +11,10 @@ response and a CRL fetched for every signature. Here:
   every call (a few short PEM strings), so a CA trusted or distrusted in the admin takes effect on
   the next request in every worker; only the parsing is cached.
 * **Revocation data.** A process-wide, bounded (LRU, ``SIGNATURES_REVINFO_CACHE_SIZE`` entries)
-  ``ProcessCache`` (``core/proccache.py``) of fetched OCSP responses and CRLs, keyed by the trust configuration and the certificate
-  (OCSP: issuer and serial; CRLs: issuer and distribution points). An entry is used only until
-  its ``nextUpdate`` (for a CRL set, the earliest), and refetched after; an answer without
-  ``nextUpdate`` is not cached at all. A fetch that fails is not cached. The validator still
+  ``ProcessCache`` (``core/proccache.py``) of fetched OCSP responses and CRLs, keyed by the
+  trust configuration and the certificate (OCSP: issuer and serial; CRLs: issuer and
+  distribution points). An entry is used only until its ``nextUpdate`` (for a CRL set, the
+  earliest), and refetched after; an answer without ``nextUpdate`` is not cached at all. A fetch that fails is not cached. The validator still
   verifies every cached answer as it would a fresh one (signature, responder, freshness at the
   validation time), so the cache can only save requests, never widen what is accepted.
 
