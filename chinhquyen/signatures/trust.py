@@ -14,9 +14,10 @@ response and a CRL fetched for every signature. Here:
   ``ProcessCache`` (``core/proccache.py``) of fetched OCSP responses and CRLs, keyed by the
   trust configuration and the certificate (OCSP: issuer and serial; CRLs: issuer and
   distribution points). An entry is used only until its ``nextUpdate`` (for a CRL set, the
-  earliest), and refetched after; an answer without ``nextUpdate`` is not cached at all. A fetch that fails is not cached. The validator still
-  verifies every cached answer as it would a fresh one (signature, responder, freshness at the
-  validation time), so the cache can only save requests, never widen what is accepted.
+  earliest), and refetched after; an answer without ``nextUpdate`` is not cached at all. A
+  fetch that fails is not cached. The validator still verifies every cached answer as it would
+  a fresh one (signature, responder, freshness at the validation time), so the cache can only
+  save requests, never widen what is accepted.
 
 The caching is a ``FetcherBackend`` (pyhanko-certvalidator's public fetcher API) wrapping the
 library's own HTTP backend, which is provisioned only on a cache miss and closed at the end of
