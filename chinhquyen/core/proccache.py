@@ -173,7 +173,7 @@ class ModelRow(Generic[M]):
     @classmethod
     def of(cls, instance: M) -> ModelRow[M]:
         model = type(instance)
-        names = tuple(f.attname for f in model._meta.concrete_fields)
+        names = tuple(f.attname for f in model._meta.get_fields() if f.concrete)
         return cls(model, names, _own(tuple(getattr(instance, name) for name in names)))
 
     def build(self) -> M:
