@@ -38,6 +38,7 @@ _other_clears: dict[str, Callable[[], None]] = {}
 
 
 def _monotonic() -> float:
+    # Looked up at each call, so that a test that moves ``time.monotonic`` on moves every cache.
     return time.monotonic()
 
 
