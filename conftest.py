@@ -209,28 +209,17 @@ def api():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches(request):
-    """In-process caches outlive a test's rolled-back transaction: start every test without them."""
+    """In-process caches outlive a test's rolled-back transaction: start every test without them
+    (every ``core.proccache.ProcessCache`` registers itself, docs/architecture.md)."""
     from django.core.cache import caches
 
-    from chinhquyen.accounts.auth import token_cache_clear
-    from chinhquyen.core.pagecache import page_cache_clear
-    from chinhquyen.dossiers.selectors import public_names_cache_clear
-    from chinhquyen.dossiers.services import version_cache_clear
-    from chinhquyen.dossiers.workflow import workflow_cache_clear
-    from chinhquyen.workdays.calendar import calendar_cache_clear
+    from chinhquyen.core.proccache import clear_all
 
-    clears = (
-        calendar_cache_clear,
-        workflow_cache_clear,
-        token_cache_clear,
-        version_cache_clear,
-        public_names_cache_clear,
-        page_cache_clear,
-    )
+    clears = [clear_all]
     # The reporting centre's answers live in a table of the test database: a test's rollback
     # removes its own, but a transactional test's flush does not — clear it around DB tests.
     if request.node.get_closest_marker("django_db") is not None:
-        clears = (*clears, caches["reporting"].clear)
+        clears.append(caches["reporting"].clear)
     for clear in clears:
         clear()
     yield

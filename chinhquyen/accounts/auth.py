@@ -2,38 +2,72 @@
 
 from __future__ import annotations
 
-import threading
-import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
+from chinhquyen.core.proccache import ModelRow, ProcessCache
+
 from .models import ApiToken, hash_token
 
-# token hash -> (monotonic time cached, user). A verified token is remembered for a few seconds
-# (API_TOKEN_CACHE_SECONDS) so that a burst of requests does not look it up every time; the price
-# is that deleting a token or deactivating a user takes that long to bite.
-_verified: dict[str, tuple[float, object]] = {}
-_lock = threading.Lock()
-_MAX_CACHED = 10_000
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """What a verified token stands for, as plain values: the rows of the user, their profile and
+    its agency. Each request builds its own instances from them, so no request sees another's
+    changes to ``request.user``."""
+
+    user_id: int
+    user: ModelRow
+    profile: ModelRow | None
+    agency: ModelRow | None
+
+    @classmethod
+    def of(cls, user) -> _Verified:
+        try:
+            profile = user.profile  # selected with the token: no query
+        except ObjectDoesNotExist:
+            profile = None
+        agency = profile.agency if profile is not None else None
+        return cls(
+            user_id=user.pk,
+            user=ModelRow.of(user),
+            profile=ModelRow.of(profile) if profile is not None else None,
+            agency=ModelRow.of(agency) if agency is not None else None,
+        )
+
+    def build(self):
+        """A new user instance, with its own profile and agency."""
+        user = self.user.build()
+        if self.profile is not None:
+            profile = self.profile.build()
+            if self.agency is not None:
+                profile.agency = self.agency.build()
+            user.profile = profile
+        return user
+
+
+# token hash -> _Verified. A verified token is remembered for a few seconds
+# (API_TOKEN_CACHE_SECONDS, never beyond the token's own expiry) so that a burst of requests does
+# not look it up every time; the price is that deleting a token or deactivating a user takes that
+# long to bite in the other worker processes.
+_verified: ProcessCache[_Verified] = ProcessCache("accounts.tokens", max_entries=10_000)
 
 
 def token_cache_clear() -> None:
-    with _lock:
-        _verified.clear()
+    _verified.clear()
 
 
 def token_cache_forget(*, user_id: int) -> None:
     """Forget this process's verified tokens of one user (their tokens were just revoked). Other
     worker processes forget them within API_TOKEN_CACHE_SECONDS."""
-    with _lock:
-        for key_hash, (_at, user) in list(_verified.items()):
-            if user.pk == user_id:
-                del _verified[key_hash]
+    _verified.forget_where(lambda _key, verified: verified.user_id == user_id)
 
 
 def _lookup(key_hash: str):
@@ -65,22 +99,18 @@ class BearerToken(HttpBearer):
             return None
         key_hash = hash_token(token)
         ttl = settings.API_TOKEN_CACHE_SECONDS
-        now = time.monotonic()
-        hit = _verified.get(key_hash)
-        if hit is not None and now - hit[0] < ttl:
-            user = hit[1]
+        verified = _verified.get(key_hash) if ttl > 0 else None
+        if verified is not None:
+            user = verified.build()
         else:
             row = _lookup(key_hash)
             if row is None:
                 return None
             user = row.user
-            if ttl > 0:
-                with _lock:
-                    if len(_verified) >= _MAX_CACHED:
-                        _verified.clear()
-                    # Never beyond the token's own expiry.
-                    remaining = (row.expires_at - timezone.now()).total_seconds()
-                    _verified[key_hash] = (now - max(0.0, ttl - remaining), user)
+            # Never beyond the token's own expiry.
+            remaining = (row.expires_at - timezone.now()).total_seconds()
+            expires = _verified.clock() + min(ttl, remaining)
+            _verified.set(key_hash, _Verified.of(user), expires=expires)
         request.user = user
         return user
 

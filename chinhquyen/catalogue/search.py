@@ -44,6 +44,8 @@ import tantivy
 from django.db.models import Count, F, Max, Subquery
 from django.utils import timezone
 
+from chinhquyen.core.proccache import ProcessCache
+
 from .models import ProcedureVersion, SearchIndexStamp, SearchTerm, SearchTermKind
 
 MAX_WORDS = 12  # more words than this in a query are ignored
@@ -476,20 +478,23 @@ class SearchIndex:
 
 
 _lock = threading.Lock()
-_current: SearchIndex | None = None
+# The process's one index, by the catalogue's stamp: a new stamp builds a new one (one thread
+# builds it, under the lock), which replaces the old.
+_indexes: ProcessCache[SearchIndex] = ProcessCache("catalogue.search_index", max_entries=1)
 
 
 def search_index() -> SearchIndex:
     """This process's index, rebuilt first if the catalogue changed since it was built."""
-    global _current  # noqa: PLW0603 - the process's one index, swapped whole under a lock
     stamp = catalogue_stamp()
-    index = _current
-    if index is not None and index.stamp == stamp:
+    index = _indexes.get(stamp)
+    if index is not None:
         return index
     with _lock:
-        if _current is None or _current.stamp != stamp:
-            _current = SearchIndex(stamp)
-        return _current
+        index = _indexes.get(stamp)
+        if index is None:
+            index = SearchIndex(stamp)
+            _indexes.set(stamp, index)
+        return index
 
 
 def search_plan(q: str, *, index: SearchIndex) -> SearchPlan:

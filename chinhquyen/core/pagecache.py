@@ -50,6 +50,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from .models import PageCacheVersion
+from .proccache import register_clear
 
 ALIAS = "pages"
 CATALOGUE = "catalogue"
@@ -93,6 +94,11 @@ def page_cache_clear() -> None:
     """Forget every page this process keeps and the versions it read (tests)."""
     caches[ALIAS].clear()
     _forget_versions()
+
+
+# The versions are each thread's own (a version read inside a transaction that changed it must not
+# serve the other threads before it commits), so not a ProcessCache; tests clear them with the rest.
+register_clear("core.pages", page_cache_clear)
 
 
 def page_cache_changed(*namespaces: str) -> None:

@@ -34,6 +34,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.core.phone import PHONE_MESSAGE, phone_normalise_or_keep
+from chinhquyen.core.proccache import ProcessCache
 
 MESSAGE_KEYWORD = "x-errorMessage"
 _DIGITS = re.compile(r"^\^\\d\{(\d+)\}\$$")
@@ -101,7 +102,9 @@ def form_normalise(*, schema: dict[str, Any], data: Any) -> Any:
 
 # Procedure versions are immutable, so a compiled validator per version never goes stale. The
 # key includes the creation time: a restored or rebuilt database may reuse an id.
-_validators: dict[tuple[int, Any], tuple[Any, Draft202012Validator, Plan]] = {}
+_validators: ProcessCache[tuple[Any, Draft202012Validator, Plan]] = ProcessCache(
+    "dossiers.form_validators", max_entries=2048
+)
 
 
 def _fast(schema: dict[str, Any]):
@@ -115,17 +118,14 @@ def _fast(schema: dict[str, Any]):
 def _validator(
     key: tuple[int, Any], schema: dict[str, Any]
 ) -> tuple[Any, Draft202012Validator, Plan]:
-    validators = _validators.get(key)
-    if validators is None:
-        if len(_validators) > 2048:
-            _validators.clear()
-        validators = (
+    return _validators.get_or_set(
+        key,
+        lambda: (
             _fast(schema),
             Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER),
             _plan(schema),
-        )
-        _validators[key] = validators
-    return validators
+        ),
+    )
 
 
 def _path(error: SchemaError) -> str:

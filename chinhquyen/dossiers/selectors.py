@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 from django.db.models import Q, QuerySet
@@ -11,6 +10,7 @@ from chinhquyen.accounts.models import OFFICER_ROLES, Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.compiled import CompiledQuery
 from chinhquyen.core.errors import NotFound
+from chinhquyen.core.proccache import ProcessCache
 
 from .models import Dossier, DossierEvent, Workflow
 
@@ -77,8 +77,10 @@ _PUBLIC_FIELDS = (
 _public_row = CompiledQuery(
     lambda code: Dossier.objects.filter(code=code).values(*_PUBLIC_FIELDS)[:1]
 )
-_agency_names: dict[int, tuple[float, str, str]] = {}
 AGENCY_NAMES_TTL = 60.0
+_agency_names: ProcessCache[tuple[str, str]] = ProcessCache(
+    "dossiers.agency_names", max_entries=8192, ttl=AGENCY_NAMES_TTL
+)
 
 
 def public_names_cache_clear() -> None:
@@ -88,24 +90,19 @@ def public_names_cache_clear() -> None:
 def _version_name(version_id: int) -> tuple[str, str]:
     """(procedure code, version name) of an immutable procedure version, from the services'
     process-wide cache of versions (the one submissions use)."""
-    from .services import _version
+    from .services import _version_kept
 
-    version = _version(version_id)
+    version = _version_kept(version_id)
     return version.procedure.code, version.name
 
 
 def _agency_name(agency_pk: int) -> tuple[str, str]:
     """(QCVN 102 id, name) of an agency, remembered for a minute."""
-    now = time.monotonic()
-    found = _agency_names.get(agency_pk)
-    if found is None or now - found[0] > AGENCY_NAMES_TTL:
-        from chinhquyen.units.models import Agency
+    from chinhquyen.units.models import Agency
 
-        agency_id, name = Agency.objects.values_list("agency_id", "name").get(pk=agency_pk)
-        if len(_agency_names) > 8192:
-            _agency_names.clear()
-        found = _agency_names[agency_pk] = (now, agency_id, name)
-    return found[1], found[2]
+    return _agency_names.get_or_set(
+        agency_pk, lambda: Agency.objects.values_list("agency_id", "name").get(pk=agency_pk)
+    )
 
 
 def dossier_get_public(*, code: str) -> SimpleNamespace:

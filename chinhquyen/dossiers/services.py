@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import string
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -47,6 +46,7 @@ from chinhquyen.core.errors import (
     ValidationFailed,
 )
 from chinhquyen.core.phone import InvalidPhone, phone_normalise, phone_normalise_or_keep
+from chinhquyen.core.proccache import ProcessCache
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
 
@@ -209,7 +209,7 @@ def dossier_code_make(
                 sql,
                 [*params, prefix, suffix],
                 table=DossierCounter._meta.db_table,
-                on_missing=(lambda: _links.pop(key, None)) if key else None,
+                on_missing=(lambda: _links.pop(key)) if key else None,
             )
             if token is not None:
                 return token
@@ -362,8 +362,9 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
 
 # A procedure version's content never changes once written, so each process keeps the current
 # versions it has loaded (their e-form schema, fees and texts are the costliest part of a
-# submission to read).
-_versions: dict[int, ProcedureVersion] = {}
+# submission to read), with their procedure and field: read here, never handed out (``_version``
+# gives each caller copies).
+_versions: ProcessCache[ProcedureVersion] = ProcessCache("dossiers.versions", max_entries=4096)
 
 
 def version_cache_clear() -> None:
@@ -372,13 +373,20 @@ def version_cache_clear() -> None:
     _links.clear()
 
 
+def _version_kept(version_id: int) -> ProcedureVersion:
+    """The process's own instance of the version (with its procedure and field): only to read."""
+    return _versions.get_or_set(
+        version_id,
+        lambda: ProcedureVersion.objects.select_related("field", "procedure").get(pk=version_id),
+    )
+
+
 def _version(version_id: int) -> ProcedureVersion:
-    version = _versions.get(version_id)
-    if version is None:
-        version = ProcedureVersion.objects.select_related("field", "procedure").get(pk=version_id)
-        if len(_versions) > 4096:
-            _versions.clear()
-        _versions[version_id] = version
+    """The version, with its procedure and field, as copies of its own for the caller."""
+    kept = _version_kept(version_id)
+    version = instance_copy(kept)
+    version.procedure = instance_copy(kept.procedure)
+    version.field = instance_copy(kept.field)
     return version
 
 
@@ -416,13 +424,15 @@ def _received_then(agency: Agency, day: date | None) -> bool:
 
 
 # The link rows read by recent submissions, per process: (procedure code, agency id) ->
-# (monotonic time read, row, the procedure and the agency built from it, which each submission
+# (row, the procedure and the agency built from it, which each submission
 # gets a copy of: ``instance_copy``). A submission that uses one takes its code number with a check that
 # the row still holds (``_counter_next``), so a change to what decides whether and how
 # the dossier is received (the link, the current version, the workflow, the agency's activity)
 # is seen at once; the agency's name and contact details may be up to LINKS_TTL seconds old.
-_links: dict[tuple[str, str], tuple[float, dict, Procedure, Agency]] = {}
 LINKS_TTL = 60.0
+_links: ProcessCache[tuple[dict, Procedure, Agency]] = ProcessCache(
+    "dossiers.links", max_entries=4096, ttl=LINKS_TTL
+)
 
 
 def _procedure_and_agency(
@@ -434,11 +444,9 @@ def _procedure_and_agency(
     lookups run only to explain a refusal, or for a back-dated dossier of an agency that is no
     longer active (``day``: the dossier's date when it is not today, see ``_received_then``)."""
     key = (procedure_code, agency_id)
-    now = time.monotonic()
     hit = _links.get(key) if cached else None
-    from_cache = hit is not None and now - hit[0] < LINKS_TTL
-    if from_cache:
-        _at, row, procedure, agency = hit
+    if hit is not None:
+        row, procedure, agency = hit
         return instance_copy(procedure), instance_copy(agency), row
     row = _link_row.first(procedure_code, agency_id, model=Procedure)
     if row is not None:
@@ -446,11 +454,9 @@ def _procedure_and_agency(
             _from_row(Procedure, "procedure__", row),
             _from_row(Agency, "agency__", row),
         )
-        if len(_links) > 4096:
-            _links.clear()
-        _links[key] = (now, row, instance_copy(procedure), instance_copy(agency))
+        _links.set(key, (row, instance_copy(procedure), instance_copy(agency)))
         return procedure, agency, None
-    _links.pop(key, None)
+    _links.pop(key)
     try:
         procedure = Procedure.objects.select_related("current", "current__field").get(
             code=procedure_code

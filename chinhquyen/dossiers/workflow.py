@@ -3,10 +3,10 @@ for configuration. Snapshots live a few seconds; admin edits show up after that.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from chinhquyen.core.proccache import ProcessCache
 
 from .models import Workflow, WorkflowAction
 
@@ -50,15 +50,17 @@ class WorkflowSpec:
         return [a for a in self.actions.values() if state in a.from_states]
 
 
-_cache: dict[int, tuple[float, WorkflowSpec]] = {}
-_lock = threading.Lock()
+# workflow id -> its spec (frozen), and "default" -> the default workflow's id.
+_cache: ProcessCache[WorkflowSpec | int] = ProcessCache(
+    "dossiers.workflows", max_entries=256, ttl=TTL_SECONDS
+)
 
 
 def workflow_spec(workflow_id: int) -> WorkflowSpec:
-    now = time.monotonic()
-    hit = _cache.get(workflow_id)
-    if hit and now - hit[0] < TTL_SECONDS:
-        return hit[1]
+    return _cache.get_or_set(workflow_id, lambda: _spec_read(workflow_id))
+
+
+def _spec_read(workflow_id: int) -> WorkflowSpec:
     wf = Workflow.objects.get(pk=workflow_id)
     states = {
         s.code: StateSpec(
@@ -87,30 +89,15 @@ def workflow_spec(workflow_id: int) -> WorkflowSpec:
             roles=frozenset(a.roles),
             owner_may_act=a.owner_may_act,
         )
-    spec = WorkflowSpec(id=wf.pk, code=wf.code, states=states, actions=actions)
-    with _lock:
-        _cache[workflow_id] = (now, spec)
-    return spec
+    return WorkflowSpec(id=wf.pk, code=wf.code, states=states, actions=actions)
 
 
 def workflow_cache_clear() -> None:
-    global _default
-    with _lock:
-        _cache.clear()
-        _default = None
-
-
-_default: tuple[float, int] | None = None
+    _cache.clear()
 
 
 def default_workflow_id() -> int:
     """The id of the default workflow, remembered for a few seconds."""
-    global _default
-    now = time.monotonic()
-    if _default is not None and now - _default[0] < TTL_SECONDS:
-        return _default[1]
     from .selectors import workflow_default
 
-    wf_id = workflow_default().pk
-    _default = (now, wf_id)
-    return wf_id
+    return _cache.get_or_set("default", lambda: workflow_default().pk)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import threading
-import time
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -22,6 +20,7 @@ from chinhquyen.accounts.auth import bearer_or_session
 from chinhquyen.core.api import binary, errors
 from chinhquyen.core.errors import PermissionDenied, ValidationFailed
 from chinhquyen.core.pagination import Limit200, Limit500, Offset
+from chinhquyen.core.proccache import ModelRow, ProcessCache
 
 from . import conf, selectors, services
 from .figures import figures_for
@@ -30,10 +29,12 @@ from .views import file_response
 
 router = Router(tags=["exchange"])
 
-# token hash -> (monotonic time, peer); a few seconds so a burst does not look the token up each time.
-_peer_cache: dict[str, tuple[float, Peer]] = {}
-_peer_lock = threading.Lock()
+# token hash -> the peer's row; a few seconds so a burst does not look the token up each time.
+# Each request gets its own Peer built from the row.
 PEER_CACHE_SECONDS = 10.0
+_peer_cache: ProcessCache[ModelRow[Peer]] = ProcessCache(
+    "exchange.peers", max_entries=10_000, ttl=PEER_CACHE_SECONDS
+)
 
 
 class PeerToken(HttpBearer):
@@ -41,18 +42,14 @@ class PeerToken(HttpBearer):
         if not token:
             return None
         key = services.hash_token(token)
-        now = time.monotonic()
-        hit = _peer_cache.get(key)
-        if hit is not None and now - hit[0] < PEER_CACHE_SECONDS:
-            request.peer = hit[1]
-            return hit[1]
-        peer = Peer.objects.filter(token_hash=key, is_active=True).first()
-        if peer is None:
-            return None
-        with _peer_lock:
-            if len(_peer_cache) > 10_000:
-                _peer_cache.clear()
-            _peer_cache[key] = (now, peer)
+        row = _peer_cache.get(key)
+        if row is not None:
+            peer = row.build()
+        else:
+            peer = Peer.objects.filter(token_hash=key, is_active=True).first()
+            if peer is None:
+                return None
+            _peer_cache.set(key, ModelRow.of(peer))
         request.peer = peer
         return peer
 

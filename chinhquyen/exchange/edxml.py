@@ -42,6 +42,7 @@ from typing import Any
 from lxml import etree
 
 from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.core.proccache import ProcessCache
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
@@ -1179,7 +1180,9 @@ def sign(data: bytes, *, key_pem: bytes, cert_pem: bytes) -> bytes:
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
-_material_cache: dict[tuple[bytes, bytes], tuple[Any, list[Any]]] = {}
+_material_cache: ProcessCache[tuple[Any, list[Any]]] = ProcessCache(
+    "exchange.signing_material", max_entries=32
+)
 
 
 def _signing_material(key_pem: bytes, cert_pem: bytes | str) -> tuple[Any, list[Any]]:
@@ -1189,17 +1192,13 @@ def _signing_material(key_pem: bytes, cert_pem: bytes | str) -> tuple[Any, list[
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     cert_bytes = cert_pem.encode("ascii") if isinstance(cert_pem, str) else cert_pem
-    cache_key = (key_pem, cert_bytes)
-    hit = _material_cache.get(cache_key)
-    if hit is None:
-        hit = (
+    return _material_cache.get_or_set(
+        (key_pem, cert_bytes),
+        lambda: (
             load_pem_private_key(key_pem, password=None),
             x509.load_pem_x509_certificates(cert_bytes),
-        )
-        if len(_material_cache) > 32:
-            _material_cache.clear()
-        _material_cache[cache_key] = hit
-    return hit
+        ),
+    )
 
 
 def verify(data: bytes, *, cert_pem: bytes | None = None) -> SignatureReport:

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from chinhquyen.core.proccache import ProcessCache
 
 from . import conf, edxml
 from .log import log_append, sha256_hex
@@ -347,19 +348,17 @@ def node_identity_set(*, agency_id: str, name: str, hub_url: str, token: str) ->
     return ident
 
 
-_keys_cache: dict[str, tuple[bytes, bytes]] = {}
+# (key file, certificate file) -> their PEM bytes, read once per process.
+_keys_cache: ProcessCache[tuple[bytes, bytes]] = ProcessCache("exchange.node_keys", max_entries=8)
 
 
 def node_keys() -> tuple[bytes, bytes]:
     """(private key PEM, certificate PEM) this node signs with."""
     key_file, cert_file = str(conf.get("EXCHANGE_KEY_FILE")), str(conf.get("EXCHANGE_CERT_FILE"))
-    cache_key = f"{key_file}|{cert_file}"
-    if cache_key not in _keys_cache:
-        _keys_cache[cache_key] = (
-            conf.read_pem("EXCHANGE_KEY_FILE"),
-            conf.read_pem("EXCHANGE_CERT_FILE"),
-        )
-    return _keys_cache[cache_key]
+    return _keys_cache.get_or_set(
+        (key_file, cert_file),
+        lambda: (conf.read_pem("EXCHANGE_KEY_FILE"), conf.read_pem("EXCHANGE_CERT_FILE")),
+    )
 
 
 def new_message_id() -> str:

@@ -11,12 +11,13 @@ response and a CRL fetched for every signature. Here:
   every call (a few short PEM strings), so a CA trusted or distrusted in the admin takes effect on
   the next request in every worker; only the parsing is cached.
 * **Revocation data.** A process-wide, bounded (LRU, ``SIGNATURES_REVINFO_CACHE_SIZE`` entries)
-  cache of fetched OCSP responses and CRLs, keyed by the trust configuration and the certificate
-  (OCSP: issuer and serial; CRLs: issuer and distribution points). An entry is used only until
-  its ``nextUpdate`` (for a CRL set, the earliest), and refetched after; an answer without
-  ``nextUpdate`` is not cached at all. A fetch that fails is not cached. The validator still
-  verifies every cached answer as it would a fresh one (signature, responder, freshness at the
-  validation time), so the cache can only save requests, never widen what is accepted.
+  ``ProcessCache`` (``core/proccache.py``) of fetched OCSP responses and CRLs, keyed by the
+  trust configuration and the certificate (OCSP: issuer and serial; CRLs: issuer and
+  distribution points). An entry is used only until its ``nextUpdate`` (for a CRL set, the
+  earliest), and refetched after; an answer without ``nextUpdate`` is not cached at all. A
+  fetch that fails is not cached. The validator still verifies every cached answer as it would
+  a fresh one (signature, responder, freshness at the validation time), so the cache can only
+  save requests, never widen what is accepted.
 
 The caching is a ``FetcherBackend`` (pyhanko-certvalidator's public fetcher API) wrapping the
 library's own HTTP backend, which is provisioned only on a cache miss and closed at the end of
@@ -26,12 +27,9 @@ each top-level operation (``OwnedFetcherBackend``).
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
@@ -45,53 +43,30 @@ from pyhanko_certvalidator.fetchers import (
 )
 from pyhanko_certvalidator.util import issuer_serial
 
+from chinhquyen.core.proccache import ProcessCache
+
 DEFAULT_CACHE_SIZE = 1024
 
 
-class RevocationCache:
+def _utcnow() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class RevocationCache(ProcessCache):
     """OCSP responses and CRL sets by key, each until its expiry; least recently used first out.
 
-    ``clock`` (default: the wall clock, UTC) decides what has expired."""
+    ``clock`` (default: the wall clock, UTC) decides what has expired. ``hits`` and ``misses``
+    count the lookups."""
 
     def __init__(
         self, max_entries: int = DEFAULT_CACHE_SIZE, clock: Callable[[], datetime] | None = None
     ) -> None:
-        self.max_entries = max_entries
-        self.clock = clock or (lambda: datetime.now(tz=UTC))
-        self._entries: OrderedDict[Any, tuple[Any, datetime]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key):
-        now = self.clock()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or now >= entry[1]:
-                if entry is not None:
-                    del self._entries[key]
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return entry[0]
+        super().__init__("signatures.revocation", max_entries=max_entries, clock=clock or _utcnow)
 
     def put(self, key, value, expires: datetime | None) -> None:
-        if expires is None or self.clock() >= expires or self.max_entries <= 0:
-            return
-        with self._lock:
-            self._entries[key] = (value, expires)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        """Keep ``value`` until ``expires`` (its nextUpdate); without one, not at all."""
+        if expires is not None:
+            self.set(key, value, expires=expires)
 
 
 def ocsp_expiry(response) -> datetime | None:
@@ -234,9 +209,10 @@ class _LazyCertFetcher(CertificateFetcher):
 
 # --- the deployment's trust configuration ------------------------------------------------------
 
-_roots_lock = threading.Lock()
-_roots_by_key: OrderedDict[str, list] = OrderedDict()
 _ROOT_CONFIGS = 8  # trust configurations kept parsed (settings changes in tests, admin edits)
+_roots_by_key: ProcessCache[list] = ProcessCache(
+    "signatures.trust_roots", max_entries=_ROOT_CONFIGS
+)
 _cache: RevocationCache | None = None
 
 
@@ -281,16 +257,9 @@ def trust_configuration() -> tuple[str, list]:
     digest.update(repr(getattr(settings, "SIGNATURES_ALLOW_FETCHING", True)).encode())
     digest.update(repr(getattr(settings, "SIGNATURES_REVOCATION_MODE", "soft-fail")).encode())
     key = digest.hexdigest()
-    with _roots_lock:
-        roots = _roots_by_key.get(key)
-        if roots is not None:
-            _roots_by_key.move_to_end(key)
-            return key, roots
-    roots = [cert for source in sources for cert in asn1_certs(source)]
-    with _roots_lock:
-        _roots_by_key[key] = roots
-        while len(_roots_by_key) > _ROOT_CONFIGS:
-            _roots_by_key.popitem(last=False)
+    roots = _roots_by_key.get_or_set(
+        key, lambda: [cert for source in sources for cert in asn1_certs(source)]
+    )
     return key, roots
 
 

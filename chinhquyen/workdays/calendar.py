@@ -55,6 +55,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from chinhquyen.core.errors import ValidationFailed
+from chinhquyen.core.proccache import ProcessCache
 
 from .models import (
     DEFAULT_AFTERNOON_END,
@@ -178,13 +179,13 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_snapshot: _Snapshot | None = None
+# The one snapshot of the calendar's rows, rechecked against the database's token (above).
+_snapshots: ProcessCache[_Snapshot] = ProcessCache("workdays.calendar", max_entries=1)
 
 
 def calendar_cache_clear() -> None:
     """Forget everything computed from the database (the library's base stays cached)."""
-    global _snapshot
-    _snapshot = None
+    _snapshots.clear()
 
 
 def _recheck_seconds() -> float:
@@ -198,8 +199,7 @@ def _db_token() -> tuple:
 
 
 def _current() -> _Snapshot:
-    global _snapshot
-    snap = _snapshot
+    snap = _snapshots.get("current")
     now = time.monotonic()
     if snap is not None and now - snap.checked_at < _recheck_seconds():
         return snap
@@ -227,7 +227,7 @@ def _current() -> _Snapshot:
                 for p in policies
             ],
         )
-        _snapshot = snap
+        _snapshots.set("current", snap)
     return snap
 
 

@@ -44,3 +44,35 @@ def test_a_verified_token_is_not_looked_up_again_within_the_cache_window(
     api.get("/api/v1/me")
     with django_assert_num_queries(0):
         assert api.get("/api/v1/me").status_code == 200
+
+
+def test_two_requests_with_the_same_token_get_their_own_user(world, rf):
+    """The verified token is cached as plain values: each request builds its own user, profile
+    and agency, so a change one request makes to ``request.user`` is not seen by the next."""
+    from chinhquyen.accounts.auth import bearer
+
+    raw = Api(world.handler_a).headers["Authorization"]
+    first, second = rf.get("/", HTTP_AUTHORIZATION=raw), rf.get("/", HTTP_AUTHORIZATION=raw)
+    user1 = bearer(first)
+    user1.profile.roles.append("system_admin")
+    user1.profile.agency.name = "đổi trong bộ nhớ"
+    user1.first_name = "Người khác"
+    user2 = bearer(second)  # from the cache
+    assert user2 is not None and user2.pk == world.handler_a.pk
+    assert user2 is not user1 and user2.profile is not user1.profile
+    assert user2.profile.agency is not user1.profile.agency
+    assert user2.profile.roles == ["handler"]
+    assert user2.profile.agency.name == world.agency_a.name
+    assert user2.first_name == world.handler_a.first_name
+    assert second.user is user2
+
+
+def test_a_cached_token_builds_the_user_without_a_query(world, rf, django_assert_num_queries):
+    from chinhquyen.accounts.auth import bearer
+
+    raw = Api(world.handler_a).headers["Authorization"]
+    bearer(rf.get("/", HTTP_AUTHORIZATION=raw))
+    with django_assert_num_queries(0):
+        user = bearer(rf.get("/", HTTP_AUTHORIZATION=raw))
+        assert user.profile.agency.agency_id == world.agency_a.agency_id
+        assert user.profile.is_officer and user.username == world.handler_a.username

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from chinhquyen.audit.services import audit_verify
 from chinhquyen.catalogue.models import Procedure
 from chinhquyen.catalogue.services import procedure_link_agencies, procedure_save
+from chinhquyen.core import proccache
 from chinhquyen.core.errors import ValidationFailed
 from chinhquyen.dossiers import services
 from chinhquyen.dossiers.models import Dossier, DossierCounter, IdempotencyRecord
@@ -111,8 +112,8 @@ def test_a_new_current_version_is_used_at_once(world):
 def test_the_agency_details_are_read_again_after_the_ttl(world, monkeypatch):
     _submit(world)
     Agency.objects.filter(pk=world.agency_a.pk).update(name="UBND phường Mới")
-    clock = [services.time.monotonic()]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    clock = [proccache.time.monotonic()]
+    monkeypatch.setattr(proccache.time, "monotonic", lambda: clock[0])
     assert _submit(world).agency.name == world.agency_a.name  # cached: at most LINKS_TTL old
     clock[0] += services.LINKS_TTL + 1
     assert _submit(world).agency.name == "UBND phường Mới"

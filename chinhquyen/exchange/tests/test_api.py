@@ -89,6 +89,21 @@ def test_post_inbox_ack_over_http(hub, settings, exchange_keys):
     assert HubDelivery.objects.get().state == "delivered"
 
 
+def test_two_requests_with_the_same_peer_token_get_their_own_peer(hub, rf, exchange_keys):
+    """The hub remembers a verified peer token as the peer's values: each request builds its own
+    ``Peer``, so what one request changes on ``request.peer`` the next does not see."""
+    from chinhquyen.exchange.api import peer_auth
+
+    token = register(hub, A, exchange_keys["a"].cert_pem).json()["token"]
+    first = rf.get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    second = rf.get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    peer1 = peer_auth(first)
+    peer1.name = "đổi trong bộ nhớ"
+    peer2 = peer_auth(second)  # from the cache
+    assert peer2 is not None and peer2 is not peer1 and second.peer is peer2
+    assert (peer2.pk, peer2.agency_id, peer2.name) == (peer1.pk, A, "Cơ quan")
+
+
 @pytest.fixture
 def traffic(world, settings, exchange_keys):
     """A sent one document to B, B received it: lines in both registers."""
