@@ -25,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytestmark = pytest.mark.slow  # several processes: in CI, skippable locally with -m 'not slow'
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261207
 MAX_EXAMPLES = 10

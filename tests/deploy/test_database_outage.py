@@ -17,6 +17,8 @@ import pytest
 
 from .processes import free_port, gunicorn, http_get, server_env, stop, wait_until_answering
 
+pytestmark = pytest.mark.slow  # several processes: in CI, skippable locally with -m 'not slow'
+
 API = "/api/v1/agencies"
 OPEN311 = "/open311/v2/requests.json"
 PAGE = "/tra-cuu/000.00.00.H00-260101-0001"

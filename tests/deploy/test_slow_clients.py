@@ -32,6 +32,8 @@ from .processes import (
     wait_until_answering,
 )
 
+pytestmark = pytest.mark.slow  # several processes: in CI, skippable locally with -m 'not slow'
+
 SLOW_CLIENTS = 8
 LOOKUP = "/api/v1/dossiers/000.00.00.H00-260101-0001/status"  # a public lookup, one query
 BOUND = 2.0  # seconds a lookup may take while the attack goes on

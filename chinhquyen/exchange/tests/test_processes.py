@@ -21,6 +21,8 @@ import pytest
 
 from chinhquyen.exchange.testing import Cluster
 
+pytestmark = pytest.mark.slow  # several processes: in CI, skippable locally with -m 'not slow'
+
 A, B, C = "000.01.31.H26", "000.02.31.H26", "000.03.31.H26"
 NODES = {"a": A, "b": B, "c": C}
 BURST = 100
