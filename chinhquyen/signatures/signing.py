@@ -428,8 +428,9 @@ def _sign(
     reader = reader if reader is not None else open_reader(data)
     writer = IncrementalPdfFileWriter.from_reader(reader)
     first = is_first_signature(reader)
+    metadata = signature_metadata(field_name, opts, certify=first)
     pdf_signer = signers.PdfSigner(
-        signature_metadata(field_name, opts, certify=first),
+        metadata,
         signer=signer,
         timestamper=timestamper_for(opts),
         stamp_style=style,
@@ -447,7 +448,8 @@ def _sign(
                 bytes_reserved=bytes_reserved_for(signer, opts.level),
                 output=out,
                 appearance_text_params=text_params,
-            )
+            ),
+            metadata.validation_context,
         )
     except SigningError as exc:
         raise Conflict(f"Không ký được tài liệu: {exc}", code="signing_failed") from exc

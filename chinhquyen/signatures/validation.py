@@ -57,11 +57,12 @@ from pyhanko.sign.diff_analysis import (
     XrefStreamRule,
 )
 from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
-from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from chinhquyen.core.aio import run_sync
 from chinhquyen.core.errors import ValidationFailed
 
 from . import pdfbounds, pki, signing
@@ -489,12 +490,17 @@ def _changes(status, reader, tail: bool, revision: int) -> list[str]:
 
 def _validate_one(sig, reader, vc, widgets, data: bytes) -> SignatureReport:
     try:
-        status = validate_pdf_signature(
-            sig,
-            signer_validation_context=vc,
-            ts_validation_context=vc,
-            key_usage_settings=KEY_USAGE,
-            diff_policy=DIFF_POLICY,
+        # pyHanko's validate_pdf_signature is asyncio.run around this coroutine, refused where
+        # this thread already runs a loop (an ASGI server, Playwright's sync API in a test).
+        status = run_sync(
+            async_validate_pdf_signature(
+                sig,
+                signer_validation_context=vc,
+                ts_validation_context=vc,
+                key_usage_settings=KEY_USAGE,
+                diff_policy=DIFF_POLICY,
+            ),
+            vc,
         )
     except Exception as exc:  # noqa: BLE001 - this signature only: the others are still reported
         return _broken_report(sig.field_name, sig, widgets, str(exc) or type(exc).__name__)

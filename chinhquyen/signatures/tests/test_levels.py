@@ -147,16 +147,17 @@ def test_a_dss_about_another_signer_does_not_make_a_signature_blt(loopback_pki):
 
 
 def test_signing_works_where_this_thread_already_runs_an_event_loop(loopback_pki):
-    """pyHanko's sign_pdf is asyncio.run around its coroutine, which is refused inside a running
-    loop (an ASGI server; Playwright's sync API earlier in the same test process made the four
+    """pyHanko's sign_pdf and validate_pdf_signature are asyncio.run around their coroutines,
+    which is refused inside a running loop (an ASGI server; Playwright's sync API earlier in the same test process made the four
     tests above fail in the full suite). Signing runs the coroutine on a loop of its own there."""
     vc = loopback_pki.validation_context()
 
-    async def inside_a_loop() -> bytes:
+    async def inside_a_loop() -> str:
         asyncio.get_running_loop()  # there is one
-        return sign(
+        signed = sign(
             loopback_pki.signer("personal"),
             signing.SignOptions(level=signing.Level.B_T, tsa_url=loopback_pki.tsa_url),
         )
+        return only_level(signed, vc)  # validating, too
 
-    assert only_level(asyncio.run(inside_a_loop()), vc) == "B-T"
+    assert asyncio.run(inside_a_loop()) == "B-T"
