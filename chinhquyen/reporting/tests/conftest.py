@@ -63,7 +63,9 @@ def geo(world) -> Geo:
     p2 = unit("province", "27", "Tỉnh Bên Cạnh")
     c1 = unit("commune", "09001", "Phường Thử Nghiệm A", p1)
     c2 = unit("commune", "09002", "Xã Thử Nghiệm B", p1)
-    c3 = unit("commune", "09100", "Xã Bên Cạnh", p2)
+    c3 = unit(
+        "commune", "99100", "Xã Bên Cạnh", p2
+    )  # no real unit has it (the units tests load them all)
     Agency.objects.filter(pk=world.agency_a.pk).update(unit=c1)
     Agency.objects.filter(pk=world.agency_b.pk).update(unit=c2)
     world.agency_a.refresh_from_db()

@@ -147,7 +147,7 @@ def test_bad_reports_are_refused_with_a_precise_reason_and_the_accepted_one_stay
             f"values[{len(built['values'])}]",
         ),
         (
-            signed(set_value(built, "dossiers.submitted", "commune:09100", "3"), pki.p1),
+            signed(set_value(built, "dossiers.submitted", "commune:99100", "3"), pki.p1),
             422,
             "unit_outside_authority",
             None,

@@ -267,7 +267,9 @@ def test_sign_api_answers_through_a_strict_wsgi_server(world, identities, api, d
     import io
     from wsgiref.validate import validator
 
+    from django.core.signals import request_started
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
     token = api(world.leader_a).headers["Authorization"]
@@ -301,9 +303,15 @@ def test_sign_api_answers_through_a_strict_wsgi_server(world, identities, api, d
         seen["status"], seen["headers"] = status, dict(headers)
         return lambda chunk: None
 
-    result = validator(get_wsgi_application())(environ, start_response)
-    content = b"".join(result)
-    result.close()
+    # As Django's own test client does: a request would otherwise close this test's connection
+    # (request_started → close_old_connections), which holds the test's transaction.
+    request_started.disconnect(close_old_connections)
+    try:
+        result = validator(get_wsgi_application())(environ, start_response)
+        content = b"".join(result)
+        result.close()
+    finally:
+        request_started.connect(close_old_connections)
     assert seen["status"].startswith("200"), content[:300]
     assert seen["headers"]["X-Signature-Field"] == "ChuKyCaNhan1"
     assert type(seen["headers"]["X-Signature-Field"]) is str
