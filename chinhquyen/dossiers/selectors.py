@@ -83,10 +83,6 @@ _agency_names: ProcessCache[tuple[str, str]] = ProcessCache(
 )
 
 
-def public_names_cache_clear() -> None:
-    _agency_names.clear()
-
-
 def _version_name(version_id: int) -> tuple[str, str]:
     """(procedure code, version name) of an immutable procedure version, from the services'
     process-wide cache of versions (the one submissions use)."""

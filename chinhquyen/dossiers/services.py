@@ -367,12 +367,6 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
 _versions: ProcessCache[ProcedureVersion] = ProcessCache("dossiers.versions", max_entries=4096)
 
 
-def version_cache_clear() -> None:
-    """Forget the process caches of the catalogue: versions and procedure–agency links."""
-    _versions.clear()
-    _links.clear()
-
-
 def _version_kept(version_id: int) -> ProcedureVersion:
     """The process's own instance of the version (with its procedure and field): only to read."""
     return _versions.get_or_set(
