@@ -13,8 +13,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chinhquyen.core.compiled import SqlParam, current_batch, insert_new, instance_new
-
 from .models import GENESIS, AuditCheckpoint, AuditRecord
 
 MAX_CHAIN_RETRIES = 8
@@ -58,11 +56,6 @@ def record_digest(**fields: Any) -> str:
     return hashlib.sha256(_payload(**fields).encode()).hexdigest()
 
 
-# The same digest computed by PostgreSQL, for a record whose object id is a write batch's value
-# not known yet (a new dossier's code, core/compiled.py).
-_SQL_DIGEST = "encode(sha256(convert_to(%s, 'UTF8')), 'hex')"
-
-
 def audit_record(
     *,
     event: str,
@@ -93,25 +86,14 @@ def audit_record(
     }
     fields["actor_label"] = actor.get_username() if fields["actor_id"] else "system"
 
-    batch = current_batch()
-
     def build(seq: int, prev_hash: str) -> AuditRecord:
-        # The object id may be a write batch's token for a value not known yet (the code of a
-        # dossier submitted in the same statement): the digest is then PostgreSQL's.
-        values = batch.resolve(fields) if batch is not None else fields
-        if batch is not None and batch.holds_value(values["chain"]):
-            payload = _payload(seq=seq, prev_hash=prev_hash, **values)
-            digest = SqlParam(
-                _SQL_DIGEST,
-                [payload],
-                lambda resolve: hashlib.sha256(resolve(payload).encode()).hexdigest(),
-            )
-        else:
-            digest = record_digest(seq=seq, prev_hash=prev_hash, **values)
-        return instance_new(AuditRecord, seq=seq, prev_hash=prev_hash, hash=digest, **values)
+        digest = record_digest(seq=seq, prev_hash=prev_hash, **fields)
+        return AuditRecord(seq=seq, prev_hash=prev_hash, hash=digest, **fields)
 
     if new_object:
-        return insert_new(build(1, GENESIS))
+        record = build(1, GENESIS)
+        record.save(force_insert=True)
+        return record
     for _attempt in range(MAX_CHAIN_RETRIES):
         head = (
             AuditRecord.objects.filter(chain=chain)

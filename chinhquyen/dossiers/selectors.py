@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from chinhquyen.accounts.models import OFFICER_ROLES, Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
-from chinhquyen.core.compiled import CompiledQuery
 from chinhquyen.core.errors import NotFound
 from chinhquyen.core.proccache import ProcessCache
 
@@ -74,22 +75,61 @@ _PUBLIC_FIELDS = (
 # One table, one row by its unique code: the lookup reads only the dossier. The names it shows
 # come from process caches: a procedure version never changes once written (the services' cache
 # of versions); an agency may be renamed, and the lookup shows the new name within a minute.
-_public_row = CompiledQuery(
-    lambda code: Dossier.objects.filter(code=code).values(*_PUBLIC_FIELDS)[:1]
+#
+# A hand-written statement (docs/decisions/0006-raw-sql-on-hot-paths.md): this is the portal's
+# most frequent request, and building the ORM's query for it cost more CPU than running it. The
+# column names come from the model; a test compares its answer with the ORM's on both databases
+# (dossiers/tests/test_api.py: test_public_lookup_statement_reads_what_the_orm_reads).
+_PUBLIC_SQL = "SELECT {columns} FROM {table} WHERE {code} = %s".format(  # noqa: S608 - our names
+    columns=", ".join(Dossier._meta.get_field(name).column for name in _PUBLIC_FIELDS),
+    table=Dossier._meta.db_table,
+    code=Dossier._meta.get_field("code").column,
 )
+_PUBLIC_DATETIMES = frozenset(
+    i for i, name in enumerate(_PUBLIC_FIELDS) if name.endswith("_at")
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A timestamp as the ORM gives it: SQLite stores UTC without an offset (PostgreSQL's
+    driver returns it aware already)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _public_row(code: str) -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_SQL, [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return {
+        name: _aware(value) if i in _PUBLIC_DATETIMES else value
+        for i, (name, value) in enumerate(zip(_PUBLIC_FIELDS, row, strict=True))
+    }
+
+
 AGENCY_NAMES_TTL = 60.0
 _agency_names: ProcessCache[tuple[str, str]] = ProcessCache(
     "dossiers.agency_names", max_entries=8192, ttl=AGENCY_NAMES_TTL
 )
 
 
-def _version_name(version_id: int) -> tuple[str, str]:
-    """(procedure code, version name) of an immutable procedure version, from the services'
-    process-wide cache of versions (the one submissions use)."""
-    from .services import _version_kept
+# A procedure version never changes once written: its names are kept until evicted.
+_version_names: ProcessCache[tuple[str, str]] = ProcessCache(
+    "dossiers.version_names", max_entries=8192
+)
 
-    version = _version_kept(version_id)
-    return version.procedure.code, version.name
+
+def _version_name(version_id: int) -> tuple[str, str]:
+    """(procedure code, version name) of an immutable procedure version."""
+    from chinhquyen.catalogue.models import ProcedureVersion
+
+    return _version_names.get_or_set(
+        version_id,
+        lambda: ProcedureVersion.objects.values_list("procedure__code", "name").get(pk=version_id),
+    )
 
 
 def _agency_name(agency_pk: int) -> tuple[str, str]:
@@ -105,7 +145,7 @@ def dossier_get_public(*, code: str) -> SimpleNamespace:
     """For the public lookup: no access check, so it returns only what may be shown — progress,
     never personal data — as a plain read-only record shaped like a dossier (one query once the
     names are cached, no model instances: this is the most frequent request of the portal)."""
-    row = _public_row.first(code, model=Dossier)
+    row = _public_row(code)
     if row is None:
         raise _not_found(code)
     procedure_code, procedure_name = _version_name(row["procedure_version_id"])

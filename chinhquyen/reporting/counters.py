@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chinhquyen.core.compiled import write_later
 from chinhquyen.dossiers.timeliness import counts_as_late
 
 from .models import COUNTER_FIELDS, DailyCounter
@@ -88,11 +87,10 @@ def counter_add(*, agency_id: int, procedure_id: int, day, deltas: dict[str, int
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
-    table = DailyCounter._meta.db_table
     sql = _upsert_sql(tuple(deltas))
-    day_value = connection.ops.adapt_datefield_value(day)
-    # Inside a write batch (a submission) it goes with the dossier's own inserts.
-    write_later(sql, [agency_id, procedure_id, day_value, *deltas.values()], table=table)
+    day_value = DailyCounter._meta.get_field("day").get_db_prep_value(day, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [agency_id, procedure_id, day_value, *deltas.values()])
     # A back-dated event may land in a half-month already rolled up (rollups.py).
     late_write(agency_id=agency_id, procedure_id=procedure_id, day=day, deltas=deltas)
 

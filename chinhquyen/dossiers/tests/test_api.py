@@ -292,8 +292,8 @@ def test_public_status_lookup_is_a_single_query(world, django_assert_num_queries
         form_data=VALID_FORM,
     )
     workflow_spec(d.workflow_id)  # warm the in-process workflow snapshot
-    # the dossier, then its agency's name (the submission already cached the version)
-    with django_assert_num_queries(2):
+    # the dossier, then its procedure version's and its agency's names
+    with django_assert_num_queries(3):
         assert Api().get(f"/api/v1/dossiers/{d.code}/status").status_code == 200
     with django_assert_num_queries(1):  # the names are cached: only the dossier is read
         assert Api().get(f"/api/v1/dossiers/{d.code}/status").status_code == 200
