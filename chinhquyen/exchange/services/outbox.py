@@ -26,9 +26,9 @@ from django.utils import timezone
 from chinhquyen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chinhquyen.core.proccache import ProcessCache
 
-from . import conf, edxml
-from .log import log_append, sha256_hex
-from .models import (
+from .. import conf, edxml
+from ..log import log_append, sha256_hex
+from ..models import (
     STATUS_RANK,
     DeliveryState,
     EntryStatus,
