@@ -32,7 +32,7 @@ from .node import (
     node_identity,
     node_keys,
 )
-from .registers import _entry_event, _mark_replaced
+from .registers import _entry_event, _register_sent
 
 
 def _enqueue(
@@ -91,18 +91,9 @@ def document_send(
     register; the worker delivers it.
     """
     ident = node_identity()
-    if not to:
-        raise ValidationFailed("Cần ít nhất một nơi nhận.", fields={"to": ["bắt buộc"]})
-    if business_type not in edxml.BUSINESS_TYPES:
-        raise ValidationFailed(
-            "Loại nghiệp vụ không hợp lệ.", fields={"business_type": ["0, 1, 2 hoặc 3"]}
-        )
-    if business_type in (edxml.BUSINESS_REVOKE, edxml.BUSINESS_UPDATE) and not target_document_id:
-        raise ValidationFailed(
-            "Cần mã văn bản cần thu hồi/cập nhật.", fields={"target_document_id": ["bắt buộc"]}
-        )
-    if business_type == edxml.BUSINESS_REPLACE and not replaces:
-        raise ValidationFailed("Cần mã văn bản bị thay thế.", fields={"replaces": ["bắt buộc"]})
+    _document_send_check(
+        to=to, business_type=business_type, target_document_id=target_document_id, replaces=replaces
+    )
     date = promulgation_date or timezone.localdate()
     if business_type in (edxml.BUSINESS_REVOKE, edxml.BUSINESS_UPDATE):
         document_id = target_document_id or ""
@@ -110,17 +101,7 @@ def document_send(
         document_id = document_id_make(
             agency_id=ident.agency_id, date=date, number=number, notation=notation
         )
-    files = files or []
-    attachments = [
-        edxml.Attachment.from_bytes(
-            f.data,
-            content_id=f"cid:{i + 1}",
-            name=f.name,
-            description=f.description or f.name,
-            content_type=edxml.label_for(f.name, f.data, f.content_type),
-        )
-        for i, f in enumerate(files)
-    ]
+    attachments = _attachments_of(files or [])
     model = edxml.Edoc(
         from_=edxml.Organization(organ_id=ident.agency_id, organ_name=ident.name or None),
         to=[edxml.Organization(organ_id=aid, organ_name=name or None) for aid, name in to],
@@ -136,80 +117,107 @@ def document_send(
         due_date=due_date,
         steering_type="1",
         traces=[edxml.TraceHeader(organ_id=ident.agency_id, timestamp=_now_vn())],
-        business=edxml.Business(
-            doc_type=business_type,
-            document_id=target_document_id if business_type in (1, 2) else None,
-            reason=reason or edxml.BUSINESS_TYPES[business_type],
-            paper="0",
-            replacements=[
-                edxml.ReplacementInfo(document_id=d, organ_ids=[aid for aid, _ in to])
-                for d in replaces
-            ]
-            if business_type == edxml.BUSINESS_REPLACE and replaces
-            else None,
-            staff_info=edxml.StaffInfo(staff=handler) if handler else None,
+        business=_business_of(
+            business_type=business_type,
+            target_document_id=target_document_id,
+            reason=reason,
+            replaces=replaces,
+            to=to,
+            handler=handler,
         ),
-        manifest=[
-            edxml.ManifestReference(
-                content_id=a.content_id,
-                content_type=a.content_type,
-                description=a.description,
-                attachment_name=a.name,
-            )
-            for a in attachments
-        ]
-        or None,
+        manifest=_manifest_of(attachments),
         attachments=attachments,
     )
     recipients = [aid for aid, _ in to]
     msg = _enqueue(model=model, recipients=recipients, ordered=business_type != edxml.BUSINESS_NEW)
-    now = timezone.now()
-    if business_type in (edxml.BUSINESS_NEW, edxml.BUSINESS_REPLACE):
-        RegisterEntry.objects.bulk_create(
-            [
-                RegisterEntry(
-                    agency_id=ident.agency_id,
-                    direction=RegisterDirection.OUT,
-                    document_id=document_id,
-                    message_id=msg.message_id,
-                    code_number=number,
-                    code_notation=notation,
-                    promulgation_date=date,
-                    document_type=document_type,
-                    subject=subject,
-                    counterpart_id=aid,
-                    counterpart_name=name,
-                    handler=handler,
-                    status=EntryStatus.SENT,
-                    business_type=business_type,
-                    sent_at=now,
-                    history=[{"at": now.isoformat(), "event": "sent"}],
-                )
-                for aid, name in to
-            ]
-        )
-        if business_type == edxml.BUSINESS_REPLACE:
-            _mark_replaced(
-                agency_id=ident.agency_id,
-                direction=RegisterDirection.OUT,
-                document_ids=replaces or [],
-                counterparts=recipients,
-                by=document_id,
-            )
-    else:
-        entries = RegisterEntry.objects.filter(
-            agency_id=ident.agency_id,
-            direction=RegisterDirection.OUT,
-            document_id=document_id,
-            counterpart_id__in=recipients,
-        )
-        for entry in entries:
-            if business_type == edxml.BUSINESS_REVOKE:
-                _entry_event(entry, "revoke-sent", status=EntryStatus.REVOKED)
-            else:
-                entry.subject = subject
-                _entry_event(entry, "update-sent")
+    _register_sent(
+        agency_id=ident.agency_id,
+        to=to,
+        message_id=msg.message_id,
+        document_id=document_id,
+        number=number,
+        notation=notation,
+        date=date,
+        document_type=document_type,
+        subject=subject,
+        handler=handler,
+        business_type=business_type,
+        replaces=replaces,
+    )
     return msg
+
+
+def _document_send_check(
+    *,
+    to: list[tuple[str, str]],
+    business_type: int,
+    target_document_id: str | None,
+    replaces: list[str] | None,
+) -> None:
+    """Refuse a send without recipients, of an unknown business type or without its target."""
+    if not to:
+        raise ValidationFailed("Cần ít nhất một nơi nhận.", fields={"to": ["bắt buộc"]})
+    if business_type not in edxml.BUSINESS_TYPES:
+        raise ValidationFailed(
+            "Loại nghiệp vụ không hợp lệ.", fields={"business_type": ["0, 1, 2 hoặc 3"]}
+        )
+    if business_type in (edxml.BUSINESS_REVOKE, edxml.BUSINESS_UPDATE) and not target_document_id:
+        raise ValidationFailed(
+            "Cần mã văn bản cần thu hồi/cập nhật.", fields={"target_document_id": ["bắt buộc"]}
+        )
+    if business_type == edxml.BUSINESS_REPLACE and not replaces:
+        raise ValidationFailed("Cần mã văn bản bị thay thế.", fields={"replaces": ["bắt buộc"]})
+
+
+def _attachments_of(files: list[FileIn]) -> list[edxml.Attachment]:
+    """The files as edXML attachments, with content ids cid:1, cid:2, … in order."""
+    return [
+        edxml.Attachment.from_bytes(
+            f.data,
+            content_id=f"cid:{i + 1}",
+            name=f.name,
+            description=f.description or f.name,
+            content_type=edxml.label_for(f.name, f.data, f.content_type),
+        )
+        for i, f in enumerate(files)
+    ]
+
+
+def _manifest_of(attachments: list[edxml.Attachment]) -> list[edxml.ManifestReference] | None:
+    """The edXMLManifest listing the attachments (None without attachments)."""
+    return [
+        edxml.ManifestReference(
+            content_id=a.content_id,
+            content_type=a.content_type,
+            description=a.description,
+            attachment_name=a.name,
+        )
+        for a in attachments
+    ] or None
+
+
+def _business_of(
+    *,
+    business_type: int,
+    target_document_id: str | None,
+    reason: str,
+    replaces: list[str] | None,
+    to: list[tuple[str, str]],
+    handler: str,
+) -> edxml.Business:
+    """The Bussiness block: the business type, its target or the replaced documents, the handler."""
+    return edxml.Business(
+        doc_type=business_type,
+        document_id=target_document_id if business_type in (1, 2) else None,
+        reason=reason or edxml.BUSINESS_TYPES[business_type],
+        paper="0",
+        replacements=[
+            edxml.ReplacementInfo(document_id=d, organ_ids=[aid for aid, _ in to]) for d in replaces
+        ]
+        if business_type == edxml.BUSINESS_REPLACE and replaces
+        else None,
+        staff_info=edxml.StaffInfo(staff=handler) if handler else None,
+    )
 
 
 def _status_model(

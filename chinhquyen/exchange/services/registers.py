@@ -46,6 +46,72 @@ def _mark_replaced(
         _entry_event(entry, "replaced", status=EntryStatus.REPLACED, by=by)
 
 
+def _register_sent(
+    *,
+    agency_id: str,
+    to: list[tuple[str, str]],
+    message_id: str,
+    document_id: str,
+    number: str,
+    notation: str,
+    date: dt.date,
+    document_type: str,
+    subject: str,
+    handler: str,
+    business_type: int,
+    replaces: list[str] | None,
+) -> None:
+    """The outgoing register after a send: new lines (and the replaced ones marked), or the
+    revoked/updated document's lines."""
+    recipients = [aid for aid, _ in to]
+    now = timezone.now()
+    if business_type in (edxml.BUSINESS_NEW, edxml.BUSINESS_REPLACE):
+        RegisterEntry.objects.bulk_create(
+            [
+                RegisterEntry(
+                    agency_id=agency_id,
+                    direction=RegisterDirection.OUT,
+                    document_id=document_id,
+                    message_id=message_id,
+                    code_number=number,
+                    code_notation=notation,
+                    promulgation_date=date,
+                    document_type=document_type,
+                    subject=subject,
+                    counterpart_id=aid,
+                    counterpart_name=name,
+                    handler=handler,
+                    status=EntryStatus.SENT,
+                    business_type=business_type,
+                    sent_at=now,
+                    history=[{"at": now.isoformat(), "event": "sent"}],
+                )
+                for aid, name in to
+            ]
+        )
+        if business_type == edxml.BUSINESS_REPLACE:
+            _mark_replaced(
+                agency_id=agency_id,
+                direction=RegisterDirection.OUT,
+                document_ids=replaces or [],
+                counterparts=recipients,
+                by=document_id,
+            )
+    else:
+        entries = RegisterEntry.objects.filter(
+            agency_id=agency_id,
+            direction=RegisterDirection.OUT,
+            document_id=document_id,
+            counterpart_id__in=recipients,
+        )
+        for entry in entries:
+            if business_type == edxml.BUSINESS_REVOKE:
+                _entry_event(entry, "revoke-sent", status=EntryStatus.REVOKED)
+            else:
+                entry.subject = subject
+                _entry_event(entry, "update-sent")
+
+
 def _apply_edoc(ident: NodeIdentity, model: edxml.Edoc, message_id: str) -> list[RegisterEntry]:
     """Apply a received document to the incoming register. Returns lines that need an
     automatic "01 arrived" answer."""
