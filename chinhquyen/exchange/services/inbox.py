@@ -4,6 +4,7 @@ falling back to one message at a time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from ..models import (
     InboxMessage,
     LogDirection,
     MessageKind,
+    NodeIdentity,
     OutboxMessage,
     RegisterDirection,
     RegisterEntry,
@@ -89,36 +91,17 @@ def inbox_receive_batch(*, messages: list[tuple[str, str, bytes]]) -> list[str]:
     return done
 
 
+# One received message of a batch: (message id, sender, payload, parsed model, digest).
+_Parsed = tuple[str, str, bytes, edxml.Edoc | edxml.Status, str]
+
+
 def _receive_batch(messages: list[tuple[str, str, bytes]]) -> None:
+    """Store a pulled batch and apply it, set-based for new documents and processing statuses."""
     ident = node_identity()
-    have = set(
-        InboxMessage.objects.filter(message_id__in=[m[0] for m in messages]).values_list(
-            "message_id", flat=True
-        )
-    )
-    parsed = []
-    for message_id, sender, payload in messages:
-        if message_id in have:
-            continue  # a redelivery: already applied
-        have.add(message_id)
-        parsed.append(
-            (message_id, sender, payload, edxml.parse(payload, strict=True), sha256_hex(payload))
-        )
+    parsed = _batch_parse_new(messages)
     if not parsed:
         return
-    InboxMessage.objects.bulk_create(
-        [
-            InboxMessage(
-                message_id=mid,
-                sender=sender,
-                kind=model.kind,
-                document_id=_document_id_of(model),
-                digest=digest,
-                payload=payload,
-            )
-            for mid, sender, payload, model, digest in parsed
-        ]
-    )
+    _batch_store(parsed)
     log_entries = [(mid, LogDirection.IN, sender, digest) for mid, sender, _, _, digest in parsed]
     new_docs = [
         p
@@ -133,88 +116,11 @@ def _receive_batch(messages: list[tuple[str, str, bytes]]) -> None:
     others = [p for p in parsed if p not in new_docs and p not in statuses]
     now = timezone.now()
     if new_docs:
-        doc_ids = [(p[3].document_id or f"{p[1]},{p[0]}")[:255] for p in new_docs]
-        existing = set(
-            RegisterEntry.objects.filter(
-                agency_id=ident.agency_id, direction=RegisterDirection.IN, document_id__in=doc_ids
-            ).values_list("document_id", "counterpart_id")
-        )
-        entries = []
-        for (mid, _, _, model, _), doc_id in zip(new_docs, doc_ids, strict=True):
-            sender = model.from_.organ_id or ""
-            if (doc_id, sender) in existing:
-                continue
-            existing.add((doc_id, sender))
-            entries.append(
-                RegisterEntry(
-                    agency_id=ident.agency_id,
-                    direction=RegisterDirection.IN,
-                    document_id=doc_id,
-                    counterpart_id=sender,
-                    message_id=mid,
-                    code_number=(model.code.number if model.code else "") or "",
-                    code_notation=(model.code.notation if model.code else "") or "",
-                    promulgation_date=model.promulgation_info.date
-                    if model.promulgation_info
-                    else None,
-                    document_type=(model.document_type.type_name if model.document_type else "")
-                    or "",
-                    subject=model.subject or "",
-                    counterpart_name=model.from_.organ_name or "",
-                    status=EntryStatus.ARRIVED,
-                    business_type=0,
-                    received_at=now,
-                    history=[{"at": now.isoformat(), "event": "arrived", "message_id": mid}],
-                )
-            )
-        RegisterEntry.objects.bulk_create(entries)
-        key_pem, cert_pem = node_keys()
-        outbox = []
-        for entry in entries:
-            model = _status_model(
-                ident=ident, entry=entry, code="01", description=ARRIVED_TEXT, staff=""
-            )
-            payload = edxml.sign(edxml.build(model), key_pem=key_pem, cert_pem=cert_pem)
-            outbox.append(
-                OutboxMessage(
-                    message_id=new_message_id(),
-                    kind=MessageKind.STATUS,
-                    recipients=[entry.counterpart_id],
-                    document_id=entry.document_id[:255],
-                    payload=payload,
-                    digest=sha256_hex(payload),
-                )
-            )
-        OutboxMessage.objects.bulk_create(outbox)
+        entries = _batch_register_new_documents(ident, new_docs, now)
+        outbox = _batch_answer_arrived(ident, entries)
         log_entries += [(o.message_id, LogDirection.OUT, o.recipients[0], o.digest) for o in outbox]
     if statuses:
-        lines = {
-            (e.document_id, e.counterpart_id): e
-            for e in RegisterEntry.objects.filter(
-                agency_id=ident.agency_id,
-                direction=RegisterDirection.OUT,
-                document_id__in=[p[3].response_for.document_id or "" for p in statuses],
-            )
-        }
-        changed: dict[int, RegisterEntry] = {}
-        for mid, _, _, model, _ in statuses:
-            entry = lines.get((model.response_for.document_id or "", model.from_.organ_id or ""))
-            if entry is None:
-                continue
-            code = model.status_code
-            event = {"at": now.isoformat(), "event": f"status-{code}", "message_id": mid}
-            if STATUS_RANK.get(code, 0) >= STATUS_RANK.get(entry.status, 0):
-                entry.status = code
-                if code == "04" and model.staff_info and model.staff_info.staff:
-                    entry.handler = model.staff_info.staff
-            else:
-                event["event"] += "-late"
-            entry.history = [*entry.history, event]
-            entry.updated_at = now
-            changed[entry.pk] = entry
-        RegisterEntry.objects.bulk_update(
-            list(changed.values()), ["status", "handler", "history", "updated_at"]
-        )
+        _batch_apply_statuses(ident, statuses, now)
     log_append(entries=log_entries)
     for mid, _, _, model, _ in others:
         if isinstance(model, edxml.Edoc):
@@ -222,3 +128,131 @@ def _receive_batch(messages: list[tuple[str, str, bytes]]) -> None:
                 status_send(entry=entry, code="01", description=ARRIVED_TEXT)
         else:
             _apply_status(ident, model, mid)
+
+
+def _batch_parse_new(messages: list[tuple[str, str, bytes]]) -> list[_Parsed]:
+    """Parse the messages not received before (a redelivery is already applied)."""
+    have = set(
+        InboxMessage.objects.filter(message_id__in=[m[0] for m in messages]).values_list(
+            "message_id", flat=True
+        )
+    )
+    parsed = []
+    for message_id, sender, payload in messages:
+        if message_id in have:
+            continue  # a redelivery: already applied
+        have.add(message_id)
+        parsed.append(
+            (message_id, sender, payload, edxml.parse(payload, strict=True), sha256_hex(payload))
+        )
+    return parsed
+
+
+def _batch_store(parsed: list[_Parsed]) -> None:
+    """Store the received messages in one INSERT."""
+    InboxMessage.objects.bulk_create(
+        [
+            InboxMessage(
+                message_id=mid,
+                sender=sender,
+                kind=model.kind,
+                document_id=_document_id_of(model),
+                digest=digest,
+                payload=payload,
+            )
+            for mid, sender, payload, model, digest in parsed
+        ]
+    )
+
+
+def _batch_register_new_documents(
+    ident: NodeIdentity, new_docs: list[_Parsed], now: dt.datetime
+) -> list[RegisterEntry]:
+    """Add the new documents to the incoming register ("arrived"); returns the lines added."""
+    doc_ids = [(p[3].document_id or f"{p[1]},{p[0]}")[:255] for p in new_docs]
+    existing = set(
+        RegisterEntry.objects.filter(
+            agency_id=ident.agency_id, direction=RegisterDirection.IN, document_id__in=doc_ids
+        ).values_list("document_id", "counterpart_id")
+    )
+    entries = []
+    for (mid, _, _, model, _), doc_id in zip(new_docs, doc_ids, strict=True):
+        sender = model.from_.organ_id or ""
+        if (doc_id, sender) in existing:
+            continue
+        existing.add((doc_id, sender))
+        entries.append(
+            RegisterEntry(
+                agency_id=ident.agency_id,
+                direction=RegisterDirection.IN,
+                document_id=doc_id,
+                counterpart_id=sender,
+                message_id=mid,
+                code_number=(model.code.number if model.code else "") or "",
+                code_notation=(model.code.notation if model.code else "") or "",
+                promulgation_date=model.promulgation_info.date if model.promulgation_info else None,
+                document_type=(model.document_type.type_name if model.document_type else "") or "",
+                subject=model.subject or "",
+                counterpart_name=model.from_.organ_name or "",
+                status=EntryStatus.ARRIVED,
+                business_type=0,
+                received_at=now,
+                history=[{"at": now.isoformat(), "event": "arrived", "message_id": mid}],
+            )
+        )
+    RegisterEntry.objects.bulk_create(entries)
+    return entries
+
+
+def _batch_answer_arrived(ident: NodeIdentity, entries: list[RegisterEntry]) -> list[OutboxMessage]:
+    """Queue the automatic "01 arrived" status for each new line, in one INSERT."""
+    key_pem, cert_pem = node_keys()
+    outbox = []
+    for entry in entries:
+        model = _status_model(
+            ident=ident, entry=entry, code="01", description=ARRIVED_TEXT, staff=""
+        )
+        payload = edxml.sign(edxml.build(model), key_pem=key_pem, cert_pem=cert_pem)
+        outbox.append(
+            OutboxMessage(
+                message_id=new_message_id(),
+                kind=MessageKind.STATUS,
+                recipients=[entry.counterpart_id],
+                document_id=entry.document_id[:255],
+                payload=payload,
+                digest=sha256_hex(payload),
+            )
+        )
+    OutboxMessage.objects.bulk_create(outbox)
+    return outbox
+
+
+def _batch_apply_statuses(ident: NodeIdentity, statuses: list[_Parsed], now: dt.datetime) -> None:
+    """Apply processing statuses to the outgoing register lines, in one UPDATE."""
+    lines = {
+        (e.document_id, e.counterpart_id): e
+        for e in RegisterEntry.objects.filter(
+            agency_id=ident.agency_id,
+            direction=RegisterDirection.OUT,
+            document_id__in=[p[3].response_for.document_id or "" for p in statuses],
+        )
+    }
+    changed: dict[int, RegisterEntry] = {}
+    for mid, _, _, model, _ in statuses:
+        entry = lines.get((model.response_for.document_id or "", model.from_.organ_id or ""))
+        if entry is None:
+            continue
+        code = model.status_code
+        event = {"at": now.isoformat(), "event": f"status-{code}", "message_id": mid}
+        if STATUS_RANK.get(code, 0) >= STATUS_RANK.get(entry.status, 0):
+            entry.status = code
+            if code == "04" and model.staff_info and model.staff_info.staff:
+                entry.handler = model.staff_info.staff
+        else:
+            event["event"] += "-late"
+        entry.history = [*entry.history, event]
+        entry.updated_at = now
+        changed[entry.pk] = entry
+    RegisterEntry.objects.bulk_update(
+        list(changed.values()), ["status", "handler", "history", "updated_at"]
+    )
