@@ -101,22 +101,19 @@ def document_send(
         document_id = document_id_make(
             agency_id=ident.agency_id, date=date, number=number, notation=notation
         )
-    attachments = _attachments_of(files or [])
-    model = edxml.Edoc(
-        from_=edxml.Organization(organ_id=ident.agency_id, organ_name=ident.name or None),
-        to=[edxml.Organization(organ_id=aid, organ_name=name or None) for aid, name in to],
+    model = _document_model(
+        ident=ident,
+        to=to,
         document_id=document_id,
-        code=edxml.Code(number=number, notation=notation),
-        promulgation_info=edxml.PromulgationInfo(place=place or None, date=date),
-        document_type=edxml.DocumentType(type="1", type_name=document_type),
+        number=number,
+        notation=notation,
+        date=date,
+        place=place,
+        document_type=document_type,
         subject=subject,
-        content=content or None,
-        signer_info=edxml.SignerInfo(competence=signer[0], position=signer[1], full_name=signer[2])
-        if signer
-        else None,
+        content=content,
+        signer=signer,
         due_date=due_date,
-        steering_type="1",
-        traces=[edxml.TraceHeader(organ_id=ident.agency_id, timestamp=_now_vn())],
         business=_business_of(
             business_type=business_type,
             target_document_id=target_document_id,
@@ -125,8 +122,7 @@ def document_send(
             to=to,
             handler=handler,
         ),
-        manifest=_manifest_of(attachments),
-        attachments=attachments,
+        files=files or [],
     )
     recipients = [aid for aid, _ in to]
     msg = _enqueue(model=model, recipients=recipients, ordered=business_type != edxml.BUSINESS_NEW)
@@ -145,6 +141,46 @@ def document_send(
         replaces=replaces,
     )
     return msg
+
+
+def _document_model(
+    *,
+    ident: NodeIdentity,
+    to: list[tuple[str, str]],
+    document_id: str,
+    number: str,
+    notation: str,
+    date: dt.date,
+    place: str,
+    document_type: str,
+    subject: str,
+    content: str,
+    signer: tuple[str, str, str] | None,
+    due_date: dt.date | None,
+    business: edxml.Business,
+    files: list[FileIn],
+) -> edxml.Edoc:
+    """The edXML document this node sends, with the files attached."""
+    attachments = _attachments_of(files)
+    return edxml.Edoc(
+        from_=edxml.Organization(organ_id=ident.agency_id, organ_name=ident.name or None),
+        to=[edxml.Organization(organ_id=aid, organ_name=name or None) for aid, name in to],
+        document_id=document_id,
+        code=edxml.Code(number=number, notation=notation),
+        promulgation_info=edxml.PromulgationInfo(place=place or None, date=date),
+        document_type=edxml.DocumentType(type="1", type_name=document_type),
+        subject=subject,
+        content=content or None,
+        signer_info=edxml.SignerInfo(competence=signer[0], position=signer[1], full_name=signer[2])
+        if signer
+        else None,
+        due_date=due_date,
+        steering_type="1",
+        traces=[edxml.TraceHeader(organ_id=ident.agency_id, timestamp=_now_vn())],
+        business=business,
+        manifest=_manifest_of(attachments),
+        attachments=attachments,
+    )
 
 
 def _document_send_check(
