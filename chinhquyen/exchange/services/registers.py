@@ -61,8 +61,7 @@ def _register_sent(
     business_type: int,
     replaces: list[str] | None,
 ) -> None:
-    """The outgoing register after a send: new lines (and the replaced ones marked), or the
-    revoked/updated document's lines."""
+    """The outgoing register after a send: new lines (replaced ones marked), or revoke/update."""
     recipients = [aid for aid, _ in to]
     now = timezone.now()
     if business_type in (edxml.BUSINESS_NEW, edxml.BUSINESS_REPLACE):
