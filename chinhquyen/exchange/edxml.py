@@ -863,39 +863,69 @@ def parse(data: bytes, *, strict: bool = False) -> Edoc | Status:
     signature = _signature(header, ctx)
     from_el = _child(mh, "From", required=True)
     if _child(mh, "StatusCode") is not None:
-        code = (_ctext(mh, "StatusCode", required=True) or "").strip()
-        if code not in STATUS_CODES:
-            el = _child(mh, "StatusCode")
-            raise EdxmlError(
-                f"StatusCode {code!r} không hợp lệ (01-06, 13, 15, 16)",
-                path=_path(el),
-                line=el.sourceline,
-            )
-        rf_el = _child(mh, "ResponseFor", required=True)
-        rf = _response_for(rf_el)
-        if not (rf.document_id or "").strip():
-            raise EdxmlError(
-                "thiếu ResponseFor/DocumentId", path=_path(rf_el), line=rf_el.sourceline
-            )
-        ts_el = _child(mh, "Timestamp", required=True)
-        return Status(
-            from_=_org(from_el),
-            response_for=rf,
-            staff_info=_staff(_child(mh, "StaffInfo")),
-            status_code=code,
-            description=_ctext(mh, "Description"),
-            timestamp=_parse_when(ts_el, with_time=True),
-            traces=traces,
-            signature=signature,
-            warnings=ctx.warnings,
-        )
+        return _status(mh, from_el, traces=traces, signature=signature, ctx=ctx)
+    doc = _edoc(mh, from_el, traces=traces, business=business, signature=signature, ctx=ctx)
+    _edoc_optional_fields(doc, mh)
+    body = _child(envelope, "edXMLBody")
+    if body is not None and (man := _child(body, "edXMLManifest")) is not None:
+        doc.manifest = [
+            _fill(ManifestReference(), r, MANIFEST_FIELDS) for r in _children(man, "Reference")
+        ]
+    doc.attachments.extend(_attachments(root, ctx, strict=strict))
+    return doc
 
+
+def _status(
+    mh: etree._Element,
+    from_el: etree._Element,
+    *,
+    traces: list[TraceHeader],
+    signature: SignatureInfo | None,
+    ctx: _Ctx,
+) -> Status:
+    """The status message whose MessageHeader is ``mh`` (it has a StatusCode)."""
+    code = (_ctext(mh, "StatusCode", required=True) or "").strip()
+    if code not in STATUS_CODES:
+        el = _child(mh, "StatusCode")
+        raise EdxmlError(
+            f"StatusCode {code!r} không hợp lệ (01-06, 13, 15, 16)",
+            path=_path(el),
+            line=el.sourceline,
+        )
+    rf_el = _child(mh, "ResponseFor", required=True)
+    rf = _response_for(rf_el)
+    if not (rf.document_id or "").strip():
+        raise EdxmlError("thiếu ResponseFor/DocumentId", path=_path(rf_el), line=rf_el.sourceline)
+    ts_el = _child(mh, "Timestamp", required=True)
+    return Status(
+        from_=_org(from_el),
+        response_for=rf,
+        staff_info=_staff(_child(mh, "StaffInfo")),
+        status_code=code,
+        description=_ctext(mh, "Description"),
+        timestamp=_parse_when(ts_el, with_time=True),
+        traces=traces,
+        signature=signature,
+        warnings=ctx.warnings,
+    )
+
+
+def _edoc(
+    mh: etree._Element,
+    from_el: etree._Element,
+    *,
+    traces: list[TraceHeader],
+    business: Business | None,
+    signature: SignatureInfo | None,
+    ctx: _Ctx,
+) -> Edoc:
+    """The document whose MessageHeader is ``mh``, with the fields every document has."""
     to = [_org(t) for t in _children(mh, "To")]
     if not to:
         raise EdxmlError("thiếu nơi nhận To", path=_path(mh) + "/To", line=mh.sourceline)
     code_el = _child(mh, "Code", required=True)
     pi_el = _child(mh, "PromulgationInfo", required=True)
-    doc = Edoc(
+    return Edoc(
         from_=_org(from_el),
         to=to,
         document_id=_ctext(mh, "DocumentId"),
@@ -918,6 +948,10 @@ def parse(data: bytes, *, strict: bool = False) -> Edoc | Status:
         signature=signature,
         warnings=ctx.warnings,
     )
+
+
+def _edoc_optional_fields(doc: Edoc, mh: etree._Element) -> None:
+    """Fill the document's optional header blocks that ``mh`` has."""
     if (el := _child(mh, "DocumentType")) is not None:
         doc.document_type = _fill(DocumentType(), el, DOCTYPE_FIELDS)
     if (el := _child(mh, "SignerInfo")) is not None:
@@ -931,35 +965,36 @@ def parse(data: bytes, *, strict: bool = False) -> Edoc | Status:
         if (ap := _child(el, "Appendixes")) is not None:
             other.appendixes = [_text(a) or "" for a in _children(ap, "Appendix")]
         doc.other_info = other
-    body = _child(envelope, "edXMLBody")
-    if body is not None and (man := _child(body, "edXMLManifest")) is not None:
-        doc.manifest = [
-            _fill(ManifestReference(), r, MANIFEST_FIELDS) for r in _children(man, "Reference")
-        ]
+
+
+def _attachments(root: etree._Element, ctx: _Ctx, *, strict: bool) -> list[Attachment]:
+    """The attachments under AttachmentEncoded (bad base64: an error if ``strict``, else warned)."""
+    found: list[Attachment] = []
     enc = _child(root, "AttachmentEncoded")
-    if enc is not None:
-        for a in _children(enc, "Attachment"):
-            payload_el = _child(a, "ContentTransferEncoded", required=True)
-            att = Attachment(
-                content_id=_ctext(a, "ContentId"),
-                name=_ctext(a, "AttachmentName"),
-                description=_ctext(a, "Description"),
-                field_name=_ctext(a, "FieldName"),
-                mime_type=_ctext(a, "MimeType"),
-                content_type=_ctext(a, "ContentType"),
-                encoded="".join((_text(payload_el) or "").split()),
-            )
-            try:
-                base64.b64decode(att.encoded, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                message = f"tệp đính kèm {att.name or att.content_id!r} không phải base64 hợp lệ"
-                if strict:
-                    raise EdxmlError(
-                        message, path=_path(payload_el), line=payload_el.sourceline
-                    ) from exc
-                ctx.warnings.append(f"{message} (dòng {payload_el.sourceline})")
-            doc.attachments.append(att)
-    return doc
+    if enc is None:
+        return found
+    for a in _children(enc, "Attachment"):
+        payload_el = _child(a, "ContentTransferEncoded", required=True)
+        att = Attachment(
+            content_id=_ctext(a, "ContentId"),
+            name=_ctext(a, "AttachmentName"),
+            description=_ctext(a, "Description"),
+            field_name=_ctext(a, "FieldName"),
+            mime_type=_ctext(a, "MimeType"),
+            content_type=_ctext(a, "ContentType"),
+            encoded="".join((_text(payload_el) or "").split()),
+        )
+        try:
+            base64.b64decode(att.encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            message = f"tệp đính kèm {att.name or att.content_id!r} không phải base64 hợp lệ"
+            if strict:
+                raise EdxmlError(
+                    message, path=_path(payload_el), line=payload_el.sourceline
+                ) from exc
+            ctx.warnings.append(f"{message} (dòng {payload_el.sourceline})")
+        found.append(att)
+    return found
 
 
 # --- building -----------------------------------------------------------------------------------

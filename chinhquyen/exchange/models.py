@@ -108,7 +108,7 @@ class OutboxMessage(models.Model):
     recipients = models.JSONField(default=list)
     document_id = models.CharField(max_length=255, blank=True)
     # Revoke/update/replace must not overtake the documents they refer to: the sender pushes
-    # them alone, after everything queued before them (services.outbox_push).
+    # them alone, after everything queued before them (services.outbox.outbox_batch).
     ordered = models.BooleanField(default=False)
     payload = models.BinaryField()
     digest = models.CharField(max_length=64)
@@ -154,7 +154,7 @@ class LogDirection(models.TextChoices):
 
 class LogEntry(models.Model):
     """One link of the message log's single hash chain: entry_hash = SHA-256 over the fields
-    and the previous entry's hash (services.log_entry_hash)."""
+    and the previous entry's hash (log.log_entry_hash)."""
 
     seq = models.BigIntegerField(unique=True)
     message_id = models.CharField(max_length=64)
