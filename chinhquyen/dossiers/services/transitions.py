@@ -50,10 +50,10 @@ from chinhquyen.core.proccache import ProcessCache
 from chinhquyen.units.models import Agency
 from chinhquyen.workdays import calendar
 
-from . import results, signals
-from .files import check_upload
-from .forms import form_validate
-from .models import (
+from .. import results, signals
+from ..files import check_upload
+from ..forms import form_validate
+from ..models import (
     Channel,
     Dossier,
     DossierCounter,
@@ -66,9 +66,9 @@ from .models import (
     StepKind,
     display_name,
 )
-from .selectors import dossier_get_for_user
-from .timeliness import counts_as_late
-from .workflow import ActionSpec, WorkflowSpec, default_workflow_id, workflow_spec
+from ..selectors import dossier_get_for_user
+from ..timeliness import counts_as_late
+from ..workflow import ActionSpec, WorkflowSpec, default_workflow_id, workflow_spec
 
 User = get_user_model()
 
@@ -1455,9 +1455,9 @@ def dossier_act(
 
 def workflow_install_standard() -> None:
     """(Re)install the standard one-stop workflow. Idempotent; the data migration does the same."""
-    from .models import Workflow, WorkflowAction, WorkflowState
-    from .workflow import workflow_cache_clear
-    from .workflow_standard import install
+    from ..models import Workflow, WorkflowAction, WorkflowState
+    from ..workflow import workflow_cache_clear
+    from ..workflow_standard import install
 
     with transaction.atomic():
         install(Workflow, WorkflowState, WorkflowAction)
@@ -1465,7 +1465,7 @@ def workflow_install_standard() -> None:
 
 
 def dossier_can_be_evaluated(*, dossier: Dossier, user) -> bool:
-    from .evaluation import EVALUABLE_STATES
+    from ..evaluation import EVALUABLE_STATES
 
     return (
         dossier.applicant_id is not None
@@ -1476,7 +1476,7 @@ def dossier_can_be_evaluated(*, dossier: Dossier, user) -> bool:
 
 
 def _evaluation_scores(scores: dict[str, Any]) -> dict[str, int]:
-    from .evaluation import INDICATORS
+    from ..evaluation import INDICATORS
 
     clean: dict[str, int] = {}
     fields: dict[str, list[str]] = {}
@@ -1499,7 +1499,7 @@ def _evaluation_scores(scores: dict[str, Any]) -> dict[str, int]:
 def _evaluation_store(
     *, dossier: Dossier, scores: dict[str, Any], comment: str, user, at: datetime, channel: str
 ) -> DossierEvaluation:
-    from .evaluation import EVALUABLE_STATES
+    from ..evaluation import EVALUABLE_STATES
 
     if dossier.state not in EVALUABLE_STATES:
         raise Conflict("Hồ sơ chưa kết thúc, chưa thể đánh giá.", code="evaluation_too_early")
@@ -1552,7 +1552,7 @@ def dossier_evaluate(
 def dossier_for_kiosk(*, agency_pk: int, code: str) -> Dossier:
     """A dossier of the kiosk's agency that may be evaluated there now: ended, not yet
     evaluated. Anything else is "not found" or a conflict, with nothing personal in the text."""
-    from .evaluation import EVALUABLE_STATES
+    from ..evaluation import EVALUABLE_STATES
 
     dossier = (
         Dossier.objects.select_related("procedure_version")
