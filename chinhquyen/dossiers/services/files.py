@@ -17,7 +17,7 @@ from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 from .. import results
 from ..files import check_upload
-from ..models import DossierFile, SignedAs, display_name
+from ..models import Dossier, DossierFile, SignedAs, display_name
 from ..selectors import dossier_get_for_user
 from ..workflow import workflow_spec
 from .events import _user_agency_id
@@ -41,6 +41,39 @@ def dossier_file_add(
     how it was signed (``SignedAs``): the line of a result ends in its official copy."""
     at = at or timezone.now()
     dossier = dossier_get_for_user(user=user, code=code, for_update=True)
+    officer_of_agency = _file_adder_allowed(dossier=dossier, user=user)
+    slots = set(dossier.procedure_version.documents.values_list("code", flat=True))
+    is_result = document_code == "result"
+    _file_kind_allowed(
+        dossier=dossier,
+        officer_of_agency=officer_of_agency,
+        document_code=document_code,
+        slots=slots,
+        derived_from=derived_from,
+        signed_as=signed_as,
+    )
+    content_type = check_upload(name=name, content=content)
+    digest = hashlib.sha256(content).hexdigest()
+    record = DossierFile(
+        dossier=dossier,
+        document_code=document_code,
+        name=display_name(name),
+        content_type=content_type,
+        size=len(content),
+        sha256=digest,
+        is_result=is_result,
+        derived_from=derived_from,
+        signed_as=signed_as,
+        uploaded_by=user,
+        uploaded_at=at,
+    )
+    _file_store(record, name=name, content=content)
+    return record
+
+
+def _file_adder_allowed(*, dossier: Dossier, user) -> bool:
+    """Refuse a closed dossier and anyone but its applicant (while it is new or waiting for a
+    supplement) and the officers of its agency; whether ``user`` is one of those officers."""
     spec = workflow_spec(dossier.workflow_id)
     if spec.states[dossier.state].is_final:
         raise Conflict("Hồ sơ đã kết thúc, không thể thêm tệp.", code="dossier_closed")
@@ -57,7 +90,21 @@ def dossier_file_add(
             "Chỉ nộp thêm tệp khi hồ sơ mới nộp hoặc đang chờ bổ sung.",
             code="file_not_allowed_in_state",
         )
-    slots = set(dossier.procedure_version.documents.values_list("code", flat=True))
+    return officer_of_agency
+
+
+def _file_kind_allowed(
+    *,
+    dossier: Dossier,
+    officer_of_agency: bool,
+    document_code: str,
+    slots: set[str],
+    derived_from: DossierFile | None,
+    signed_as: str,
+) -> None:
+    """Refuse a result from anyone but an officer or once the draft is locked, a document the
+    procedure does not list, a file too many, a source file of another dossier, an unknown
+    kind of signature."""
     is_result = document_code == "result"
     if is_result and not officer_of_agency:
         raise PermissionDenied("Chỉ cán bộ được đính kèm kết quả.", code="file_not_allowed")
@@ -88,45 +135,34 @@ def dossier_file_add(
         )
     if signed_as and signed_as not in SignedAs.values:
         raise ValidationFailed("Kiểu ký không hợp lệ.", fields={"signed_as": [signed_as]})
-    content_type = check_upload(name=name, content=content)
-    digest = hashlib.sha256(content).hexdigest()
-    record = DossierFile(
-        dossier=dossier,
-        document_code=document_code,
-        name=display_name(name),
-        content_type=content_type,
-        size=len(content),
-        sha256=digest,
-        is_result=is_result,
-        derived_from=derived_from,
-        signed_as=signed_as,
-        uploaded_by=user,
-        uploaded_at=at,
-    )
+
+
+def _file_store(record: DossierFile, *, name: str, content: bytes) -> None:
+    """Write the file to the storage, then its record and the audit record; if the database
+    write fails after the file reached the storage, remove it again."""
     record.file.save(name, ContentFile(content), save=False)
     stored_name = record.file.name
-    # If the database write fails after the file reached the storage, remove it again.
+    derived_from, signed_as = record.derived_from, record.signed_as
     try:
         record.save()
         audit_record(
             event="dossier.file_added",
             object_type="dossier",
-            object_id=dossier.code,
-            actor=user,
-            at=at,
+            object_id=record.dossier.code,
+            actor=record.uploaded_by,
+            at=record.uploaded_at,
             changes={
-                "document": document_code,
+                "document": record.document_code,
                 **({"derived_from": derived_from.pk} if derived_from is not None else {}),
                 **({"signed_as": signed_as} if signed_as else {}),
-                "sha256": digest,
+                "sha256": record.sha256,
                 "size": len(content),
-                "type": content_type,
+                "type": record.content_type,
             },
         )
     except Exception:
         record.file.storage.delete(stored_name)
         raise
-    return record
 
 
 def dossier_files_sweep(*, grace_seconds: int = 3600) -> list[str]:

@@ -18,7 +18,7 @@ from chinhquyen.core.errors import Conflict, PermissionDenied, ValidationFailed
 from .. import signals
 from ..models import Dossier, DossierFile, DossierStep
 from ..selectors import dossier_get_for_user
-from ..workflow import ActionSpec, workflow_spec
+from ..workflow import ActionSpec, WorkflowSpec, workflow_spec
 from .clock import due_for
 from .events import _append_event
 from .rules import ACTION_RULES, ActionContext
@@ -80,6 +80,28 @@ def dossier_act(
     params = params or {}
     dossier = dossier_get_for_user(user=user, code=code, for_update=True)
     spec = workflow_spec(dossier.workflow_id)
+    act, role = _action_allowed(dossier=dossier, spec=spec, action=action, user=user)
+    ctx = ActionContext(
+        dossier=dossier,
+        spec=spec,
+        action=act,
+        user=user,
+        role=role,
+        at=at,
+        comment=(comment or "").strip(),
+        params=params,
+    )
+    from_state = dossier.state
+    to_state = _action_apply(ctx)
+    files = _files_unused(dossier=dossier, file_ids=file_ids)
+    _action_record(ctx, from_state=from_state, to_state=to_state, files=files)
+    return dossier
+
+
+def _action_allowed(
+    *, dossier: Dossier, spec: WorkflowSpec, action: str, user
+) -> tuple[ActionSpec, str]:
+    """The workflow's action ``action`` and the role ``user`` takes it under, or the refusal."""
     act = spec.actions.get(action)
     if act is None:
         raise ValidationFailed(
@@ -101,16 +123,12 @@ def dossier_act(
             code="action_not_allowed_for_role",
             extra={"required_roles": sorted(act.roles)},
         )
-    ctx = ActionContext(
-        dossier=dossier,
-        spec=spec,
-        action=act,
-        user=user,
-        role=role,
-        at=at,
-        comment=(comment or "").strip(),
-        params=params,
-    )
+    return act, role
+
+
+def _action_apply(ctx: ActionContext) -> str:
+    """Run the action's rule and move the dossier to its new state; returns that state."""
+    dossier, spec, act, at = ctx.dossier, ctx.spec, ctx.action, ctx.at
     from_state = dossier.state
     rule = ACTION_RULES.get(act.code)
     if rule is not None:
@@ -130,6 +148,11 @@ def dossier_act(
             ctx.set("state_due_at", due_for(dossier.procedure_version, at, new_state.time_share))
         if new_state.is_final:
             ctx.set("closed_at", at)
+    return to_state
+
+
+def _files_unused(*, dossier: Dossier, file_ids: list[int] | None) -> list[DossierFile]:
+    """The files ``file_ids`` names, of this dossier and not yet attached to an event."""
     files = []
     if file_ids:
         files = list(
@@ -140,6 +163,14 @@ def dossier_act(
                 "Tệp đính kèm không hợp lệ.",
                 fields={"file_ids": ["Tệp không thuộc hồ sơ hoặc đã dùng."]},
             )
+    return files
+
+
+def _action_record(
+    ctx: ActionContext, *, from_state: str, to_state: str, files: list[DossierFile]
+) -> None:
+    """Append the history event (with its files), save the dossier and write the audit record."""
+    dossier, act, user, role, at = ctx.dossier, ctx.action, ctx.user, ctx.role, ctx.at
     event = _append_event(
         dossier=dossier,
         action=act.code,
@@ -168,7 +199,6 @@ def dossier_act(
             **({"data": ctx.event_data} if ctx.event_data else {}),
         },
     )
-    return dossier
 
 
 def workflow_install_standard() -> None:
