@@ -35,11 +35,7 @@ LIBRARIES = {
 }
 
 # Files left out as a whole. Each entry says why and when it goes.
-ALLOWED_FILES = {
-    # pending #19 item 2: the hand-compiled INSERT machinery is being replaced by one plain
-    # submission path in another session; this entry goes with the file.
-    "chinhquyen/core/compiled.py",
-}
+ALLOWED_FILES: set[str] = set()  # none left since core/compiled.py went (issue #19, item 2)
 
 # Underscored names of libraries outside the rule (the rule covers Django, psycopg, ninja and
 # pyHanko with its certvalidator and asn1crypto). The check cannot tell whose attribute a name

@@ -85,9 +85,7 @@ _PUBLIC_SQL = "SELECT {columns} FROM {table} WHERE {code} = %s".format(  # noqa:
     table=Dossier._meta.db_table,
     code=Dossier._meta.get_field("code").column,
 )
-_PUBLIC_DATETIMES = frozenset(
-    i for i, name in enumerate(_PUBLIC_FIELDS) if name.endswith("_at")
-)
+_PUBLIC_DATETIMES = frozenset(i for i, name in enumerate(_PUBLIC_FIELDS) if name.endswith("_at"))
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -44,8 +44,6 @@ def notify_dossier_event_on_commit(*, dossier: Dossier, event_seq: int) -> None:
         return
     from .tasks import notify_dossier_event  # the tasks module imports this one
 
-    # dossier.pk is read at the commit: a new dossier's row may still be queued in a write batch
-    # (core/compiled.py) until then.
     transaction.on_commit(
         lambda: notify_dossier_event.enqueue(dossier_id=dossier.pk, event_seq=event_seq),
         robust=True,

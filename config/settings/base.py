@@ -118,9 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         server_side_binding=True,
         prepare_threshold=None if _threshold in ("", "none", "off") else int(_threshold),
     )
-# On PostgreSQL a submission's inserts and counter upserts go to the server as one statement
-# (core/compiled.py: write_batch); false sends them one by one, as on SQLite.
-DATABASE_WRITE_BATCH = env_bool("DATABASE_WRITE_BATCH", True)
+# On PostgreSQL a submission's code counter, dossier and first event are written by one statement
+# (dossiers/services/submission.py, docs/decisions/0006); false writes them with save(), as on
+# SQLite.
+DOSSIER_SUBMIT_ONE_STATEMENT = env_bool("DOSSIER_SUBMIT_ONE_STATEMENT", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the single writer; IMMEDIATE avoids lock upgrades that
     # would fail under concurrent writers instead of waiting.

@@ -29,7 +29,7 @@ from .evaluation import (
 from .files import dossier_file_add, dossier_files_sweep
 from .idempotency import Fingerprint, idempotent, request_fingerprint
 from .rules import ACTION_RULES, ActionContext
-from .submission import Applicant, _version_kept, dossier_submit
+from .submission import Applicant, dossier_submit
 from .transitions import (
     actions_available,
     actor_role_for,
@@ -45,7 +45,6 @@ __all__ = [
     "Fingerprint",
     "_code_format_split",
     "_links",
-    "_version_kept",
     "actions_available",
     "actor_role_for",
     "deadline_state",

@@ -1,12 +1,13 @@
-"""The dossier code: the agency's daily counter, taken by one upsert (or by the submission's
-write batch), and ``DOSSIER_CODE_FORMAT``; the process's cache of procedure–agency links,
-which the counter's statement checks.
+"""The dossier code: the agency's daily counter, taken by one upsert, and
+``DOSSIER_CODE_FORMAT``; the process's cache of procedure–agency links, which the counter's
+upsert checks.
+
+The upsert is hand-written SQL (docs/decisions/0006-raw-sql-on-hot-paths.md): the ORM has no
+``INSERT … ON CONFLICT DO UPDATE … RETURNING`` that gives the new number.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 import string
 from datetime import date, datetime
@@ -17,18 +18,18 @@ from django.db import connection
 from django.utils import timezone
 
 from chinhquyen.catalogue.models import Procedure
-from chinhquyen.core.compiled import current_batch
-from chinhquyen.core.proccache import ProcessCache
+from chinhquyen.core.proccache import ModelRow, ProcessCache
 from chinhquyen.units.models import Agency
 
 from ..models import DossierCounter
 
 
-def _counter_sql(
+def counter_sql(
     *, agency_id: int, day, link: dict | None = None, returning: str = "last"
 ) -> tuple[str, list[Any]]:
-    """The upsert that takes the next number of the agency's daily counter (``_counter_next``),
-    returning ``returning`` (an expression of the new ``last``)."""
+    """The upsert that takes the next number of the agency's daily counter (``counter_next``),
+    returning ``returning`` (an expression of the new ``last``), and its parameters; with
+    ``link``, guarded by the cached procedure–agency row (see ``counter_next``)."""
     table = DossierCounter._meta.db_table
     upsert = (
         f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING {returning}"
@@ -60,7 +61,7 @@ def _counter_sql(
     return sql, params
 
 
-def _counter_next(*, agency_id: int, day, link: dict | None = None) -> int | None:
+def counter_next(*, agency_id: int, day, link: dict | None = None) -> int | None:
     """Atomically take the next number of the agency's daily counter.
 
     One upsert statement: concurrent submissions queue on the counter row, and because it runs
@@ -72,7 +73,7 @@ def _counter_next(*, agency_id: int, day, link: dict | None = None) -> int | Non
     current version and workflow, the agency's id and that it is active. None, with nothing
     written, when something changed: the caller reads it all again.
     """
-    sql, params = _counter_sql(agency_id=agency_id, day=day, link=link)
+    sql, params = counter_sql(agency_id=agency_id, day=day, link=link)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -123,59 +124,44 @@ def _code_format_split(fmt: str) -> tuple[str, str, str] | None:
     return found
 
 
-@functools.lru_cache(maxsize=4096)  # an agency's prefix of the day: the same for every dossier
-def _json_plain(text: str) -> bool:
-    return json.dumps(text, ensure_ascii=False)[1:-1] == text
+def code_format(*, agency: Agency, day: date, seq: int) -> str:
+    """The code of the agency's ``seq``-th dossier of ``day`` (``DOSSIER_CODE_FORMAT``)."""
+    return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
+
+
+def code_sql(*, agency: Agency, day: date) -> tuple[str, list[str]] | None:
+    """The code as an SQL expression of the counter's new ``last``, with its parameters: for a
+    statement that takes the number and writes the code at once (the submission's, on
+    PostgreSQL). None when SQL cannot follow the format's number (``_code_format_split``)."""
+    split = _code_format_split(settings.DOSSIER_CODE_FORMAT)
+    if split is None:
+        return None
+    before, number, after = split
+    prefix = before.format(agency=agency.agency_id, date=day)
+    suffix = after.format(agency=agency.agency_id, date=day)
+    return f"%s || {number} || %s", [prefix, suffix]
 
 
 def dossier_code_make(
     *, agency: Agency, at: datetime, link: dict | None = None, day: date | None = None
 ) -> str | None:
-    """The next code of the agency's day. With ``link`` (a cached procedure–agency row) the
-    number is taken only if that row still holds; None otherwise.
-
-    Inside a write batch that is its own transaction the number is taken by the batch's
-    statement, with everything else the submission writes: the code returned is then the
-    batch's token for it (``core.compiled.WriteBatch.value``), and the agency's counter row is
-    locked only while that one statement runs. If the cached ``link`` no longer holds, the
-    statement fails (``BatchValueMissing``) after dropping the link from the cache. ``day``:
-    ``at``'s local day, when the caller has it."""
+    """The next code of the agency's day (``day``: ``at``'s local day, when the caller has it).
+    With ``link`` (a cached procedure–agency row) the number is taken only if that row still
+    holds; None otherwise, with nothing written."""
     day = day or timezone.localtime(at).date()
-    fmt = settings.DOSSIER_CODE_FORMAT
-    batch = current_batch()
-    split = _code_format_split(fmt) if batch is not None and batch.outermost else None
-    if split is not None:
-        before, number, after = split
-        prefix = before.format(agency=agency.agency_id, date=day)
-        suffix = after.format(agency=agency.agency_id, date=day)
-        if _json_plain(prefix) and _json_plain(suffix):
-            sql, params = _counter_sql(
-                agency_id=agency.pk, day=day, link=link, returning=f"%s || {number} || %s AS v"
-            )
-            key = (link["procedure__code"], link["agency__agency_id"]) if link else None
-            token = batch.value(
-                sql,
-                [*params, prefix, suffix],
-                table=DossierCounter._meta.db_table,
-                on_missing=(lambda: _links.pop(key)) if key else None,
-            )
-            if token is not None:
-                return token
-    seq = _counter_next(agency_id=agency.pk, day=day, link=link)
-    if seq is None:
-        return None
-    return fmt.format(agency=agency.agency_id, date=day, seq=seq)
+    seq = counter_next(agency_id=agency.pk, day=day, link=link)
+    return None if seq is None else code_format(agency=agency, day=day, seq=seq)
 
 
 # The link rows read by recent submissions, per process: (procedure code, agency id) ->
-# (row, the procedure and the agency built from it, which each submission
-# gets a copy of: ``instance_copy``). A submission that uses one takes its code number with a check that
-# the row still holds (``_counter_next``), so a change to what decides whether and how
+# (row, the procedure and the agency as plain values, from which each submission builds
+# instances of its own: ``ModelRow``). A submission that uses one takes its code number with a
+# check that the row still holds (``counter_next``), so a change to what decides whether and how
 # the dossier is received (the link, the current version, the workflow, the agency's activity)
 # is seen at once; the agency's name and contact details may be up to LINKS_TTL seconds old.
 LINKS_TTL = 60.0
 
 
-_links: ProcessCache[tuple[dict, Procedure, Agency]] = ProcessCache(
+_links: ProcessCache[tuple[dict, ModelRow[Procedure], ModelRow[Agency]]] = ProcessCache(
     "dossiers.links", max_entries=4096, ttl=LINKS_TTL
 )

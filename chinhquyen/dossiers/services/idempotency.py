@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, transaction
 
-from chinhquyen.core.compiled import BatchValueMissing, insert_new, instance_new, write_batch
 from chinhquyen.core.errors import Conflict, DomainError, ValidationFailed
 
 from ..models import IdempotencyRecord
@@ -51,21 +50,12 @@ def _same_request(fingerprint: str, stored: str) -> bool:
 
 
 def _idempotency_lookup(*, user_id: int, key: str) -> tuple[str, int, dict[str, Any]] | None:
-    """(request hash, status, body) stored for this key. Plain SQL: it runs before every keyed
-    submission, and the ORM's query building would cost more than the query."""
-    table = IdempotencyRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT request_hash, status, body FROM {table} WHERE user_id = %s AND key = %s",  # noqa: S608
-            [user_id, key],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    body = row[2]
-    if isinstance(body, str):  # SQLite returns JSON as text
-        body = json.loads(body)
-    return row[0], row[1], body
+    """(request hash, status, body) stored for this key, or None."""
+    return (
+        IdempotencyRecord.objects.filter(user_id=user_id, key=key)
+        .values_list("request_hash", "status", "body")
+        .first()
+    )
 
 
 def idempotent(
@@ -94,32 +84,16 @@ def idempotent(
             "Idempotency-Key quá dài.", fields={"Idempotency-Key": ["Tối đa 200 ký tự."]}
         )
     existing = _idempotency_lookup(user_id=user.pk, key=key) if look_first else None
-    attempts = 2
-    while existing is None:
-        attempts -= 1
+    if existing is None:
         try:
-            # Its own transaction when called outside one (the API): the work and the record
-            # can then go as one statement (core/compiled.py); a savepoint inside another.
-            with write_batch(savepoint=True):
+            # The record commits or rolls back with the work: its own transaction when called
+            # outside one (the API), a savepoint inside another (the portal's, with its files).
+            with transaction.atomic():
                 status, body = run()
-                record = insert_new(
-                    instance_new(
-                        IdempotencyRecord,
-                        user=user,
-                        key=key,
-                        request_hash=fingerprint,
-                        status=status,
-                        body=body,
-                    )
+                IdempotencyRecord.objects.create(
+                    user=user, key=key, request_hash=fingerprint, status=status, body=body
                 )
-            # record.body: the answer with the values the batch's statement produced (a new
-            # dossier's code, core/compiled.py), as stored
-            return status, record.body
-        except BatchValueMissing:
-            # What ``run`` read from a cache no longer held when the batch was sent; nothing
-            # was written and the cache was corrected: once more.
-            if not attempts:
-                raise
+            return status, body
         except (IntegrityError, DomainError):
             existing = _idempotency_lookup(user_id=user.pk, key=key)
             if existing is None:

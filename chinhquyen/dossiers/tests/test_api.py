@@ -373,7 +373,7 @@ def test_the_sweep_removes_files_left_by_a_rolled_back_submission_and_keeps_the_
 
 
 def test_public_lookup_statement_reads_what_the_orm_reads(world):
-    """The public lookup runs SQL compiled once per connection: it must return the ORM's values,
+    """The public lookup runs a hand-written statement: it must return the ORM's values,
     converted by the backend (aware datetimes on SQLite too), for each code it is given."""
     from chinhquyen.dossiers.models import Dossier
     from chinhquyen.dossiers.selectors import _PUBLIC_FIELDS, dossier_get_public

@@ -268,7 +268,7 @@ def test_parallel_idempotent_mismatch_is_refused_not_duplicated(world, look_firs
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL is PostgreSQL's")
 def test_postgresql_formats_the_number_as_the_code_format_does(fmt):
     """A submission that is its own transaction has PostgreSQL format its code (the counter is in
-    the write batch's statement, core/compiled.py): the same text as Python's format."""
+    the submission's statement on PostgreSQL): the same text as Python's format."""
     split = _code_format_split(fmt)
     assert split is not None
     before, number, after = split

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
     autouse=True,
     params=[
         pytest.param("in a transaction", id="in-transaction"),
-        # On PostgreSQL a submission that is its own transaction takes its number in the write
-        # batch's one statement (core/compiled.py): a stale link then fails that statement.
+        # A submission that is its own transaction, and one inside the caller's: a stale link
+        # writes nothing either way, and the caller's transaction stays usable.
         pytest.param(
             "its own transaction",
             id="own-transaction",
