@@ -313,26 +313,12 @@ def is_procedure_code(code: Any) -> bool:
     return bool(LOCAL_CODE_RE.match(code))
 
 
-def clean_procedure(
-    data: Any, *, known_fields: Collection[str], prefix: str = ""
-) -> tuple[dict[str, Any] | None, Errors]:
-    """Check one procedure of the interchange format against every rule of the format.
-
-    Returns ``(record, {})`` or ``(None, errors)`` with errors keyed by JSON path (under
-    ``prefix`` when given, e.g. ``procedures[3]``).
-    """
-    out = _Collector(prefix)
-    if not isinstance(data, dict):
-        out.add("", M_OBJECT)
-        return None, out.errors
-    for key in sorted(data.keys() - {*PROCEDURE_KEYS, SEARCH_PHRASES_KEY}):
-        out.add(key, M_UNKNOWN_KEY)
-    for key in PROCEDURE_KEYS:
-        if key in REQUIRED_KEYS and key not in data:
-            out.add(key, M_REQUIRED)
+def _clean_identity(
+    out: _Collector, data: dict[str, Any], record: dict[str, Any], known_fields: Collection[str]
+) -> None:
+    """Check and copy what names and classes the procedure: code, name, field, levels, online
+    mode, the old level and the descriptive texts."""
     get = data.get
-    record: dict[str, Any] = {}
-
     code = get("code")
     if "code" in data and not is_procedure_code(code):
         out.add(
@@ -365,6 +351,11 @@ def clean_procedure(
     for key in ("steps", "method", "applicants", "implementing_agency", "result_type"):
         if key in data:
             record[key] = _text(out, key, get(key), blank=False)
+
+
+def _clean_service(out: _Collector, data: dict[str, Any], record: dict[str, Any]) -> None:
+    """Check and copy the processing time, its unit and note, and the fees."""
+    get = data.get
     if "processing_time" in data:
         record["processing_time"] = _processing_time(out, get("processing_time"))
     time_unit = get("time_unit", TimeUnit.DAYS.value)
@@ -375,6 +366,11 @@ def clean_procedure(
         out, "processing_time_note", get("processing_time_note", ""), max_length=500
     )
     record["fees"] = _fees(out, get("fees", []))
+
+
+def _clean_legal(out: _Collector, data: dict[str, Any], record: dict[str, Any]) -> None:
+    """Check and copy the legal basis, the requirements, the decision and the validity dates."""
+    get = data.get
     legal_basis = get("legal_basis", [])
     if not isinstance(legal_basis, list):
         out.add("legal_basis", M_LIST)
@@ -402,6 +398,30 @@ def clean_procedure(
             and record["effective_to"] <= record["effective_from"]
         ):
             out.add("effective_to", "phải sau effective_from")
+
+
+def clean_procedure(
+    data: Any, *, known_fields: Collection[str], prefix: str = ""
+) -> tuple[dict[str, Any] | None, Errors]:
+    """Check one procedure of the interchange format against every rule of the format.
+
+    Returns ``(record, {})`` or ``(None, errors)`` with errors keyed by JSON path (under
+    ``prefix`` when given, e.g. ``procedures[3]``).
+    """
+    out = _Collector(prefix)
+    if not isinstance(data, dict):
+        out.add("", M_OBJECT)
+        return None, out.errors
+    for key in sorted(data.keys() - {*PROCEDURE_KEYS, SEARCH_PHRASES_KEY}):
+        out.add(key, M_UNKNOWN_KEY)
+    for key in PROCEDURE_KEYS:
+        if key in REQUIRED_KEYS and key not in data:
+            out.add(key, M_REQUIRED)
+    get = data.get
+    record: dict[str, Any] = {}
+    _clean_identity(out, data, record, known_fields)
+    _clean_service(out, data, record)
+    _clean_legal(out, data, record)
     agency_kinds = _choices_list(
         out, "agency_kinds", get("agency_kinds", []), allowed=AgencyKind.values, non_empty=False
     )
@@ -639,60 +659,99 @@ class _Absent:
 ABSENT = _Absent()
 
 
+def _text_of(value: Any) -> Any:
+    """A text cell: numbers as written (17, not 17.0), dates in ISO form, "" as absent."""
+    if isinstance(value, str):
+        return value if value else ABSENT
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _number_of(value: Any) -> Any:
+    """A number cell: a text with a decimal comma or point read as a Decimal."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            return value
+    return value
+
+
+def _int_of(value: Any) -> Any:
+    """A whole-number cell: 3.0 and " 3 " read as 3."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return value
+
+
+def _bool_of(value: Any) -> Any:
+    """A yes/no cell: the words of _TRUE and _FALSE, or 1 and 0."""
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if _is_int(value) and value in (0, 1):
+        return bool(value)
+    return value
+
+
+def _comma_list_of(value: Any) -> Any:
+    """A list cell, items separated by commas."""
+    if not isinstance(value, str):
+        return [value]
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _line_list_of(value: Any) -> Any:
+    """A list cell, one item a line."""
+    if not isinstance(value, str):
+        return [value]
+    return [part.strip() for part in value.splitlines() if part.strip()]
+
+
+def _date_of(value: Any) -> Any:
+    """A date cell: ISO date (or date and time when there is a time of day)."""
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    return value.strip() if isinstance(value, str) else value
+
+
+def _json_of(value: Any) -> Any:
+    """A JSON cell: its text parsed (ValueError when unreadable)."""
+    if not isinstance(value, str):
+        return value
+    return json.loads(value)
+
+
+_CONVERTERS = {
+    _TEXT: _text_of,
+    _NUMBER: _number_of,
+    _INT: _int_of,
+    _BOOL: _bool_of,
+    _COMMA_LIST: _comma_list_of,
+    _LINE_LIST: _line_list_of,
+    _DATE: _date_of,
+    _JSON: _json_of,
+}
+
+
 def _convert(kind: str, value: Any) -> Any:
     """Cell value → JSON value; a value that does not fit is passed on for the validator to
     reject with the format's own message. Raises ValueError only for unreadable JSON."""
     if value is None or (isinstance(value, str) and not value.strip() and kind != _TEXT):
         return ABSENT
-    if kind == _TEXT:
-        if isinstance(value, str):
-            return value if value else ABSENT
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        return value
-    if kind == _NUMBER:
-        if isinstance(value, str):
-            try:
-                return Decimal(value.strip().replace(",", "."))
-            except InvalidOperation:
-                return value
-        return value
-    if kind == _INT:
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-            return int(value)
-        return value
-    if kind == _BOOL:
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        if _is_int(value) and value in (0, 1):
-            return bool(value)
-        return value
-    if kind in (_COMMA_LIST, _LINE_LIST):
-        if not isinstance(value, str):
-            return [value]
-        parts = value.split(",") if kind == _COMMA_LIST else value.splitlines()
-        return [part.strip() for part in parts if part.strip()]
-    if kind == _DATE:
-        if isinstance(value, datetime):
-            return (
-                value.date().isoformat()
-                if value.time() == datetime.min.time()
-                else value.isoformat()
-            )
-        if isinstance(value, date):
-            return value.isoformat()
-        return value.strip() if isinstance(value, str) else value
-    if kind == _JSON:
-        if not isinstance(value, str):
-            return value
-        return json.loads(value)
-    raise AssertionError(kind)
+    if kind not in _CONVERTERS:
+        raise AssertionError(kind)
+    return _CONVERTERS[kind](value)
 
 
 def _cell_name(column: int, row: int) -> str:
@@ -849,7 +908,7 @@ def _read_sheet(
 def write_xlsx(document: dict[str, Any]) -> bytes:
     """Write an exported document (the JSON shape) as a workbook that ``read_xlsx`` reads back."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -864,35 +923,14 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
         sheet.freeze_panes = "A2"
 
     def put(sheet_name: str, values: Iterable[Any]) -> None:
-        sheet = sheets[sheet_name]
-        sheet.append([_to_cell(v) for v in values])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                # A text starting with "=" is text, not a formula (and never runs as one).
-                cell.data_type = "s"
-                if "\n" in cell.value:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
+        _append_row(sheets[sheet_name], values)
 
     for field in document["fields"]:
         put("fields", (field["code"], field["name"]))
     for term in document.get("search_terms", []):
         put("search_terms", [term.get(key, "") for key in SEARCH_TERM_KEYS])
     for proc in document["procedures"]:
-        row = []
-        for key, kind in PROCEDURE_COLUMNS.items():
-            value = proc.get(key)
-            if kind == _COMMA_LIST:
-                value = ", ".join(value or [])
-            elif kind == _LINE_LIST:
-                value = "\n".join(value or [])
-            elif kind == _JSON:
-                value = json.dumps(value, ensure_ascii=False)
-            elif kind == _DATE and value:
-                value = date.fromisoformat(value)
-            row.append(value)
-        put("procedures", row)
+        put("procedures", _procedure_cells(proc))
         for doc in proc["documents"]:
             put("documents", [proc["code"], *(doc[key] for key in DOCUMENT_KEYS)])
         for fee in proc["fees"]:
@@ -908,6 +946,38 @@ def write_xlsx(document: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _append_row(sheet, values: Iterable[Any]) -> None:
+    """Append a row of values; texts stay texts (never formulas), dates show as yyyy-mm-dd."""
+    from openpyxl.styles import Alignment
+
+    sheet.append([_to_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            # A text starting with "=" is text, not a formula (and never runs as one).
+            cell.data_type = "s"
+            if "\n" in cell.value:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        elif isinstance(cell.value, date):
+            cell.number_format = "yyyy-mm-dd"
+
+
+def _procedure_cells(proc: dict[str, Any]) -> list[Any]:
+    """A procedure's row of the procedures sheet: lists joined, JSON written, dates as dates."""
+    row = []
+    for key, kind in PROCEDURE_COLUMNS.items():
+        value = proc.get(key)
+        if kind == _COMMA_LIST:
+            value = ", ".join(value or [])
+        elif kind == _LINE_LIST:
+            value = "\n".join(value or [])
+        elif kind == _JSON:
+            value = json.dumps(value, ensure_ascii=False)
+        elif kind == _DATE and value:
+            value = date.fromisoformat(value)
+        row.append(value)
+    return row
 
 
 def _to_cell(value: Any) -> Any:

@@ -67,6 +67,47 @@ def _audit(event: str, consultation: Consultation, actor, changes: dict[str, Any
     )
 
 
+def _organiser_profile(actor):
+    """The actor's profile if they may open a consultation for their agency, else refused."""
+    profile = profile_of(actor)
+    if (
+        profile is None
+        or not profile.agency_id
+        or not ORGANISER_ROLES.intersection(user_roles(actor))
+    ):
+        raise PermissionDenied(_("Chỉ lãnh đạo hoặc quản trị cơ quan được mở lấy ý kiến."))
+    return profile
+
+
+def _procedure_errors(procedure, agency_id, planned_mode: str) -> dict[str, list[str]]:
+    """Field errors on the procedure (known, received here) and on the planned online mode."""
+    errors: dict[str, list[str]] = {}
+    if procedure is None or procedure.current is None:
+        errors["procedure"] = [_("Không có thủ tục này.")]
+    elif not procedure.agencies.filter(pk=agency_id).exists():
+        errors["procedure"] = [_("Cơ quan của bạn không tiếp nhận thủ tục này.")]
+    if planned_mode not in (OnlineMode.FULL, OnlineMode.PARTIAL):
+        errors["planned_mode"] = [_("Chọn toàn trình hoặc một phần.")]
+    elif (
+        procedure is not None
+        and procedure.current is not None
+        and _MODE_RANK[procedure.current.online_mode] >= _MODE_RANK[planned_mode]
+    ):
+        errors["planned_mode"] = [_("Thủ tục đã được cung cấp trực tuyến ở mức này hoặc cao hơn.")]
+    return errors
+
+
+def _period_errors(opens_at: datetime, closes_at: datetime | None) -> dict[str, list[str]]:
+    """Field errors on the closing date: given, and 1 to 90 days after the opening."""
+    if closes_at is None:
+        return {"closes_at": [_("Nhập ngày kết thúc (ngày/tháng/năm).")]}
+    if closes_at - opens_at < MIN_PERIOD:
+        return {"closes_at": [_("Thời gian lấy ý kiến ít nhất 1 ngày.")]}
+    if closes_at - opens_at > MAX_PERIOD:
+        return {"closes_at": [_("Thời gian lấy ý kiến không quá 90 ngày.")]}
+    return {}
+
+
 @transaction.atomic
 def consultation_open(
     *,
@@ -83,42 +124,18 @@ def consultation_open(
 ) -> Consultation:
     """Open a consultation on putting ``procedure_code`` online at the actor's agency. The draft
     (steps, e-form, documents) is frozen from the current version, with the planned steps."""
-    profile = profile_of(actor)
-    if (
-        profile is None
-        or not profile.agency_id
-        or not ORGANISER_ROLES.intersection(user_roles(actor))
-    ):
-        raise PermissionDenied(_("Chỉ lãnh đạo hoặc quản trị cơ quan được mở lấy ý kiến."))
-    errors: dict[str, list[str]] = {}
+    profile = _organiser_profile(actor)
     procedure = (
         Procedure.objects.select_related("current").filter(code=procedure_code.strip()).first()
     )
-    if procedure is None or procedure.current is None:
-        errors["procedure"] = [_("Không có thủ tục này.")]
-    elif not procedure.agencies.filter(pk=profile.agency_id).exists():
-        errors["procedure"] = [_("Cơ quan của bạn không tiếp nhận thủ tục này.")]
-    if planned_mode not in (OnlineMode.FULL, OnlineMode.PARTIAL):
-        errors["planned_mode"] = [_("Chọn toàn trình hoặc một phần.")]
-    elif (
-        procedure is not None
-        and procedure.current is not None
-        and _MODE_RANK[procedure.current.online_mode] >= _MODE_RANK[planned_mode]
-    ):
-        errors["planned_mode"] = [_("Thủ tục đã được cung cấp trực tuyến ở mức này hoặc cao hơn.")]
+    errors = _procedure_errors(procedure, profile.agency_id, planned_mode)
     title, purpose = (title or "").strip(), (purpose or "").strip()
     if not title:
         errors["title"] = [_("Nhập tiêu đề.")]
     if not purpose:
         errors["purpose"] = [_("Nêu nội dung xin ý kiến.")]
-    now = timezone.now()
-    opens_at = opens_at or now
-    if closes_at is None:
-        errors["closes_at"] = [_("Nhập ngày kết thúc (ngày/tháng/năm).")]
-    elif closes_at - opens_at < MIN_PERIOD:
-        errors["closes_at"] = [_("Thời gian lấy ý kiến ít nhất 1 ngày.")]
-    elif closes_at - opens_at > MAX_PERIOD:
-        errors["closes_at"] = [_("Thời gian lấy ý kiến không quá 90 ngày.")]
+    opens_at = opens_at or timezone.now()
+    errors.update(_period_errors(opens_at, closes_at))
     if not 1 <= int(threshold_percent) <= 100:
         errors["threshold_percent"] = [_("Tỷ lệ đồng ý phải từ 1 đến 100%.")]
     if int(min_votes) < 1:

@@ -22,15 +22,25 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from chinhquyen.accounts.selectors import profile_of
 from chinhquyen.catalogue.selectors import procedure_get
 from chinhquyen.core.errors import NotFound, ValidationFailed
 
 from .files import check_upload
+from .forms import form_validate
 from .models import Channel, Dossier
 from .selectors import dossier_get_for_user
-from .services import Applicant, dossier_act, dossier_file_add, dossier_submit
+from .services import (
+    Applicant,
+    dossier_act,
+    dossier_file_add,
+    dossier_submit,
+    idempotent,
+    request_fingerprint,
+)
 
 FILES_KEY = "files"
+INTAKE_DECISIONS = ("accept", "request_supplement", "refuse")
 
 
 def files_key(document_code: str) -> str:
@@ -176,3 +186,114 @@ def dossier_supplement_with_files(
             comment=comment,
             file_ids=file_ids,
         )
+
+
+# --- counter intake ------------------------------------------------------------------------------
+
+
+def intake_check(
+    *,
+    version,
+    documents: Iterable[Any],
+    data: dict[str, Any],
+    decision: str,
+    received: set[str],
+    uploads: Mapping[str, Upload],
+) -> dict[str, list[str]]:
+    """Everything wrong with a counter intake, found before anything is written: the e-form
+    against the procedure's schema, the decision, and — to accept — the checklist of required
+    papers; when all that is right, the scans. ``received``: the papers ticked or scanned."""
+    documents = list(documents)
+    errors: dict[str, list[str]] = {}
+    try:
+        form_validate(
+            version_id=version.pk,
+            stamp=version.created_at,
+            schema=version.form_schema or {},
+            data=data,
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if decision not in INTAKE_DECISIONS:
+        errors["decision"] = [_("Chọn Tiếp nhận, Yêu cầu bổ sung hoặc Từ chối.")]
+    if decision == "accept":
+        for doc in documents:
+            if doc.is_required and doc.code not in received:
+                errors[f"received.{doc.code}"] = [
+                    _(
+                        "Chưa nhận giấy tờ bắt buộc này: đánh dấu đã nhận (kèm bản quét nếu có) "
+                        "hoặc chọn Yêu cầu bổ sung."
+                    )
+                ]
+    if not errors:
+        try:
+            uploads_check(documents=documents, uploads=uploads, require=False)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    return errors
+
+
+def intake_comment(
+    *, documents: Iterable[Any], received: set[str], decision: str, comment: str
+) -> str:
+    """The officer's comment; asking for a supplement without one names the missing papers."""
+    comment = comment.strip()
+    if decision == "request_supplement" and not comment:
+        missing = [d.name for d in documents if d.is_required and d.code not in received]
+        if missing:
+            comment = _("Cần bổ sung: %(documents)s.") % {"documents": "; ".join(missing)}
+    return comment
+
+
+def dossier_intake(
+    *,
+    user,
+    fields: Mapping[str, Any],
+    data: dict[str, Any],
+    uploads: Mapping[str, Upload],
+    decision: str,
+    comment: str,
+    received: set[str],
+) -> str:
+    """At the counter: submit, attach the scans and take the decision, all or nothing, once per
+    form token (``fields["token"]``); returns the dossier's code. ``fields``: the intake form's
+    cleaned data (procedure, channel, applicant_*)."""
+    fingerprint = request_fingerprint(
+        {
+            **{k: v for k, v in fields.items() if k != "token"},
+            "form_data": data,
+            "decision": decision,
+            "received": sorted(received),
+            "files": sorted((c, u.name, len(u.content)) for c, u in uploads.items()),
+        }
+    )
+
+    def run() -> tuple[int, dict[str, Any]]:
+        dossier = dossier_submit_with_files(
+            user=user,
+            procedure_code=fields["procedure"],
+            agency_id=profile_of(user).agency.agency_id,
+            form_data=data,
+            uploads=uploads,
+            channel=fields["channel"],
+            applicant=Applicant(
+                name=fields["applicant_name"].strip(),
+                id_number=fields["applicant_id_number"],
+                phone=fields["applicant_phone"],
+                email=fields["applicant_email"],
+                address=fields["applicant_address"],
+            ),
+            decision=decision,
+            comment=comment,
+            require_documents=False,
+            documents_received=received,
+        )
+        return 201, {"code": dossier.code}
+
+    # If anything fails the rows roll back; scans already written to storage are removed by
+    # the periodic sweep (`manage.py dossier_files_sweep`), like those of any other rollback.
+    with transaction.atomic():
+        _, body = idempotent(
+            user=user, key=f"workspace-intake:{fields['token']}", fingerprint=fingerprint, run=run
+        )
+    return body["code"]

@@ -20,6 +20,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -233,6 +234,121 @@ def _route(
 # --------------------------------------------------------------------------- submit
 
 
+def _earlier(idem_scope: str, idem_key: str) -> Feedback | None:
+    """The feedback an earlier request with the same non-empty idempotency key made, if any."""
+    if not idem_key:
+        return None
+    return Feedback.objects.filter(idem_scope=idem_scope, idem_key=idem_key).first()
+
+
+def _location(lat, long) -> dict[str, Any]:
+    """The checked latitude and longitude (as lat and long fields): both or neither."""
+    lat_value = _coordinate(lat, "lat", 90)
+    long_value = _coordinate(long, "long", 180)
+    if (lat_value is None) != (long_value is None):
+        msg = "Cần cả vĩ độ và kinh độ."
+        raise ValidationFailed(msg, fields={"lat": [msg]})
+    return {"lat": lat_value, "long": long_value}
+
+
+def _checked_attachments(attachments: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes, str]]:
+    """The attachments as (name, content, content type), each checked like an upload."""
+    if len(attachments) > MAX_ATTACHMENTS:
+        msg = f"Tối đa {MAX_ATTACHMENTS} tệp."
+        raise ValidationFailed(msg, fields={"attachments": [msg]})
+    checked = []
+    for name, content in attachments:
+        try:
+            checked.append((name, content, check_upload(name=name, content=content)))
+        except ValidationFailed as exc:
+            exc.fields = {"attachments": [f"{name}: {m}" for m in exc.fields.get("file", [])]}
+            raise
+    return checked
+
+
+def _check_email(sender_email: str) -> None:
+    """Refuse a sender email that is given but not valid."""
+    if sender_email:
+        try:
+            validate_email(sender_email.strip())
+        except DjangoValidationError:
+            msg = "Địa chỉ thư điện tử không hợp lệ."
+            raise ValidationFailed(msg, fields={"sender_email": [msg]}) from None
+
+
+def _sender_contact(
+    user, anonymous: bool, name: str, email: str, phone: str, address: str
+) -> tuple[Any, dict[str, str]]:
+    """The sender (a signed-in, not anonymous user) and the contact fields: the phone checked,
+    all blank if anonymous, else the sender's profile fills what the form left empty."""
+    phone = "" if anonymous else _phone(phone or "")
+    sender = user if user is not None and user.is_authenticated and not anonymous else None
+    if anonymous:
+        name = email = phone = address = ""
+    elif sender is not None:
+        profile = profile_of(sender)
+        name = name or (profile.full_name if profile else sender.get_username())
+        email = email or sender.email
+        phone = phone or (profile.phone if profile else "")
+    return sender, {
+        "sender_name": name.strip()[:120],
+        "sender_email": email.strip()[:254],
+        "sender_phone": phone.strip()[:20],
+        "sender_address": address.strip()[:255],
+    }
+
+
+def _first_deadlines(now: dt.datetime) -> dict[str, Any]:
+    """A new feedback's deadlines: accept it, or ask for more information, within a few days."""
+    accept_due_at = due_date(now, days=ACCEPT_DAYS, apply_cutoff=False)
+    return {
+        "received_at": now,
+        "accept_due_at": accept_due_at,
+        "info_limit_at": due_date(now, days=INFO_REQUEST_DAYS, apply_cutoff=False),
+        "due_step": DueStep.ACCEPT,
+        "due_at": accept_due_at,
+    }
+
+
+def _save_submitted(feedback: Feedback, checked: list[tuple[str, bytes, str]], sender) -> None:
+    """Save the new feedback, its attachments and its audit record in one transaction."""
+    with transaction.atomic():
+        feedback.save()
+        for name, content, content_type in checked:
+            attachment = FeedbackAttachment(
+                feedback=feedback, name=name, content_type=content_type, size=len(content)
+            )
+            attachment.file.save(name, ContentFile(content), save=False)
+            attachment.save()
+        _audit(
+            feedback,
+            "submitted",
+            sender,
+            {
+                "kind": feedback.kind,
+                "agency": feedback.agency.agency_id,
+                "channel": feedback.channel,
+                "due_at": _iso(feedback.due_at),
+                "attachments": len(checked),
+            },
+            new=True,
+        )
+
+
+def _save_unless_raced(
+    feedback: Feedback, checked: list[tuple[str, bytes, str]], sender
+) -> Feedback | None:
+    """Save the new feedback; None, or the feedback a concurrent duplicate made first."""
+    try:
+        _save_submitted(feedback, checked, sender)
+    except IntegrityError:
+        if not feedback.idem_key:
+            raise
+        # A concurrent duplicate won the unique key: answer with what it made.
+        return Feedback.objects.get(idem_scope=feedback.idem_scope, idem_key=feedback.idem_key)
+    return None
+
+
 def feedback_submit(
     *,
     kind: str,
@@ -268,34 +384,17 @@ def feedback_submit(
     ``address_string`` (the street or place, as typed), and/or ``lat``/``long`` (from the
     sender's device, or an Open311 client). ``sender_phone`` is stored in national form
     (``core.phone``); a text that is no Vietnamese number is refused."""
-    if idem_key:
-        existing = Feedback.objects.filter(idem_scope=idem_scope, idem_key=idem_key).first()
-        if existing is not None:
-            return existing, ""
+    earlier = _earlier(idem_scope, idem_key)
+    if earlier is not None:
+        return earlier, ""
     description = _text(description, "description", "Vui lòng nhập nội dung phản ánh.")
     title = (title or "").strip()[:200] or description.splitlines()[0][:120]
-    lat_value = _coordinate(lat, "lat", 90)
-    long_value = _coordinate(long, "long", 180)
-    if (lat_value is None) != (long_value is None):
-        msg = "Cần cả vĩ độ và kinh độ."
-        raise ValidationFailed(msg, fields={"lat": [msg]})
-    if len(attachments) > MAX_ATTACHMENTS:
-        msg = f"Tối đa {MAX_ATTACHMENTS} tệp."
-        raise ValidationFailed(msg, fields={"attachments": [msg]})
-    checked = []
-    for name, content in attachments:
-        try:
-            checked.append((name, content, check_upload(name=name, content=content)))
-        except ValidationFailed as exc:
-            exc.fields = {"attachments": [f"{name}: {m}" for m in exc.fields.get("file", [])]}
-            raise
-    if sender_email:
-        try:
-            validate_email(sender_email.strip())
-        except DjangoValidationError:
-            msg = "Địa chỉ thư điện tử không hợp lệ."
-            raise ValidationFailed(msg, fields={"sender_email": [msg]}) from None
-    sender_phone = "" if anonymous else _phone(sender_phone or "")
+    where = _location(lat, long)
+    checked = _checked_attachments(attachments)
+    _check_email(sender_email)
+    sender, contact = _sender_contact(
+        user, anonymous, sender_name, sender_email, sender_phone, sender_address
+    )
     now = at or timezone.now()
     unit = _commune(commune_code or "", timezone.localdate(now))
     agency, procedure, dossier = _route(
@@ -305,14 +404,6 @@ def feedback_submit(
         dossier_code=dossier_code or "",
         unit=unit,
     )
-    sender = user if user is not None and user.is_authenticated and not anonymous else None
-    if anonymous:
-        sender_name = sender_email = sender_phone = sender_address = ""
-    elif sender is not None:
-        profile = profile_of(sender)
-        sender_name = sender_name or (profile.full_name if profile else sender.get_username())
-        sender_email = sender_email or sender.email
-        sender_phone = sender_phone or (profile.phone if profile else "")
     reply_token = secrets.token_urlsafe(18)
     feedback = Feedback(
         code=new_feedback_code(),
@@ -324,51 +415,19 @@ def feedback_submit(
         title=title,
         description=description,
         sender=sender,
-        sender_name=sender_name.strip()[:120],
-        sender_email=sender_email.strip()[:254],
-        sender_phone=sender_phone.strip()[:20],
-        sender_address=sender_address.strip()[:255],
+        **contact,
         address_string=_place(address_string or "", unit),
         unit=unit,
         media_url=(media_url or "").strip()[:500],
         reply_token_hash=hash_key(reply_token),
-        lat=lat_value,
-        long=long_value,
-        received_at=now,
-        accept_due_at=due_date(now, days=ACCEPT_DAYS, apply_cutoff=False),
-        info_limit_at=due_date(now, days=INFO_REQUEST_DAYS, apply_cutoff=False),
-        due_step=DueStep.ACCEPT,
+        **where,
+        **_first_deadlines(now),
         idem_scope=idem_scope if idem_key else "",
         idem_key=idem_key,
     )
-    feedback.due_at = feedback.accept_due_at
-    try:
-        with transaction.atomic():
-            feedback.save()
-            for name, content, content_type in checked:
-                attachment = FeedbackAttachment(
-                    feedback=feedback, name=name, content_type=content_type, size=len(content)
-                )
-                attachment.file.save(name, ContentFile(content), save=False)
-                attachment.save()
-            _audit(
-                feedback,
-                "submitted",
-                sender,
-                {
-                    "kind": kind,
-                    "agency": agency.agency_id,
-                    "channel": channel,
-                    "due_at": _iso(feedback.due_at),
-                    "attachments": len(checked),
-                },
-                new=True,
-            )
-    except IntegrityError:
-        if not idem_key:
-            raise
-        # A concurrent duplicate won the unique key: answer with what it made.
-        return Feedback.objects.get(idem_scope=idem_scope, idem_key=idem_key), ""
+    earlier = _save_unless_raced(feedback, checked, sender)
+    if earlier is not None:
+        return earlier, ""
     return feedback, reply_token
 
 

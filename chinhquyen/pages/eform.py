@@ -28,6 +28,7 @@ section partly filled is sent, so the schema's ``required`` inside it names what
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
@@ -232,6 +233,126 @@ def _join(parts) -> SafeString:
     return mark_safe("".join(str(p) for p in parts))  # noqa: S308
 
 
+@dataclass(frozen=True)
+class _FieldParts:
+    """What a scalar field's markup is made of, whatever its control."""
+
+    name: str
+    anchor: str
+    label: str
+    aria: str
+    error: str
+    req_mark: str
+    help_html: str
+    enforced: bool  # required, and not inside an optional group left empty
+
+
+def _checkbox(field: _FieldParts, value: Any) -> SafeString:
+    """A boolean field: one checkbox, checked for true."""
+    checked = " checked" if value is True else ""
+    return format_html(
+        '<div class="field check"><input type="checkbox" id="{}" name="{}" value="1"{}{}>'
+        '<label for="{}">{}</label>{}{}</div>',
+        field.anchor,
+        field.name,
+        mark_safe(checked),  # noqa: S308 - a constant
+        field.aria,
+        field.anchor,
+        field.label,
+        field.help_html,
+        field.error,
+    )
+
+
+def _radios(field: _FieldParts, choices: list[tuple[Any, str]], value: Any) -> SafeString:
+    """A field with few choices: radio buttons in a fieldset."""
+    radios = format_html_join(
+        "",
+        '<label><input type="radio" name="{}" id="{}" value="{}"{}{}> {}</label>',
+        (
+            (
+                field.name,
+                field.anchor if i == 0 else f"{field.anchor}-{i}",
+                const,
+                mark_safe(" checked" if value == const else ""),  # noqa: S308
+                field.aria,
+                title,
+            )
+            for i, (const, title) in enumerate(choices)
+        ),
+    )
+    return format_html(
+        '<fieldset class="field choices"><legend>{}{}</legend>{}<div>{}</div>{}</fieldset>',
+        field.label,
+        field.req_mark,
+        field.help_html,
+        radios,
+        field.error,
+    )
+
+
+def _select(field: _FieldParts, choices: list[tuple[Any, str]], value: Any) -> SafeString:
+    """The control of a field with many choices: a drop-down list."""
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (const, mark_safe(" selected" if value == const else ""), title)  # noqa: S308
+            for const, title in choices
+        ),
+    )
+    return format_html(
+        '<select id="{}" name="{}"{}{}><option value="">{}</option>{}</select>',
+        field.anchor,
+        field.name,
+        field.aria,
+        mark_safe(" required" if field.enforced else ""),  # noqa: S308
+        _("— Chọn —"),
+        options,
+    )
+
+
+def _input_type(schema: dict[str, Any], kind: str) -> tuple[str, list[tuple[str, Any]]]:
+    """The input's type and its attributes from the schema's type, format and limits."""
+    attrs: list[tuple[str, Any]] = []
+    input_type = "text"
+    if kind in ("integer", "number"):
+        input_type = "number"
+        if kind == "number":
+            attrs.append(("step", "any"))
+        for key, attr in (("minimum", "min"), ("maximum", "max")):
+            if key in schema:
+                attrs.append((attr, schema[key]))
+    elif schema.get("format") == "date":
+        input_type = "date"
+    elif schema.get("format") == "email":
+        input_type = "email"
+        attrs.append(("autocomplete", "email"))
+    elif schema.get("format") == "phone":
+        input_type = "tel"
+        attrs.append(("autocomplete", "tel"))
+    if "maxLength" in schema:
+        attrs.append(("maxlength", schema["maxLength"]))
+    if schema.get("format") == "digits" or _DIGITS.match(schema.get("pattern", "")):
+        attrs.append(("inputmode", "numeric"))
+    return input_type, attrs
+
+
+def _input(field: _FieldParts, schema: dict[str, Any], kind: str, value: Any) -> SafeString:
+    """The control of a text, number, date, email or phone field: an input."""
+    input_type, attrs = _input_type(schema, kind)
+    return format_html(
+        '<input type="{}" id="{}" name="{}" value="{}"{}{}{}>',
+        input_type,
+        field.anchor,
+        field.name,
+        "" if value is None else value,
+        format_html_join("", ' {}="{}"', attrs),
+        field.aria,
+        mark_safe(" required" if field.enforced else ""),  # noqa: S308
+    )
+
+
 class _Renderer:
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
@@ -353,10 +474,32 @@ class _Renderer:
         )
 
     def scalar(self, schema, value, name, required) -> SafeString:
-        anchor = field_id(name)
-        label = schema.get("title", name.rsplit(".", 1)[-1])
+        """One field of a scalar type: a checkbox, radio buttons, a drop-down list or an input."""
         kind = _type(schema)
         choices = choices_of(schema)
+        field = self.field_parts(schema, name, required)
+        if kind == "boolean":
+            return _checkbox(field, value)
+        if choices is not None and len(choices) <= RADIO_MAX:
+            return _radios(field, choices, value)
+        if choices is not None:
+            control = _select(field, choices, value)
+        else:
+            control = _input(field, schema, kind, value)
+        return format_html(
+            '<div class="field"><label for="{}">{}{}</label>{}{}{}</div>',
+            field.anchor,
+            field.label,
+            field.req_mark,
+            field.help_html,
+            control,
+            field.error,
+        )
+
+    def field_parts(self, schema, name, required) -> _FieldParts:
+        """The pieces every kind of scalar field shows: id, label, hints, error and ARIA."""
+        anchor = field_id(name)
+        label = schema.get("title", name.rsplit(".", 1)[-1])
         help_texts = self.help(schema)
         error = self.errors_for(name, anchor)
         described = " ".join(
@@ -367,110 +510,21 @@ class _Renderer:
         aria = format_html(' aria-describedby="{}"', described) if described else ""
         if error:
             aria = format_html('{} aria-invalid="true"', aria)
-        req_mark = format_html(' <span class="req">({})</span>', _("bắt buộc")) if required else ""
-        enforced = required and self.optional_depth == 0
-        help_html = (
-            format_html('<p class="hint" id="{}-help">{}</p>', anchor, " ".join(help_texts))
-            if help_texts
-            else ""
-        )
-        if kind == "boolean":
-            checked = " checked" if value is True else ""
-            return format_html(
-                '<div class="field check"><input type="checkbox" id="{}" name="{}" value="1"{}{}>'
-                '<label for="{}">{}</label>{}{}</div>',
-                anchor,
-                name,
-                mark_safe(checked),  # noqa: S308 - a constant
-                aria,
-                anchor,
-                label,
-                help_html,
-                error,
-            )
-        if choices is not None and len(choices) <= RADIO_MAX:
-            radios = format_html_join(
-                "",
-                '<label><input type="radio" name="{}" id="{}" value="{}"{}{}> {}</label>',
-                (
-                    (
-                        name,
-                        anchor if i == 0 else f"{anchor}-{i}",
-                        const,
-                        mark_safe(" checked" if value == const else ""),  # noqa: S308
-                        aria,
-                        title,
-                    )
-                    for i, (const, title) in enumerate(choices)
-                ),
-            )
-            return format_html(
-                '<fieldset class="field choices"><legend>{}{}</legend>{}<div>{}</div>{}</fieldset>',
-                label,
-                req_mark,
-                help_html,
-                radios,
-                error,
-            )
-        if choices is not None:
-            options = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (const, mark_safe(" selected" if value == const else ""), title)  # noqa: S308
-                    for const, title in choices
-                ),
-            )
-            control = format_html(
-                '<select id="{}" name="{}"{}{}><option value="">{}</option>{}</select>',
-                anchor,
-                name,
-                aria,
-                mark_safe(" required" if enforced else ""),  # noqa: S308
-                _("— Chọn —"),
-                options,
-            )
-        else:
-            attrs = []
-            input_type = "text"
-            if kind in ("integer", "number"):
-                input_type = "number"
-                if kind == "number":
-                    attrs.append(("step", "any"))
-                for key, attr in (("minimum", "min"), ("maximum", "max")):
-                    if key in schema:
-                        attrs.append((attr, schema[key]))
-            elif schema.get("format") == "date":
-                input_type = "date"
-            elif schema.get("format") == "email":
-                input_type = "email"
-                attrs.append(("autocomplete", "email"))
-            elif schema.get("format") == "phone":
-                input_type = "tel"
-                attrs.append(("autocomplete", "tel"))
-            if "maxLength" in schema:
-                attrs.append(("maxlength", schema["maxLength"]))
-            if schema.get("format") == "digits" or _DIGITS.match(schema.get("pattern", "")):
-                attrs.append(("inputmode", "numeric"))
-            extra = format_html_join("", ' {}="{}"', attrs)
-            control = format_html(
-                '<input type="{}" id="{}" name="{}" value="{}"{}{}{}>',
-                input_type,
-                anchor,
-                name,
-                "" if value is None else value,
-                extra,
-                aria,
-                mark_safe(" required" if enforced else ""),  # noqa: S308
-            )
-        return format_html(
-            '<div class="field"><label for="{}">{}{}</label>{}{}{}</div>',
-            anchor,
-            label,
-            req_mark,
-            help_html,
-            control,
-            error,
+        return _FieldParts(
+            name=name,
+            anchor=anchor,
+            label=label,
+            aria=aria,
+            error=error,
+            req_mark=(
+                format_html(' <span class="req">({})</span>', _("bắt buộc")) if required else ""
+            ),
+            help_html=(
+                format_html('<p class="hint" id="{}-help">{}</p>', anchor, " ".join(help_texts))
+                if help_texts
+                else ""
+            ),
+            enforced=required and self.optional_depth == 0,
         )
 
     @staticmethod

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import escape
@@ -193,6 +194,70 @@ def _spark_summary(
     return sentence + "."
 
 
+def _spark_range(
+    runs: list[list[tuple[int, float]]], *, target: float | None, unit: str
+) -> tuple[float, float]:
+    """The sparkline's vertical scale: 0–100 for "%", else the data and target with padding."""
+    if unit == "%":
+        return 0.0, 100.0
+    known = [number for run in runs for _i, number in run]
+    span_of = known + ([float(target)] if target is not None else [])
+    low, high = min(span_of), max(span_of)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    return low - pad, high + pad
+
+
+def _spark_marks(
+    runs: list[list[tuple[int, float]]],
+    count: int,
+    width: int,
+    height: int,
+    *,
+    target: float | None,
+    unit: str,
+) -> list[str]:
+    """The sparkline's target line, its runs, lone dots and the larger dot on the last value."""
+    low, high = _spark_range(runs, target=target, unit=unit)
+    inset = 3.0  # room for the end dot and the stroke
+
+    def x_at(i: int) -> float:
+        if count == 1:
+            return width - inset
+        return inset + i * (width - 2 * inset) / (count - 1)
+
+    def y_at(number: float) -> float:
+        share = min(1.0, max(0.0, (number - low) / (high - low)))
+        return inset + (1 - share) * (height - 2 * inset)
+
+    out = []
+    line = (
+        'fill="none" stroke="currentColor" vector-effect="non-scaling-stroke" '
+        'stroke-linecap="round" stroke-linejoin="round"'
+    )
+    if target is not None:
+        y = _c(y_at(float(target)))
+        out.append(
+            f'<line class="target" x1="0" x2="{_c(width)}" y1="{y}" y2="{y}" {line} '
+            'stroke-width="1" stroke-dasharray="3 2" stroke-opacity="0.7"/>'
+        )
+    last_index, last_number = runs[-1][-1]
+    for run in runs:
+        if len(run) > 1:
+            points = [(x_at(i), y_at(number)) for i, number in run]
+            out.append(f'<path class="spark-line" d="{_path(points)}" {line} stroke-width="1.5"/>')
+        elif run[0][0] != last_index:
+            i, number = run[0]
+            out.append(
+                f'<circle class="spark-point" cx="{_c(x_at(i))}" cy="{_c(y_at(number))}" '
+                'r="1.5" fill="currentColor"/>'
+            )
+    out.append(
+        f'<circle class="spark-last" cx="{_c(x_at(last_index))}" '
+        f'cy="{_c(y_at(last_number))}" r="2.5" fill="currentColor"/>'
+    )
+    return out
+
+
 def sparkline_svg(
     values: list[float | int | Decimal | None],
     *,
@@ -225,53 +290,7 @@ def sparkline_svg(
     ]
     runs = segments(numbers)
     if runs:
-        known = [number for run in runs for _i, number in run]
-        if unit == "%":
-            low, high = 0.0, 100.0
-        else:
-            span_of = known + ([float(target)] if target is not None else [])
-            low, high = min(span_of), max(span_of)
-            pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
-            low, high = low - pad, high + pad
-        inset = 3.0  # room for the end dot and the stroke
-        count = len(numbers)
-
-        def x_at(i: int) -> float:
-            if count == 1:
-                return width - inset
-            return inset + i * (width - 2 * inset) / (count - 1)
-
-        def y_at(number: float) -> float:
-            share = min(1.0, max(0.0, (number - low) / (high - low)))
-            return inset + (1 - share) * (height - 2 * inset)
-
-        line = (
-            'fill="none" stroke="currentColor" vector-effect="non-scaling-stroke" '
-            'stroke-linecap="round" stroke-linejoin="round"'
-        )
-        if target is not None:
-            y = _c(y_at(float(target)))
-            out.append(
-                f'<line class="target" x1="0" x2="{_c(width)}" y1="{y}" y2="{y}" {line} '
-                'stroke-width="1" stroke-dasharray="3 2" stroke-opacity="0.7"/>'
-            )
-        last_index, last_number = runs[-1][-1]
-        for run in runs:
-            if len(run) > 1:
-                points = [(x_at(i), y_at(number)) for i, number in run]
-                out.append(
-                    f'<path class="spark-line" d="{_path(points)}" {line} stroke-width="1.5"/>'
-                )
-            elif run[0][0] != last_index:
-                i, number = run[0]
-                out.append(
-                    f'<circle class="spark-point" cx="{_c(x_at(i))}" cy="{_c(y_at(number))}" '
-                    'r="1.5" fill="currentColor"/>'
-                )
-        out.append(
-            f'<circle class="spark-last" cx="{_c(x_at(last_index))}" '
-            f'cy="{_c(y_at(last_number))}" r="2.5" fill="currentColor"/>'
-        )
+        out += _spark_marks(runs, len(numbers), width, height, target=target, unit=unit)
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every text above went through escape()
 
@@ -359,24 +378,19 @@ def bar_chart_svg(
     longest = max((len(text) for text in value_texts if text), default=4)
     value_column = max(48.0, longest * GLYPH * BAR_FONT + 10)
     x0 = float(BAR_LABELS)
-    plot_width = max(200.0, BAR_CHART_WIDTH - x0 - value_column)
-
-    known = [number for number in numbers if number is not None]
-    if max_value is not None and max_value > 0:
-        scale = float(max_value)
-    else:
-        scale = max([*known, *([float(target)] if target is not None else []), 0.0])
-        if unit == "%":
-            scale = max(100.0, scale)
-        scale = scale or 1.0
-
-    def length(number: float) -> float:
-        return min(1.0, max(0.0, number / scale)) * plot_width
-
+    layout = _BarLayout(
+        x0=x0,
+        plot_width=max(200.0, BAR_CHART_WIDTH - x0 - value_column),
+        scale=_bar_scale(numbers, unit=unit, target=target, max_value=max_value),
+        body=max(len(rows), 1) * BAR_PITCH,
+        fills={
+            True: f'fill="{MET}"',
+            False: f'fill="url(#{hatch_id})" stroke="{NOT_MET}" stroke-width="1.5"',
+            None: f'fill="{NEUTRAL}"',
+        },
+    )
     has_legend = any(meets is not None for _label, value, meets in rows)
-    body = max(len(rows), 1) * BAR_PITCH
-    height = BAR_TOP + body + (BAR_PITCH + 8 if has_legend else 8)
-    text_shift = BAR_FONT * 0.35  # from the middle of a row to the text's baseline
+    height = BAR_TOP + layout.body + (BAR_PITCH + 8 if has_legend else 8)
 
     out = [
         _svg_open(BAR_CHART_WIDTH, height, cls="bar-chart", title_id=title_id, desc_id=desc_id),
@@ -387,26 +401,78 @@ def bar_chart_svg(
         f'<rect width="3" height="6" fill="{NOT_MET}"/></pattern></defs>',
         f'<g font-size="{BAR_FONT}" fill="currentColor">',
     ]
-    fills = {
-        True: f'fill="{MET}"',
-        False: f'fill="url(#{hatch_id})" stroke="{NOT_MET}" stroke-width="1.5"',
-        None: f'fill="{NEUTRAL}"',
-    }
-    classes = {True: "bar met", False: "bar not-met", None: "bar"}
-    max_label = int((BAR_LABELS - 14) / (GLYPH * BAR_FONT))
     # Painted in layers: stripes, bars, the target line over the bars, then the texts, which a
     # white halo keeps readable where the dashed line crosses them.
+    stripes, bars, texts = _bar_rows(layout, rows, numbers, value_texts)
+    out += stripes + bars
+    # The axis from which the bars start.
+    out.append(
+        f'<line class="axis" x1="{_c(x0)}" x2="{_c(x0)}" y1="{_c(BAR_TOP - 2)}" '
+        f'y2="{_c(BAR_TOP + layout.body + 2)}" stroke="currentColor" stroke-width="1"/>'
+    )
+    if target is not None:
+        line, label = _bar_target(layout, target, unit)
+        out.append(line)
+        texts.append(label)
+    out += texts
+    if has_legend:
+        out += _bar_legend(layout)
+    out.append("</g></svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every text above went through escape()
+
+
+BAR_TEXT_SHIFT = BAR_FONT * 0.35  # from the middle of a row to the text's baseline
+BAR_CLASSES = {True: "bar met", False: "bar not-met", None: "bar"}
+BAR_HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+
+
+@dataclass(frozen=True)
+class _BarLayout:
+    """Where a bar chart's pieces go: the bars' origin, room and scale, the rows' height, fills."""
+
+    x0: float
+    plot_width: float
+    scale: float
+    body: float
+    fills: dict[bool | None, str]
+
+    def length(self, number: float) -> float:
+        """The length of the bar for a number, cut to the plot."""
+        return min(1.0, max(0.0, number / self.scale)) * self.plot_width
+
+
+def _bar_scale(
+    numbers: list[float | None], *, unit: str, target: float | None, max_value: float | None
+) -> float:
+    """The value at the bars' full length: max_value, or 100 for "%", or the largest value."""
+    if max_value is not None and max_value > 0:
+        return float(max_value)
+    known = [number for number in numbers if number is not None]
+    scale = max([*known, *([float(target)] if target is not None else []), 0.0])
+    if unit == "%":
+        scale = max(100.0, scale)
+    return scale or 1.0
+
+
+def _bar_rows(
+    layout: _BarLayout,
+    rows: Sequence[tuple[str, float | None, bool | None]],
+    numbers: list[float | None],
+    value_texts: list[str | None],
+) -> tuple[list[str], list[str], list[str]]:
+    """The zebra stripes, the bars and the texts (labels, values) of every row."""
+    x0 = layout.x0
+    max_label = int((BAR_LABELS - 14) / (GLYPH * BAR_FONT))
     stripes: list[str] = []
     bars: list[str] = []
     texts: list[str] = []
-    halo = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
     no_data = escape(_("Không có số liệu"))
     for k, ((label, _value, meets), number, text) in enumerate(
         zip(rows, numbers, value_texts, strict=True)
     ):
         top = BAR_TOP + k * BAR_PITCH
         middle = top + BAR_PITCH / 2
-        baseline = _c(middle + text_shift)
+        baseline = _c(middle + BAR_TEXT_SHIFT)
         if k % 2:  # faint zebra stripes help the eye follow a row across 34 of them
             stripes.append(
                 f'<rect class="stripe" x="0" y="{_c(top)}" width="{BAR_CHART_WIDTH}" '
@@ -420,63 +486,62 @@ def bar_chart_svg(
         )
         if number is None:
             texts.append(
-                f'<text class="value no-data" x="{_c(x0 + 6)}" y="{baseline}" {halo} '
+                f'<text class="value no-data" x="{_c(x0 + 6)}" y="{baseline}" {BAR_HALO} '
                 f'font-style="italic">{no_data}</text>'
             )
             continue
-        bar = length(number)
+        bar = layout.length(number)
         bars.append(
-            f'<rect class="{classes[meets]}" x="{_c(x0)}" y="{_c(middle - BAR_HEIGHT / 2)}" '
-            f'width="{_c(bar)}" height="{BAR_HEIGHT}" {fills[meets]}/>'
+            f'<rect class="{BAR_CLASSES[meets]}" x="{_c(x0)}" y="{_c(middle - BAR_HEIGHT / 2)}" '
+            f'width="{_c(bar)}" height="{BAR_HEIGHT}" {layout.fills[meets]}/>'
         )
         texts.append(
-            f'<text class="value" x="{_c(x0 + bar + 5)}" y="{baseline}" {halo}>'
+            f'<text class="value" x="{_c(x0 + bar + 5)}" y="{baseline}" {BAR_HALO}>'
             f"{escape(text)}</text>"
         )
     if not rows:
         texts.append(
             f'<text class="value no-data" x="{_c(x0 + 6)}" '
-            f'y="{_c(BAR_TOP + BAR_PITCH / 2 + text_shift)}" font-style="italic">{no_data}</text>'
+            f'y="{_c(BAR_TOP + BAR_PITCH / 2 + BAR_TEXT_SHIFT)}" font-style="italic">'
+            f"{no_data}</text>"
         )
-    out += stripes + bars
-    # The axis from which the bars start.
-    out.append(
-        f'<line class="axis" x1="{_c(x0)}" x2="{_c(x0)}" y1="{_c(BAR_TOP - 2)}" '
-        f'y2="{_c(BAR_TOP + body + 2)}" stroke="currentColor" stroke-width="1"/>'
+    return stripes, bars, texts
+
+
+def _bar_target(layout: _BarLayout, target: float, unit: str) -> tuple[str, str]:
+    """The target's dashed vertical line and its label, kept inside the chart."""
+    x = layout.x0 + layout.length(float(target))
+    caption = _target_text(target, unit)
+    half = len(caption) * GLYPH * BAR_FONT / 2
+    label_x = min(max(x, half + 2), BAR_CHART_WIDTH - half - 2)
+    line = (
+        f'<line class="target" x1="{_c(x)}" x2="{_c(x)}" y1="{_c(BAR_TOP - 6)}" '
+        f'y2="{_c(BAR_TOP + layout.body)}" stroke="currentColor" stroke-width="1.5" '
+        'stroke-dasharray="5 3"/>'
     )
-    if target is not None:
-        x = x0 + length(float(target))
-        caption = _target_text(target, unit)
-        half = len(caption) * GLYPH * BAR_FONT / 2
-        label_x = min(max(x, half + 2), BAR_CHART_WIDTH - half - 2)
-        out.append(
-            f'<line class="target" x1="{_c(x)}" x2="{_c(x)}" y1="{_c(BAR_TOP - 6)}" '
-            f'y2="{_c(BAR_TOP + body)}" stroke="currentColor" stroke-width="1.5" '
-            'stroke-dasharray="5 3"/>'
-        )
-        texts.append(
-            f'<text class="target-label" x="{_c(label_x)}" y="{_c(BAR_TOP - 10)}" '
-            f'text-anchor="middle" font-weight="bold">{escape(caption)}</text>'
-        )
-    out += texts
-    if has_legend:
-        y = BAR_TOP + body + 8
-        baseline = _c(y + BAR_HEIGHT / 2 + text_shift)
-        met_text = "✓ " + _("Đạt tiêu chí")
-        out.append(
-            f'<rect class="legend-swatch met" x="{_c(x0)}" y="{_c(y)}" width="24" '
-            f'height="{BAR_HEIGHT}" {fills[True]}/>'
-            f'<text class="legend" x="{_c(x0 + 30)}" y="{baseline}">{escape(met_text)}</text>'
-        )
-        second = x0 + 30 + len(met_text) * GLYPH * BAR_FONT + 20
-        out.append(
-            f'<rect class="legend-swatch not-met" x="{_c(second)}" y="{_c(y)}" width="24" '
-            f'height="{BAR_HEIGHT}" {fills[False]}/>'
-            f'<text class="legend" x="{_c(second + 30)}" y="{baseline}">'
-            f"{escape('✗ ' + _('Không đạt'))}</text>"
-        )
-    out.append("</g></svg>")
-    return mark_safe("".join(out))  # noqa: S308 - every text above went through escape()
+    label = (
+        f'<text class="target-label" x="{_c(label_x)}" y="{_c(BAR_TOP - 10)}" '
+        f'text-anchor="middle" font-weight="bold">{escape(caption)}</text>'
+    )
+    return line, label
+
+
+def _bar_legend(layout: _BarLayout) -> list[str]:
+    """The legend under the bars: the met and the not-met swatch with their words."""
+    x0 = layout.x0
+    y = BAR_TOP + layout.body + 8
+    baseline = _c(y + BAR_HEIGHT / 2 + BAR_TEXT_SHIFT)
+    met_text = "✓ " + _("Đạt tiêu chí")
+    second = x0 + 30 + len(met_text) * GLYPH * BAR_FONT + 20
+    return [
+        f'<rect class="legend-swatch met" x="{_c(x0)}" y="{_c(y)}" width="24" '
+        f'height="{BAR_HEIGHT}" {layout.fills[True]}/>'
+        f'<text class="legend" x="{_c(x0 + 30)}" y="{baseline}">{escape(met_text)}</text>',
+        f'<rect class="legend-swatch not-met" x="{_c(second)}" y="{_c(y)}" width="24" '
+        f'height="{BAR_HEIGHT}" {layout.fills[False]}/>'
+        f'<text class="legend" x="{_c(second + 30)}" y="{baseline}">'
+        f"{escape('✗ ' + _('Không đạt'))}</text>",
+    ]
 
 
 # --- line chart -------------------------------------------------------------------------------
@@ -522,45 +587,8 @@ def line_chart_svg(
     title_id, desc_id = _uid("trend"), _uid("trend-desc")
     numbers = [_as_float(value) for _label, value in series]
     known = [number for number in numbers if number is not None]
-
-    no_data = _("không có số liệu")  # outside the f-string, where makemessages finds it
-    listed = [
-        f"{label}: {_with_unit(value, unit) if number is not None else no_data}"
-        for (label, value), number in zip(series, numbers, strict=True)
-    ]
-    desc = "; ".join(listed) + "." if listed else _("Không có số liệu.")
-    if target is not None:
-        desc += " " + _target_text(target, unit) + "."
-    if series and not known:
-        desc = _("Không có số liệu.") + " " + desc
-
-    extra = [float(target)] if target is not None else []
-    if unit == "%" and max([*known, *extra, 0.0]) <= 100 and min([*known, *extra, 0.0]) >= 0:
-        ticks = [0.0, 25.0, 50.0, 75.0, 100.0]
-    else:
-        ticks = _nice_ticks(min([*known, *extra, 0.0]), max([*known, *extra, 0.0]))
-    low, high = ticks[0], ticks[-1]
-
-    def tick_text(tick: float) -> str:
-        return _with_unit(tick, "%") if unit == "%" else vn_number(tick)
-
-    x_labels = [_fit(label, MAX_X_LABEL) for label, _value in series]
-    x_label_width = max((len(label) for label in x_labels), default=0) * GLYPH * LINE_FONT
-    y_label_width = max(len(tick_text(tick)) for tick in ticks) * GLYPH * LINE_FONT
-    left = max(y_label_width + 12, x_label_width / 2 + 2)
-    right = max(16.0, x_label_width / 2 + 2)
-    top, bottom = 28.0, 40.0
-    plot_width = LINE_CHART_WIDTH - left - right
-    plot_height = LINE_CHART_HEIGHT - top - bottom
-    count = len(series)
-
-    def x_at(i: int) -> float:
-        return left + plot_width / 2 if count == 1 else left + i * plot_width / (count - 1)
-
-    def y_at(number: float) -> float:
-        share = min(1.0, max(0.0, (number - low) / (high - low)))
-        return top + (1 - share) * plot_height
-
+    desc = _line_desc(series, numbers, unit=unit, target=target)
+    layout = _line_layout(series, known, unit=unit, target=target)
     out = [
         _svg_open(
             LINE_CHART_WIDTH,
@@ -573,28 +601,149 @@ def line_chart_svg(
         f'<desc id="{desc_id}">{escape(desc)}</desc>',
         f'<g font-size="{LINE_FONT}" fill="currentColor">',
     ]
-    for tick in ticks:
-        y = _c(y_at(tick))
+    out += _line_y_axis(layout, unit)
+    out += _line_x_axis(layout, [_fit(label, MAX_X_LABEL) for label, _value in series])
+    if target is not None:
+        y = layout.y_at(float(target))
+        out.append(
+            f'<line class="target" x1="{_c(layout.left)}" x2="{_c(layout.left + layout.plot_width)}" '
+            f'y1="{_c(y)}" y2="{_c(y)}" stroke="currentColor" stroke-width="1.5" '
+            'stroke-dasharray="5 3"/>'
+        )
+    out += _line_series(layout, numbers)
+    if target is not None:
+        # Written last, with a white halo, so the line and its dots never hide it.
+        out.append(
+            f'<text class="target-label" x="{_c(layout.left + 4)}" '
+            f'y="{_c(layout.y_at(float(target)) - 5)}" '
+            'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke" '
+            f'font-weight="bold">{escape(_target_text(target, unit))}</text>'
+        )
+    if not known:
+        out.append(
+            f'<text class="no-data" x="{_c(layout.left + layout.plot_width / 2)}" '
+            f'y="{_c(layout.top + layout.plot_height / 2)}" text-anchor="middle" '
+            f'font-style="italic">{escape(_("Không có số liệu"))}</text>'
+        )
+    out.append("</g></svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every text above went through escape()
+
+
+def _line_desc(
+    series: list[tuple[str, float | None]],
+    numbers: list[float | None],
+    *,
+    unit: str,
+    target: float | None,
+) -> str:
+    """The line chart's <desc>: every period with its value, then the target."""
+    no_data = _("không có số liệu")  # outside the f-string, where makemessages finds it
+    listed = [
+        f"{label}: {_with_unit(value, unit) if number is not None else no_data}"
+        for (label, value), number in zip(series, numbers, strict=True)
+    ]
+    desc = "; ".join(listed) + "." if listed else _("Không có số liệu.")
+    if target is not None:
+        desc += " " + _target_text(target, unit) + "."
+    if series and all(number is None for number in numbers):
+        desc = _("Không có số liệu.") + " " + desc
+    return desc
+
+
+@dataclass(frozen=True)
+class _LineLayout:
+    """A line chart's plot area, its y ticks and the number of periods along x."""
+
+    ticks: list[float]
+    left: float
+    top: float
+    plot_width: float
+    plot_height: float
+    count: int
+    x_label_width: float
+
+    def x_at(self, i: int) -> float:
+        """The x of the i-th period."""
+        if self.count == 1:
+            return self.left + self.plot_width / 2
+        return self.left + i * self.plot_width / (self.count - 1)
+
+    def y_at(self, number: float) -> float:
+        """The y of a value, held inside the ticks' range."""
+        low, high = self.ticks[0], self.ticks[-1]
+        share = min(1.0, max(0.0, (number - low) / (high - low)))
+        return self.top + (1 - share) * self.plot_height
+
+
+def _tick_text(tick: float, unit: str) -> str:
+    """A y-axis label: with "%" for percentages, a bare number otherwise."""
+    return _with_unit(tick, "%") if unit == "%" else vn_number(tick)
+
+
+def _line_layout(
+    series: list[tuple[str, float | None]],
+    known: list[float],
+    *,
+    unit: str,
+    target: float | None,
+) -> _LineLayout:
+    """The ticks, and margins wide enough for the y labels and half the widest x label."""
+    extra = [float(target)] if target is not None else []
+    if unit == "%" and max([*known, *extra, 0.0]) <= 100 and min([*known, *extra, 0.0]) >= 0:
+        ticks = [0.0, 25.0, 50.0, 75.0, 100.0]
+    else:
+        ticks = _nice_ticks(min([*known, *extra, 0.0]), max([*known, *extra, 0.0]))
+    x_labels = [_fit(label, MAX_X_LABEL) for label, _value in series]
+    x_label_width = max((len(label) for label in x_labels), default=0) * GLYPH * LINE_FONT
+    y_label_width = max(len(_tick_text(tick, unit)) for tick in ticks) * GLYPH * LINE_FONT
+    left = max(y_label_width + 12, x_label_width / 2 + 2)
+    right = max(16.0, x_label_width / 2 + 2)
+    top, bottom = 28.0, 40.0
+    return _LineLayout(
+        ticks=ticks,
+        left=left,
+        top=top,
+        plot_width=LINE_CHART_WIDTH - left - right,
+        plot_height=LINE_CHART_HEIGHT - top - bottom,
+        count=len(series),
+        x_label_width=x_label_width,
+    )
+
+
+def _line_y_axis(layout: _LineLayout, unit: str) -> list[str]:
+    """The gridlines with their labels, and the unit above them unless it is "%"."""
+    out = []
+    left, plot_width = layout.left, layout.plot_width
+    for tick in layout.ticks:
+        y = _c(layout.y_at(tick))
         out.append(
             f'<line class="grid" x1="{_c(left)}" x2="{_c(left + plot_width)}" y1="{y}" y2="{y}" '
             'stroke="currentColor" stroke-width="1" stroke-opacity="0.3"/>'
-            f'<text class="y-label" x="{_c(left - 6)}" y="{_c(y_at(tick) + LINE_FONT * 0.35)}" '
-            f'text-anchor="end">{escape(tick_text(tick))}</text>'
+            f'<text class="y-label" x="{_c(left - 6)}" '
+            f'y="{_c(layout.y_at(tick) + LINE_FONT * 0.35)}" '
+            f'text-anchor="end">{escape(_tick_text(tick, unit))}</text>'
         )
     if unit and unit != "%":
         out.append(
-            f'<text class="unit" x="{_c(left - 6)}" y="{_c(top - 14)}" text-anchor="end">'
+            f'<text class="unit" x="{_c(left - 6)}" y="{_c(layout.top - 14)}" text-anchor="end">'
             f"{escape(unit)}</text>"
         )
+    return out
+
+
+def _line_x_axis(layout: _LineLayout, x_labels: list[str]) -> list[str]:
+    """A tick per period and every step-th label, counted back from the newest."""
+    count = layout.count
     # Show every step-th period label, counted back from the newest, so that none overlap.
     if count > 1:
-        spacing = plot_width / (count - 1)
-        step = max(1, math.ceil((x_label_width + 8) / spacing))
+        spacing = layout.plot_width / (count - 1)
+        step = max(1, math.ceil((layout.x_label_width + 8) / spacing))
     else:
         step = 1
-    axis_y = top + plot_height
+    axis_y = layout.top + layout.plot_height
+    out = []
     for i, label in enumerate(x_labels):
-        x = _c(x_at(i))
+        x = _c(layout.x_at(i))
         out.append(
             f'<line class="x-tick" x1="{x}" x2="{x}" y1="{_c(axis_y)}" y2="{_c(axis_y + 4)}" '
             'stroke="currentColor" stroke-width="1"/>'
@@ -604,14 +753,14 @@ def line_chart_svg(
                 f'<text class="x-label" x="{x}" y="{_c(axis_y + 8 + LINE_FONT)}" '
                 f'text-anchor="middle">{escape(label)}</text>'
             )
-    if target is not None:
-        y = y_at(float(target))
-        out.append(
-            f'<line class="target" x1="{_c(left)}" x2="{_c(left + plot_width)}" y1="{_c(y)}" '
-            f'y2="{_c(y)}" stroke="currentColor" stroke-width="1.5" stroke-dasharray="5 3"/>'
-        )
+    return out
+
+
+def _line_series(layout: _LineLayout, numbers: list[float | None]) -> list[str]:
+    """The line through each run of known values, and a dot on every known value."""
+    out = []
     for run in segments(numbers):
-        points = [(x_at(i), y_at(number)) for i, number in run]
+        points = [(layout.x_at(i), layout.y_at(number)) for i, number in run]
         if len(points) > 1:
             out.append(
                 f'<path class="series" d="{_path(points)}" fill="none" stroke="currentColor" '
@@ -621,18 +770,4 @@ def line_chart_svg(
             f'<circle class="point" cx="{_c(x)}" cy="{_c(y)}" r="4" fill="currentColor"/>'
             for x, y in points
         )
-    if target is not None:
-        # Written last, with a white halo, so the line and its dots never hide it.
-        out.append(
-            f'<text class="target-label" x="{_c(left + 4)}" y="{_c(y_at(float(target)) - 5)}" '
-            'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke" '
-            f'font-weight="bold">{escape(_target_text(target, unit))}</text>'
-        )
-    if not known:
-        out.append(
-            f'<text class="no-data" x="{_c(left + plot_width / 2)}" '
-            f'y="{_c(top + plot_height / 2)}" text-anchor="middle" font-style="italic">'
-            f"{escape(_('Không có số liệu'))}</text>"
-        )
-    out.append("</g></svg>")
-    return mark_safe("".join(out))  # noqa: S308 - every text above went through escape()
+    return out

@@ -160,60 +160,85 @@ def used(
     by_year: dict[int, list[Half]] = defaultdict(list)
     for half in sealed:
         by_year[half.year].append(half)
-
-    def put(group: int, procedure: int, hits: Iterable[Half]) -> None:
-        result[group][procedure].update(hits)
-
-    def from_bits(year: int, bits: int) -> list[Half]:
-        return [h for h in by_year[year] if bits & h.bit]
-
     if _in_database(in_database):
-        join, params = _mapping(groups)
-        use, daily = _table(OnlineUse), _table(DailyCounter)
-        years = list(by_year)
-        # Only the rows with a hit in the halves asked for: (halves & mask) <> 0 per year.
-        year_filter = " OR ".join(["(t.year = %s AND t.halves & %s <> 0)"] * len(years))
-        year_params = [v for year in years for v in (year, sum(h.bit for h in by_year[year]))]
-        spans = merged_spans(unsealed)
-        day_filter = " OR ".join(["t.day BETWEEN %s AND %s"] * len(spans))
-        day_params = [d for span in spans for d in span]
-        if years and groups.pairs:
-            for group, procedure, year, bits in _rows(
-                f"SELECT g.grp, t.procedure_id, t.year, bit_or(t.halves) FROM {use} t {join} "  # noqa: S608
-                f"WHERE {year_filter} GROUP BY 1, 2, 3",
-                [*params, *year_params],
-            ):
-                put(group, procedure, from_bits(year, bits))
-        if years and groups.everyone:
-            for procedure, year, bits in _rows(
-                f"SELECT t.procedure_id, t.year, bit_or(t.halves) FROM {use} t "  # noqa: S608
-                f"WHERE {year_filter} GROUP BY 1, 2",
-                year_params,
-            ):
-                for group in groups.everyone:
-                    put(group, procedure, from_bits(year, bits))
-        if spans and groups.pairs:
-            for group, procedure, day in _rows(
-                f"SELECT DISTINCT g.grp, t.procedure_id, t.day FROM {daily} t {join} "  # noqa: S608
-                f"WHERE t.submitted_online > 0 AND ({day_filter})",
-                [*params, *day_params],
-            ):
-                put(group, procedure, [half_of(day)])
-        if spans and groups.everyone:
-            for procedure, day in _rows(
-                f"SELECT DISTINCT t.procedure_id, t.day FROM {daily} t "  # noqa: S608
-                f"WHERE t.submitted_online > 0 AND ({day_filter})",
-                day_params,
-            ):
-                for group in groups.everyone:
-                    put(group, procedure, [half_of(day)])
-        return result
+        _used_sealed_sql(groups, by_year, result)
+        _used_daily_sql(groups, merged_spans(unsealed), result)
+    else:
+        _used_in_python(groups, by_year, unsealed, result)
+    return result
 
+
+def _from_bits(members: list[Half], bits: int) -> list[Half]:
+    """The halves among `members` whose bit is set in `bits`."""
+    return [h for h in members if bits & h.bit]
+
+
+def _used_sealed_sql(
+    groups: Groups, by_year: dict[int, list[Half]], result: dict[int, dict[int, set[Half]]]
+) -> None:
+    """Add the sealed halves' online use to `result`, read from OnlineUse in SQL."""
+    years = list(by_year)
+    if not years:
+        return
+    join, params = _mapping(groups)
+    use = _table(OnlineUse)
+    # Only the rows with a hit in the halves asked for: (halves & mask) <> 0 per year.
+    year_filter = " OR ".join(["(t.year = %s AND t.halves & %s <> 0)"] * len(years))
+    year_params = [v for year in years for v in (year, sum(h.bit for h in by_year[year]))]
+    if groups.pairs:
+        for group, procedure, year, bits in _rows(
+            f"SELECT g.grp, t.procedure_id, t.year, bit_or(t.halves) FROM {use} t {join} "  # noqa: S608
+            f"WHERE {year_filter} GROUP BY 1, 2, 3",
+            [*params, *year_params],
+        ):
+            result[group][procedure].update(_from_bits(by_year[year], bits))
+    if groups.everyone:
+        for procedure, year, bits in _rows(
+            f"SELECT t.procedure_id, t.year, bit_or(t.halves) FROM {use} t "  # noqa: S608
+            f"WHERE {year_filter} GROUP BY 1, 2",
+            year_params,
+        ):
+            for group in groups.everyone:
+                result[group][procedure].update(_from_bits(by_year[year], bits))
+
+
+def _used_daily_sql(groups: Groups, spans: list, result: dict[int, dict[int, set[Half]]]) -> None:
+    """Add the unsealed days' online use to `result`, read from DailyCounter in SQL."""
+    if not spans:
+        return
+    join, params = _mapping(groups)
+    daily = _table(DailyCounter)
+    day_filter = " OR ".join(["t.day BETWEEN %s AND %s"] * len(spans))
+    day_params = [d for span in spans for d in span]
+    if groups.pairs:
+        for group, procedure, day in _rows(
+            f"SELECT DISTINCT g.grp, t.procedure_id, t.day FROM {daily} t {join} "  # noqa: S608
+            f"WHERE t.submitted_online > 0 AND ({day_filter})",
+            [*params, *day_params],
+        ):
+            result[group][procedure].add(half_of(day))
+    if groups.everyone:
+        for procedure, day in _rows(
+            f"SELECT DISTINCT t.procedure_id, t.day FROM {daily} t "  # noqa: S608
+            f"WHERE t.submitted_online > 0 AND ({day_filter})",
+            day_params,
+        ):
+            for group in groups.everyone:
+                result[group][procedure].add(half_of(day))
+
+
+def _used_in_python(
+    groups: Groups,
+    by_year: dict[int, list[Half]],
+    unsealed: list[Half],
+    result: dict[int, dict[int, set[Half]]],
+) -> None:
+    """Add the online use to `result` through the ORM (the portable path)."""
     of = groups.of()
 
     def spread(agency_id: int, procedure: int, hits: list[Half]) -> None:
         for group in [*of.get(agency_id, ()), *groups.everyone]:
-            put(group, procedure, hits)
+            result[group][procedure].update(hits)
 
     for year, members in by_year.items():
         mask = sum(h.bit for h in members)
@@ -222,7 +247,7 @@ def used(
         if small(groups.agencies) is not None:
             rows = rows.filter(agency_id__in=groups.agencies)
         for agency_id, procedure, bits in rows.values_list("agency_id", "procedure_id", "halves"):
-            spread(agency_id, procedure, from_bits(year, bits))
+            spread(agency_id, procedure, _from_bits(members, bits))
     for start, end in merged_spans(unsealed):
         rows = DailyCounter.objects.filter(day__gte=start, day__lte=end, submitted_online__gt=0)
         if small(groups.agencies) is not None:
@@ -231,7 +256,6 @@ def used(
             "agency_id", "procedure_id", "day"
         ).distinct():
             spread(agency_id, procedure, [half_of(day)])
-    return result
 
 
 # --- the catalogue ---------------------------------------------------------------------------

@@ -134,100 +134,35 @@ def _period_checks(code: str, now: dt.datetime) -> Period:
     return period
 
 
+class _RowRefused(Exception):
+    """One value of a report refused: its message and error code."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
 def _validate_values(
     report: dict, period: Period, province: AdministrativeUnit
 ) -> list[tuple[str, str, Decimal | None]]:
+    """The report's values, checked row by row and against the rules, or ValidationFailed."""
     versions = ind.versions_on(period.end)
     tree = unit_tree_ids(province)
     units_ok: dict[str, bool] = {}
     errors: dict[str, list[str]] = {}
     clean: dict[tuple[str, str], Decimal | None] = {}
     first_code = None
-
-    def fail(i: int, message: str, code: str) -> None:
-        nonlocal first_code
-        errors.setdefault(f"values[{i}]", []).append(message)
-        first_code = first_code or code
-
     for i, row in enumerate(report["values"]):
-        if not isinstance(row, dict):
-            fail(i, _("Mỗi giá trị là một đối tượng."), "malformed_report")
+        try:
+            code, unit, number = _check_row(row, period, versions, tree, units_ok, clean)
+        except _RowRefused as refusal:
+            errors.setdefault(f"values[{i}]", []).append(refusal.message)
+            first_code = first_code or refusal.code
             continue
-        code, unit, value = row.get("indicator"), row.get("unit"), row.get("value")
-        version = versions.get(code) if isinstance(code, str) else None
-        if version is None:
-            fail(
-                i,
-                _("Chỉ tiêu «%(code)s» không có trong danh mục hoặc không có hiệu lực trong kỳ.")
-                % {"code": code},
-                "unknown_indicator",
-            )
-            continue
-        if row.get("period") != period.code:
-            fail(
-                i,
-                _("Kỳ của giá trị phải là %(period)s.") % {"period": period.code},
-                "period_mismatch",
-            )
-            continue
-        if not isinstance(unit, str):
-            fail(i, _("Thiếu đơn vị."), "malformed_report")
-            continue
-        if unit not in units_ok:
-            try:
-                scope = scope_parse(unit, on=period.end)
-            except NotFound:
-                units_ok[unit] = False
-            else:
-                node = scope.agency.unit if scope.kind == "agency" else scope.unit
-                units_ok[unit] = node is not None and node.pk in tree
-        if not units_ok[unit]:
-            fail(
-                i,
-                _("Đơn vị «%(unit)s» không thuộc thẩm quyền của cơ quan gửi.") % {"unit": unit},
-                "unit_outside_authority",
-            )
-            continue
-        if (code, unit) in clean:
-            fail(
-                i,
-                _("Giá trị của «%(code)s» cho «%(unit)s» bị lặp.") % {"code": code, "unit": unit},
-                "duplicate_value",
-            )
-            continue
-        number = None
-        if value is not None:
-            try:
-                number = Decimal(value) if isinstance(value, str) else None
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite():
-                fail(
-                    i,
-                    _("Giá trị phải là số viết dạng chuỗi, hoặc null khi không có số liệu."),
-                    "invalid_value",
-                )
-                continue
-            if version.unit_of_measure == PERCENT and not Decimal(0) <= number <= Decimal(100):
-                fail(i, _("Tỷ lệ phải nằm trong khoảng 0–100."), "invalid_value")
-                continue
-            if version.unit_of_measure in COUNT_UNITS and (
-                number < 0 or number != number.to_integral_value()
-            ):
-                fail(i, _("Số lượng phải là số nguyên không âm."), "invalid_value")
-                continue
         clean[(code, unit)] = number
-    for rule in ind.validation_rules():
-        small, big = rule["lte"]
-        for (code, unit), value in clean.items():
-            if code != small or value is None:
-                continue
-            other = clean.get((big, unit))
-            if other is not None and value > other:
-                errors.setdefault("values", []).append(
-                    f"{unit}: {rule['message']} ({value} > {other})"
-                )
-                first_code = first_code or f"rule_{rule['code']}"
+    for message, code in _rule_failures(clean):
+        errors.setdefault("values", []).append(message)
+        first_code = first_code or code
     if errors:
         count = sum(len(v) for v in errors.values())
         raise ValidationFailed(
@@ -241,6 +176,91 @@ def _validate_values(
             fields=errors,
         )
     return [(code, unit, value) for (code, unit), value in clean.items()]
+
+
+def _check_row(
+    row, period: Period, versions: dict, tree, units_ok: dict[str, bool], clean: dict
+) -> tuple[str, str, Decimal | None]:
+    """One value row as (indicator, unit, number), or _RowRefused with the first problem."""
+    if not isinstance(row, dict):
+        raise _RowRefused(_("Mỗi giá trị là một đối tượng."), "malformed_report")
+    code, unit, value = row.get("indicator"), row.get("unit"), row.get("value")
+    version = versions.get(code) if isinstance(code, str) else None
+    if version is None:
+        raise _RowRefused(
+            _("Chỉ tiêu «%(code)s» không có trong danh mục hoặc không có hiệu lực trong kỳ.")
+            % {"code": code},
+            "unknown_indicator",
+        )
+    if row.get("period") != period.code:
+        raise _RowRefused(
+            _("Kỳ của giá trị phải là %(period)s.") % {"period": period.code},
+            "period_mismatch",
+        )
+    if not isinstance(unit, str):
+        raise _RowRefused(_("Thiếu đơn vị."), "malformed_report")
+    if not _unit_in_authority(unit, period, tree, units_ok):
+        raise _RowRefused(
+            _("Đơn vị «%(unit)s» không thuộc thẩm quyền của cơ quan gửi.") % {"unit": unit},
+            "unit_outside_authority",
+        )
+    if (code, unit) in clean:
+        raise _RowRefused(
+            _("Giá trị của «%(code)s» cho «%(unit)s» bị lặp.") % {"code": code, "unit": unit},
+            "duplicate_value",
+        )
+    return code, unit, _check_number(value, version)
+
+
+def _unit_in_authority(unit: str, period: Period, tree, units_ok: dict[str, bool]) -> bool:
+    """Whether the unit code names a unit inside the sender's tree (memoised in `units_ok`)."""
+    if unit not in units_ok:
+        try:
+            scope = scope_parse(unit, on=period.end)
+        except NotFound:
+            units_ok[unit] = False
+        else:
+            node = scope.agency.unit if scope.kind == "agency" else scope.unit
+            units_ok[unit] = node is not None and node.pk in tree
+    return units_ok[unit]
+
+
+def _check_number(value, version) -> Decimal | None:
+    """The value as a Decimal fit for the indicator's unit of measure (None stays None)."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise _RowRefused(
+            _("Giá trị phải là số viết dạng chuỗi, hoặc null khi không có số liệu."),
+            "invalid_value",
+        )
+    if version.unit_of_measure == PERCENT and not Decimal(0) <= number <= Decimal(100):
+        raise _RowRefused(_("Tỷ lệ phải nằm trong khoảng 0–100."), "invalid_value")
+    if version.unit_of_measure in COUNT_UNITS and (
+        number < 0 or number != number.to_integral_value()
+    ):
+        raise _RowRefused(_("Số lượng phải là số nguyên không âm."), "invalid_value")
+    return number
+
+
+def _rule_failures(clean: dict[tuple[str, str], Decimal | None]) -> list[tuple[str, str]]:
+    """The (message, code) of each cross-indicator rule the clean values break, in order."""
+    failures = []
+    for rule in ind.validation_rules():
+        small, big = rule["lte"]
+        for (code, unit), value in clean.items():
+            if code != small or value is None:
+                continue
+            other = clean.get((big, unit))
+            if other is not None and value > other:
+                failures.append(
+                    (f"{unit}: {rule['message']} ({value} > {other})", f"rule_{rule['code']}")
+                )
+    return failures
 
 
 def report_receive(

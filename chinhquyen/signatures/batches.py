@@ -188,22 +188,10 @@ def signing_batch_start(
     A wrong PIN or an unreachable provider raises (nothing is recorded); a dossier that cannot
     be signed is recorded as failed with the reason and the others go on.
     """
-    from .services import identity_check_not_revoked, sign_options
+    from .services import sign_options
 
     codes = _codes(codes)
-    identity = signing_identity_for(user=user, purpose=purpose)
-    if not identity.is_valid_at():
-        raise BatchRefused(_("Chứng thư số đã hết hạn hoặc bị khóa."), code="identity_not_valid")
-    identity_check_not_revoked(identity)  # a Conflict: the revoked certificate signs nothing
-    if not identity.image_png:
-        raise BatchRefused(_("Chưa có ảnh chữ ký hoặc con dấu."), code="image_missing")
-    provider = provider_for(identity)
-    if provider.requires == "pin" and not (pin or "").strip():
-        raise ValidationFailed(
-            _("Nhập mã PIN của thiết bị ký số."),
-            code="pin_required",
-            fields={"pin": [_("Bắt buộc.")]},
-        )
+    identity, provider = _ready_identity(user=user, purpose=purpose, pin=pin)
     opts = sign_options()
     entries = [
         _prepare(
@@ -221,6 +209,45 @@ def signing_batch_start(
             codes=", ".join(e.code for e in entries if e.prepared is not None)[:400],
         )
         answer = provider.request(ready, description=description, pin=(pin or "").strip() or None)
+    batch = _record_batch(
+        user=user,
+        identity=identity,
+        purpose=purpose,
+        comment=comment,
+        codes=codes,
+        entries=entries,
+        ready=len(ready),
+        answer=answer,
+    )
+    if answer is not None:
+        _apply(batch, answer)
+    return batch
+
+
+def _ready_identity(*, user, purpose: str, pin: str | None):
+    """The user's identity for the purpose and its provider, refused unless it can sign now."""
+    from .services import identity_check_not_revoked
+
+    identity = signing_identity_for(user=user, purpose=purpose)
+    if not identity.is_valid_at():
+        raise BatchRefused(_("Chứng thư số đã hết hạn hoặc bị khóa."), code="identity_not_valid")
+    identity_check_not_revoked(identity)  # a Conflict: the revoked certificate signs nothing
+    if not identity.image_png:
+        raise BatchRefused(_("Chưa có ảnh chữ ký hoặc con dấu."), code="image_missing")
+    provider = provider_for(identity)
+    if provider.requires == "pin" and not (pin or "").strip():
+        raise ValidationFailed(
+            _("Nhập mã PIN của thiết bị ký số."),
+            code="pin_required",
+            fields={"pin": [_("Bắt buộc.")]},
+        )
+    return identity, provider
+
+
+def _record_batch(
+    *, user, identity, purpose: str, comment: str, codes: list[str], entries, ready: int, answer
+) -> SigningBatch:
+    """Record the batch, one item per known dossier, and its audit entry, in one transaction."""
     with transaction.atomic():
         batch = SigningBatch.objects.create(
             user=user,
@@ -261,12 +288,10 @@ def signing_batch_start(
                 "purpose": purpose,
                 "identity": identity.label,
                 "dossiers": codes,
-                "ready": len(ready),
+                "ready": ready,
                 "transaction": batch.transaction_id,
             },
         )
-    if answer is not None:
-        _apply(batch, answer)
     return batch
 
 

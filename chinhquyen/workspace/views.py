@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,12 +26,12 @@ from chinhquyen.accounts.selectors import profile_of, user_roles
 from chinhquyen.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from chinhquyen.core.security import attachment_response
 from chinhquyen.dossiers import services
-from chinhquyen.dossiers.forms import form_validate
 from chinhquyen.dossiers.intake import (
-    dossier_submit_with_files,
+    dossier_intake,
     files_key,
+    intake_check,
+    intake_comment,
     upload_read,
-    uploads_check,
 )
 from chinhquyen.dossiers.models import Channel, DossierFile, StepKind
 from chinhquyen.dossiers.selectors import dossier_get_for_user, dossier_history
@@ -53,7 +52,6 @@ from .forms import DEADLINE_LABELS, InboxFilterForm, IntakeForm
 
 PAGE_SIZE = 25
 ROLE_LABELS = dict(Role.choices)
-INTAKE_DECISIONS = ("accept", "request_supplement", "refuse")
 
 
 def officer_required(view):
@@ -545,139 +543,61 @@ def intake(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # the values are shown again; their errors wait for a decision
         form.errors.clear()
         return page.render(form=form, data=data, received=received, files_lost=files_sent)
+    return _intake_decide(page, form, eform.prune(page.schema, data), received, files_sent)
 
-    data = eform.prune(page.schema, data)
+
+def _intake_decide(
+    page: _IntakePage, form: IntakeForm, data: dict[str, Any], received: set[str], files_sent
+) -> HttpResponse:
+    """The intake form sent with a decision: check it, then submit and decide, or show why not."""
+    request = page.request
     decision = request.POST.get("decision", "")
-    errors = _intake_errors(page, form, data, received, decision)
+    form.is_valid()
     uploads = {
         d.code: upload_read(request.FILES[f"file-{d.code}"])
         for d in page.documents
         if request.FILES.get(f"file-{d.code}")
     }
     received |= set(uploads)
-    if not errors:
-        try:
-            uploads_check(documents=page.documents, uploads=uploads, require=False)
-        except ValidationFailed as exc:
-            errors.update(exc.fields)
+    errors = intake_check(
+        version=page.procedure.current,
+        documents=page.documents,
+        data=data,
+        decision=decision,
+        received=received,
+        uploads=uploads,
+    )
+    shown = {"form": form, "data": data, "received": received, "files_lost": files_sent}
     if errors or not form.is_valid():
         return page.render(
-            form=form,
-            data=data,
-            received=received,
-            errors=errors,
-            message=_("Vui lòng sửa các mục được đánh dấu."),
-            files_lost=files_sent,
-            status=422,
+            **shown, errors=errors, message=_("Vui lòng sửa các mục được đánh dấu."), status=422
         )
-    comment = form.cleaned_data["comment"].strip()
-    if decision == "request_supplement" and not comment:
-        missing = [d.name for d in page.documents if d.is_required and d.code not in received]
-        if missing:
-            comment = _("Cần bổ sung: %(documents)s.") % {"documents": "; ".join(missing)}
+    comment = intake_comment(
+        documents=page.documents,
+        received=received,
+        decision=decision,
+        comment=form.cleaned_data["comment"],
+    )
     try:
-        code = _intake_run(
-            request, form.cleaned_data, data, uploads, decision, comment, received=received
+        code = dossier_intake(
+            user=request.user,
+            fields=form.cleaned_data,
+            data=data,
+            uploads=uploads,
+            decision=decision,
+            comment=comment,
+            received=received,
         )
     except ValidationFailed as exc:
         return page.render(
-            form=form,
-            data=data,
-            received=received,
-            errors=exc.fields or {"": [exc.message]},
-            message=exc.message,
-            files_lost=files_sent,
-            status=422,
+            **shown, errors=exc.fields or {"": [exc.message]}, message=exc.message, status=422
         )
     except DomainError as exc:
         return page.render(
-            form=form,
-            data=data,
-            received=received,
-            message=exc.message,
-            files_lost=files_sent,
-            status=exc.status if exc.status != 404 else 400,
+            **shown, message=exc.message, status=exc.status if exc.status != 404 else 400
         )
     messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": code})
     return redirect("workspace:dossier", code=code)
-
-
-def _intake_errors(page: _IntakePage, form, data, received, decision) -> dict[str, list[str]]:
-    """Everything wrong with the intake, found before anything is written: the e-form against
-    the procedure's schema, the decision, and — to accept — the checklist of required papers."""
-    errors: dict[str, list[str]] = {}
-    form.is_valid()
-    try:
-        form_validate(
-            version_id=page.procedure.current.pk,
-            stamp=page.procedure.current.created_at,
-            schema=page.schema,
-            data=data,
-        )
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    if decision not in INTAKE_DECISIONS:
-        errors["decision"] = [_("Chọn Tiếp nhận, Yêu cầu bổ sung hoặc Từ chối.")]
-    if decision == "accept":
-        for doc in page.documents:
-            if (
-                doc.is_required
-                and doc.code not in received
-                and not page.request.FILES.get(f"file-{doc.code}")
-            ):
-                errors[f"received.{doc.code}"] = [
-                    _(
-                        "Chưa nhận giấy tờ bắt buộc này: đánh dấu đã nhận (kèm bản quét nếu có) "
-                        "hoặc chọn Yêu cầu bổ sung."
-                    )
-                ]
-    return errors
-
-
-def _intake_run(
-    request: HttpRequest, cleaned: dict, data, uploads, decision, comment, *, received: set[str]
-) -> str:
-    """Submit, attach the scans and take the decision, all or nothing, once per form token."""
-    user = request.user
-    fingerprint = services.request_fingerprint(
-        {
-            **{k: v for k, v in cleaned.items() if k != "token"},
-            "form_data": data,
-            "decision": decision,
-            "received": sorted(received),
-            "files": sorted((c, u.name, len(u.content)) for c, u in uploads.items()),
-        }
-    )
-
-    def run() -> tuple[int, dict[str, Any]]:
-        dossier = dossier_submit_with_files(
-            user=user,
-            procedure_code=cleaned["procedure"],
-            agency_id=profile_of(user).agency.agency_id,
-            form_data=data,
-            uploads=uploads,
-            channel=cleaned["channel"],
-            applicant=services.Applicant(
-                name=cleaned["applicant_name"].strip(),
-                id_number=cleaned["applicant_id_number"],
-                phone=cleaned["applicant_phone"],
-                email=cleaned["applicant_email"],
-                address=cleaned["applicant_address"],
-            ),
-            decision=decision,
-            comment=comment,
-            require_documents=False,
-            documents_received=received,
-        )
-        return 201, {"code": dossier.code}
-
-    # If anything fails the rows roll back; scans already written to storage are removed by
-    # the periodic sweep (`manage.py dossier_files_sweep`), like those of any other rollback.
-    with transaction.atomic():
-        _, body = services.idempotent(
-            user=user, key=f"workspace-intake:{cleaned['token']}", fingerprint=fingerprint, run=run
-        )
-    return body["code"]
 
 
 # --- dashboard ----------------------------------------------------------------------------------

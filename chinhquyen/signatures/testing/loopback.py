@@ -181,13 +181,39 @@ def build_config(
         **_AGENCIES,
         **_PEOPLE,
     }
-    certs: dict[str, dict] = {
+    certs = {
+        **_service_certs(long_validity),
+        **_signer_certs(long_validity, revocations or {}),
+    }
+    return {
+        "external-url-prefix": url_prefix,
+        "keysets": {
+            ARCH: {
+                "path-prefix": str(key_dir),
+                "keys": {label: {"path": f"{label}.key.pem"} for label in labels},
+            }
+        },
+        "pki-architectures": {
+            ARCH: {
+                "keyset": ARCH,
+                "entity-defaults": {"country-name": "VN"},
+                "entities": entities,
+                "certs": certs,
+                "services": _services(ocsp_validity_seconds, crl_period),
+            }
+        },
+    }
+
+
+def _service_certs(validity: dict) -> dict[str, dict]:
+    """The certificates of the root CA (self-signed), the TSA and the OCSP responder."""
+    return {
         "root": {
             "subject": "root",
             "subject-key": "root",
             "issuer": "root",
             "authority-key": "root",
-            "validity": long_validity,
+            "validity": validity,
             "extensions": [
                 {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
                 {
@@ -202,7 +228,7 @@ def build_config(
         },
         "tsa": {
             "issuer": "root",
-            "validity": long_validity,
+            "validity": validity,
             "extensions": [
                 {
                     "id": "key_usage",
@@ -221,7 +247,7 @@ def build_config(
         },
         "ocsp": {
             "issuer": "root",
-            "validity": long_validity,
+            "validity": validity,
             "extensions": [
                 {
                     "id": "key_usage",
@@ -233,10 +259,15 @@ def build_config(
             ],
         },
     }
+
+
+def _signer_certs(validity: dict, revocations: dict[str, str]) -> dict[str, dict]:
+    """The agencies' and people's certificates: the expired one, the revoked ones."""
+    certs: dict[str, dict] = {}
     for label in [*_AGENCIES, *_PEOPLE]:
         certs[label] = {
             "issuer": "root",
-            "validity": long_validity,
+            "validity": validity,
             "extensions": _end_entity_extensions(["digital_signature", "non_repudiation"]),
         }
     certs["expired"]["validity"] = {
@@ -247,38 +278,26 @@ def build_config(
         "revoked-since": "2025-01-01T00:00:00+0000",
         "reason": "key_compromise",
     }
-    for label, since in (revocations or {}).items():
+    for label, since in revocations.items():
         certs[label]["revocation"] = {"revoked-since": since, "reason": "key_compromise"}
+    return certs
+
+
+def _services(ocsp_validity_seconds: int | None, crl_period: str) -> dict:
+    """The OCSP responder, the CRL repository and the TSA of the root."""
     ocsp_service = {"for-issuer": "root", "responder-cert": "ocsp", "signing-key": "ocsp"}
     if ocsp_validity_seconds is not None:
         ocsp_service["validity-period"] = {"seconds": ocsp_validity_seconds}
     return {
-        "external-url-prefix": url_prefix,
-        "keysets": {
-            ARCH: {
-                "path-prefix": str(key_dir),
-                "keys": {label: {"path": f"{label}.key.pem"} for label in labels},
+        "ocsp": {"root": ocsp_service},
+        "crl-repo": {
+            "root": {
+                "for-issuer": "root",
+                "signing-key": "root",
+                "simulated-update-schedule": crl_period,
             }
         },
-        "pki-architectures": {
-            ARCH: {
-                "keyset": ARCH,
-                "entity-defaults": {"country-name": "VN"},
-                "entities": entities,
-                "certs": certs,
-                "services": {
-                    "ocsp": {"root": ocsp_service},
-                    "crl-repo": {
-                        "root": {
-                            "for-issuer": "root",
-                            "signing-key": "root",
-                            "simulated-update-schedule": crl_period,
-                        }
-                    },
-                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
-                },
-            }
-        },
+        "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
     }
 
 

@@ -366,58 +366,150 @@ def _json_body(environ) -> dict:
     return data
 
 
-def make_app(sim: Simulator):
-    def api(method: str, path: str, environ) -> tuple[int, dict]:
-        if not _authorised(sim, environ):
-            raise ApiError(401, "invalid_client", "client authentication failed")
-        if path.startswith("/v1/") and sim.knobs.delay:
-            time.sleep(sim.knobs.delay)
-        if (m := re.fullmatch(r"/v1/users/([^/]+)/credentials", path)) and method == "GET":
-            return 200, sim.credentials(unquote(m.group(1)))
-        if path == "/v1/signatures" and method == "POST":
-            tx = sim.create(_json_body(environ))
-            return 201, {
-                "transaction_id": tx.transaction_id,
-                "status": tx.status,
-                "expires_at": tx.expires_at().isoformat(),
+def _create(sim: Simulator, environ) -> tuple[int, dict]:
+    """POST /v1/signatures: start a transaction."""
+    tx = sim.create(_json_body(environ))
+    return 201, {
+        "transaction_id": tx.transaction_id,
+        "status": tx.status,
+        "expires_at": tx.expires_at().isoformat(),
+    }
+
+
+def _enrol(sim: Simulator, environ) -> tuple[int, dict]:
+    """POST /control/users: enrol a person with a new credential."""
+    body = _json_body(environ)
+    user = sim.enrol(
+        user_id=str(body.get("user_id", "")),
+        common_name=str(body.get("common_name", "")),
+        kind=str(body.get("kind", pki.PERSONAL)),
+        identifier=str(body.get("identifier", "")),
+        organisation=str(body.get("organisation", "")),
+        title=str(body.get("title", "")),
+    )
+    return 200, {"user_id": user.user_id, "credential_id": user.credential_id}
+
+
+def _settings(sim: Simulator, environ) -> tuple[int, dict]:
+    """POST /control/settings: change the knobs (delay, failures, …)."""
+    try:
+        sim.knobs.update(_json_body(environ))
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, "invalid_request", "numbers expected") from exc
+    return 200, sim.knobs.as_dict()
+
+
+def _reset(sim: Simulator, environ) -> tuple[int, dict]:
+    """POST /control/reset: forget the transactions, restore the knobs."""
+    sim.reset()
+    return 200, sim.knobs.as_dict()
+
+
+def _transactions(sim: Simulator, environ) -> tuple[int, dict]:
+    """GET /control/transactions: every transaction, with its person and documents."""
+    with sim.lock:
+        txs = list(sim.transactions.values())
+    return 200, {
+        "transactions": [
+            {
+                **tx_json(sim.get(t.transaction_id)),
+                "user_id": t.user_id,
+                "description": t.description,
+                "documents": [d for d, _ in t.documents],
             }
-        if (m := re.fullmatch(r"/v1/signatures/([^/]+)", path)) and method == "GET":
-            return 200, tx_json(sim.get(unquote(m.group(1))))
-        if path == "/control/users" and method == "POST":
-            body = _json_body(environ)
-            user = sim.enrol(
-                user_id=str(body.get("user_id", "")),
-                common_name=str(body.get("common_name", "")),
-                kind=str(body.get("kind", pki.PERSONAL)),
-                identifier=str(body.get("identifier", "")),
-                organisation=str(body.get("organisation", "")),
-                title=str(body.get("title", "")),
-            )
-            return 200, {"user_id": user.user_id, "credential_id": user.credential_id}
-        if path == "/control/settings" and method == "POST":
-            try:
-                sim.knobs.update(_json_body(environ))
-            except (TypeError, ValueError) as exc:
-                raise ApiError(400, "invalid_request", "numbers expected") from exc
-            return 200, sim.knobs.as_dict()
-        if path == "/control/reset" and method == "POST":
-            sim.reset()
-            return 200, sim.knobs.as_dict()
-        if path == "/control/transactions" and method == "GET":
-            with sim.lock:
-                txs = list(sim.transactions.values())
-            return 200, {
-                "transactions": [
-                    {
-                        **tx_json(sim.get(t.transaction_id)),
-                        "user_id": t.user_id,
-                        "description": t.description,
-                        "documents": [d for d, _ in t.documents],
-                    }
-                    for t in txs
-                ]
-            }
+            for t in txs
+        ]
+    }
+
+
+_ROUTES = {
+    ("POST", "/v1/signatures"): _create,
+    ("POST", "/control/users"): _enrol,
+    ("POST", "/control/settings"): _settings,
+    ("POST", "/control/reset"): _reset,
+    ("GET", "/control/transactions"): _transactions,
+}
+# The paths with an identifier in them: (method, pattern, answer for the unquoted identifier).
+_PATTERNS = [
+    (
+        "GET",
+        re.compile(r"/v1/users/([^/]+)/credentials"),
+        lambda sim, user_id: (200, sim.credentials(user_id)),
+    ),
+    (
+        "GET",
+        re.compile(r"/v1/signatures/([^/]+)"),
+        lambda sim, tx_id: (200, tx_json(sim.get(tx_id))),
+    ),
+]
+
+
+def _api(sim: Simulator, method: str, path: str, environ) -> tuple[int, dict]:
+    """The provider's API and the control API: the status and JSON body, or ApiError."""
+    if not _authorised(sim, environ):
+        raise ApiError(401, "invalid_client", "client authentication failed")
+    if path.startswith("/v1/") and sim.knobs.delay:
+        time.sleep(sim.knobs.delay)
+    for want, pattern, answer in _PATTERNS:
+        if (m := pattern.fullmatch(path)) and method == want:
+            return answer(sim, unquote(m.group(1)))
+    handler = _ROUTES.get((method, path))
+    if handler is None:
         raise ApiError(404, "not_found", "no such endpoint")
+    return handler(sim, environ)
+
+
+_REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+
+
+def _json_response(start_response, status: int, body: dict) -> list[bytes]:
+    """Send a JSON answer (with the Basic challenge on a 401)."""
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    headers = [
+        ("Content-Type", "application/json; charset=utf-8"),
+        ("Content-Length", str(len(payload))),
+    ]
+    if status == 401:
+        headers.append(("WWW-Authenticate", 'Basic realm="remote-signing"'))
+    start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+    return [payload]
+
+
+def _phone(sim: Simulator, method: str, path: str, environ, start_response) -> list[bytes]:
+    """The person's phone app: /app/<user>, its pending list and the confirm/refuse buttons."""
+    parts = [unquote(p) for p in path.split("/")[2:]]
+    user = sim.users.get(parts[0]) if parts else None
+    if user is None:
+        body = not_found_page().encode()
+        start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+        return [body]
+    if method == "POST" and len(parts) == 3 and parts[2] in ("confirm", "refuse"):
+        parse_qs(_body(environ).decode(errors="replace"))  # read the (empty) form
+        with contextlib.suppress(ApiError):  # gone or not theirs: show the list again
+            sim.decide(user.user_id, parts[1], confirm=parts[2] == "confirm")
+        start_response("303 See Other", [("Location", f"/app/{user.user_id}")])
+        return [b""]
+    if method == "GET" and len(parts) == 2 and parts[1] == "pending":
+        ids = [t.transaction_id for t in sim.of_user(user.user_id) if t.status == "pending"]
+        body = json.dumps({"pending": ids}).encode()
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+        )
+        return [body]
+    if method != "GET" or len(parts) != 1:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    body = app_page(sim, user).encode()
+    start_response(
+        "200 OK",
+        [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+    )
+    return [body]
+
+
+def make_app(sim: Simulator):
+    """The simulator's WSGI app: /health, the phone pages under /app/ and the JSON APIs."""
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -426,58 +518,12 @@ def make_app(sim: Simulator):
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         if path.startswith("/app/"):
-            return phone(method, path, environ, start_response)
+            return _phone(sim, method, path, environ, start_response)
         try:
-            status, body = api(method, path, environ)
+            status, body = _api(sim, method, path, environ)
         except ApiError as exc:
             status, body = exc.status, {"error": exc.error, "message": exc.message}
-        payload = json.dumps(body, ensure_ascii=False).encode()
-        reason = {
-            200: "OK",
-            201: "Created",
-            400: "Bad Request",
-            401: "Unauthorized",
-            404: "Not Found",
-        }.get(status, "Error")
-        headers = [
-            ("Content-Type", "application/json; charset=utf-8"),
-            ("Content-Length", str(len(payload))),
-        ]
-        if status == 401:
-            headers.append(("WWW-Authenticate", 'Basic realm="remote-signing"'))
-        start_response(f"{status} {reason}", headers)
-        return [payload]
-
-    def phone(method, path, environ, start_response):
-        parts = [unquote(p) for p in path.split("/")[2:]]
-        user = sim.users.get(parts[0]) if parts else None
-        if user is None:
-            body = not_found_page().encode()
-            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
-            return [body]
-        if method == "POST" and len(parts) == 3 and parts[2] in ("confirm", "refuse"):
-            parse_qs(_body(environ).decode(errors="replace"))  # read the (empty) form
-            with contextlib.suppress(ApiError):  # gone or not theirs: show the list again
-                sim.decide(user.user_id, parts[1], confirm=parts[2] == "confirm")
-            start_response("303 See Other", [("Location", f"/app/{user.user_id}")])
-            return [b""]
-        if method == "GET" and len(parts) == 2 and parts[1] == "pending":
-            ids = [t.transaction_id for t in sim.of_user(user.user_id) if t.status == "pending"]
-            body = json.dumps({"pending": ids}).encode()
-            start_response(
-                "200 OK",
-                [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-            )
-            return [body]
-        if method != "GET" or len(parts) != 1:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        body = app_page(sim, user).encode()
-        start_response(
-            "200 OK",
-            [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-        )
-        return [body]
+        return _json_response(start_response, status, body)
 
     return app
 
