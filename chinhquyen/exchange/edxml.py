@@ -50,6 +50,7 @@ Q = "{%s}" % NS  # noqa: UP031
 DS = "{%s}" % DSIG  # noqa: UP031
 NSMAP = {"edXML": NS}
 
+# The largest message, in bytes; the setting EXCHANGE_EDXML_MAX_BYTES defaults to it.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 # Business document types (TraceHeaderList/Bussiness/BussinessDocType).

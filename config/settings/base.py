@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from chinhquyen.exchange import edxml  # its default message size (importable without settings)
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -409,7 +410,7 @@ REQUEST_BODY_LIMITS["/chu-ky-so/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
 # largest POST /hub/batch (a node groups at most 4 MB of edXML per batch; JSON escaping makes that
 # at most three times as many bytes). The hub reads these two bodies from the stream itself
 # (REQUEST_STREAMED_PATHS), as Django buffers no more than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
-EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)
+EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", edxml.DEFAULT_MAX_BYTES)
 EXCHANGE_BATCH_MAX_BYTES = env_int("EXCHANGE_BATCH_MAX_BYTES", 16 * 1024 * 1024)
 REQUEST_BODY_LIMITS["/api/v1/exchange/hub/messages"] = EXCHANGE_EDXML_MAX_BYTES
 REQUEST_BODY_LIMITS["/api/v1/exchange/hub/batch"] = EXCHANGE_BATCH_MAX_BYTES
@@ -437,4 +438,3 @@ EXCHANGE_HUB_VERIFY_SIGNATURES = env_bool("EXCHANGE_HUB_VERIFY_SIGNATURES", True
 EXCHANGE_TSA_URL = env_str("EXCHANGE_TSA_URL", "")  # RFC 3161 TSA for the message log
 EXCHANGE_TSA_ROOT_FILE = env_str("EXCHANGE_TSA_ROOT_FILE", "")
 EXCHANGE_TIMESTAMP_SECONDS = env_int("EXCHANGE_TIMESTAMP_SECONDS", 60)
-EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)
