@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dj_database_url
 
-from chinhquyen.exchange import edxml  # its default message size (importable without settings)
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -410,7 +409,9 @@ REQUEST_BODY_LIMITS["/chu-ky-so/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
 # largest POST /hub/batch (a node groups at most 4 MB of edXML per batch; JSON escaping makes that
 # at most three times as many bytes). The hub reads these two bodies from the stream itself
 # (REQUEST_STREAMED_PATHS), as Django buffers no more than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
-EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", edxml.DEFAULT_MAX_BYTES)
+# The same default as exchange/edxml.py's DEFAULT_MAX_BYTES, which is also used without Django
+# settings (tests/test_architecture.py checks the two agree); settings import no app code.
+EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)
 EXCHANGE_BATCH_MAX_BYTES = env_int("EXCHANGE_BATCH_MAX_BYTES", 16 * 1024 * 1024)
 REQUEST_BODY_LIMITS["/api/v1/exchange/hub/messages"] = EXCHANGE_EDXML_MAX_BYTES
 REQUEST_BODY_LIMITS["/api/v1/exchange/hub/batch"] = EXCHANGE_BATCH_MAX_BYTES
