@@ -85,8 +85,15 @@ def _classify(exception: Exception | None) -> tuple[int, str, str, str]:
     """(status, code, message, field) of what made a request bad."""
     if isinstance(exception, BadInput):
         return exception.status, exception.code, exception.message, exception.field
+    # The one answer to a body past DATA_UPLOAD_MAX_MEMORY_SIZE, wherever it is met: by the input
+    # guard, which hands it here; by a view, through Django; by an API view under DEBUG, through
+    # core/api.py's on_too_large, which ninja would otherwise answer with its traceback
+    # (test_bad_input.py::test_a_body_past_djangos_buffer_is_a_413_from_the_guard,
+    # ::test_a_large_body_the_guard_does_not_read_is_a_413_under_debug_too).
     if isinstance(exception, RequestDataTooBig):
         return 413, "request_too_large", _("Dữ liệu gửi lên quá lớn."), ""
+    # The guard answers a broken form body itself (as BadInput); Django hands here what a view
+    # meets (::test_a_malformed_multipart_body_a_view_meets_is_a_400_in_the_shape_of_its_path).
     if isinstance(exception, MultiPartParserError):
         return 400, "malformed_request", _("Không đọc được nội dung multipart."), ""
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):

@@ -221,3 +221,16 @@ def test_the_long_function_allow_list_only_shrinks():
     """An entry whose function is gone or now short is removed from LONG_FUNCTIONS_ALLOWED."""
     stale = sorted(LONG_FUNCTIONS_ALLOWED - long_functions())
     assert not stale, f"No longer over {MAX_FUNCTION_LINES} lines, remove from the list: {stale}"
+
+
+def test_the_settings_and_edxml_agree_on_the_largest_message(monkeypatch):
+    """edxml works without Django settings, so its default size is written there and in the
+    settings (which import no app code): the two must be the same number."""
+    import importlib
+
+    from chinhquyen.exchange import edxml
+
+    monkeypatch.delenv("EXCHANGE_EDXML_MAX_BYTES", raising=False)
+    import config.settings.base as base
+
+    assert importlib.reload(base).EXCHANGE_EDXML_MAX_BYTES == edxml.DEFAULT_MAX_BYTES

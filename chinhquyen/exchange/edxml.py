@@ -50,6 +50,8 @@ Q = "{%s}" % NS  # noqa: UP031
 DS = "{%s}" % DSIG  # noqa: UP031
 NSMAP = {"edXML": NS}
 
+# The largest message, in bytes: the default of the setting EXCHANGE_EDXML_MAX_BYTES too (the
+# settings import no app code; tests/test_architecture.py checks the two agree).
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 # Business document types (TraceHeaderList/Bussiness/BussinessDocType).

@@ -410,6 +410,8 @@ REQUEST_BODY_LIMITS["/chu-ky-so/"] = SIGNATURES_MAX_UPLOAD_BYTES + 64 * 1024
 # largest POST /hub/batch (a node groups at most 4 MB of edXML per batch; JSON escaping makes that
 # at most three times as many bytes). The hub reads these two bodies from the stream itself
 # (REQUEST_STREAMED_PATHS), as Django buffers no more than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+# The same default as exchange/edxml.py's DEFAULT_MAX_BYTES, which is also used without Django
+# settings (tests/test_architecture.py checks the two agree); settings import no app code.
 EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)
 EXCHANGE_BATCH_MAX_BYTES = env_int("EXCHANGE_BATCH_MAX_BYTES", 16 * 1024 * 1024)
 REQUEST_BODY_LIMITS["/api/v1/exchange/hub/messages"] = EXCHANGE_EDXML_MAX_BYTES
@@ -438,4 +440,3 @@ EXCHANGE_HUB_VERIFY_SIGNATURES = env_bool("EXCHANGE_HUB_VERIFY_SIGNATURES", True
 EXCHANGE_TSA_URL = env_str("EXCHANGE_TSA_URL", "")  # RFC 3161 TSA for the message log
 EXCHANGE_TSA_ROOT_FILE = env_str("EXCHANGE_TSA_ROOT_FILE", "")
 EXCHANGE_TIMESTAMP_SECONDS = env_int("EXCHANGE_TIMESTAMP_SECONDS", 60)
-EXCHANGE_EDXML_MAX_BYTES = env_int("EXCHANGE_EDXML_MAX_BYTES", 50 * 1024 * 1024)

@@ -142,6 +142,39 @@ def test_a_multipart_body_without_a_boundary_is_a_problem_400():
         assert _problem(response, 400)["code"] == "malformed_request"
 
 
+def test_a_body_past_djangos_buffer_is_a_413_from_the_guard(settings):
+    """Under REQUEST_MAX_BYTES but past DATA_UPLOAD_MAX_MEMORY_SIZE: the guard reads the body,
+    Django raises RequestDataTooBig, and handler400 (config/errors.py) answers it."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = json.dumps({"description": "x" * 2048})
+    response = Client().post("/api/v1/feedback/", body, content_type="application/json")
+    assert _problem(response, 413)["code"] == "request_too_large"
+    response = Client().post("/dang-nhap/", {"username": "a", "password": "x" * 2048})
+    assert "quá lớn" in _page(response, 413)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_large_body_the_guard_does_not_read_is_a_413_under_debug_too(settings, debug):
+    """A multipart body other than form-data is not read by the guard; ninja reads it for a JSON
+    body parameter, and RequestDataTooBig reaches handler400 through Django (DEBUG off) or through
+    the API's own exception handler (DEBUG on, where ninja would answer its traceback)."""
+    settings.DEBUG = debug
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/feedback/", b"x" * 2048, content_type="multipart/related; boundary=x"
+    )
+    assert _problem(response, 413)["code"] == "request_too_large"
+
+
+@pytest.mark.django_db
+def test_a_malformed_multipart_body_a_view_meets_is_a_400_in_the_shape_of_its_path():
+    """The guard answers a broken form body before any view; whatever else raises
+    MultiPartParserError is handed to handler400 by Django."""
+    assert _problem(Client().get("/api/v1/__multipart__/"), 400)["code"] == "malformed_request"
+    assert "multipart" in _page(Client().get("/__multipart__/"), 400)
+
+
 # --------------------------------------------------------------------------- Django's own errors
 
 
