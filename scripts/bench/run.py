@@ -36,11 +36,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
+# Issue #19 item 3: the earlier targets (300 submissions/s, a ratio of 0.4, 1,500 lookups/s)
+# were withdrawn with the machinery they pulled in; the bar is ratios against the bare endpoints
+# measured in the same run, and the p99 at 32 connections.
 TARGETS = {
-    "submit_rps": 300.0,
     "submit_p99_ms": 150.0,
-    "submit_ratio": 0.4,
-    "status_rps": 1500.0,
+    "submit_ratio": 0.33,
+    "status_ratio": 1.1,
 }
 # The pages a crowd lands on (issue #17 part 6): their rate over the status lookup's, measured
 # in the same run.
@@ -430,12 +432,11 @@ def verdicts(results: dict) -> list[dict]:
         met = value >= target if op == "≥" else value <= target
         out.append({"target": name, "value": value, "goal": f"{op} {target:g}{unit}", "met": met})
 
-    sub, st = results.get("submit"), results.get("status")
+    sub = results.get("submit")
     ratios = results.get("_ratios", {})
-    add("submissions/s", sub and sub["ok_rps"], TARGETS["submit_rps"], "≥")
     add("submission p99", sub and sub["worst_p99_ms"], TARGETS["submit_p99_ms"], "≤", " ms")
     add("submit / bare insert", ratios.get("submit/bare_insert"), TARGETS["submit_ratio"], "≥")
-    add("status lookups/s", st and st["ok_rps"], TARGETS["status_rps"], "≥")
+    add("status / bare select", ratios.get("status/bare_select"), TARGETS["status_ratio"], "≥")
     for name, target in LANDING_TARGETS.items():
         if name in results:
             add(f"{name} / status", ratios.get(f"{name}/status"), target, "≥")
