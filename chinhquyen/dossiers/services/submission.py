@@ -107,23 +107,19 @@ def _applicant_for(user, given: Applicant | None, channel: int) -> tuple[Any, Ap
 
 # A procedure version's content never changes once written, so each process keeps the current
 # versions it has loaded (their e-form schema, fees and texts are the costliest part of a
-# submission to read), with their procedure and field, as plain values: each caller builds
-# instances of its own (``_version``).
-_versions: ProcessCache[tuple[ModelRow, ...]] = ProcessCache("dossiers.versions", max_entries=4096)
+# submission to read) as plain values: each caller builds an instance of its own (``_version``).
+_versions: ProcessCache[ModelRow[ProcedureVersion]] = ProcessCache(
+    "dossiers.versions", max_entries=4096
+)
 
 
-def _version(version_id: int) -> ProcedureVersion:
-    """The version, with its procedure and field, as instances of the caller's own."""
-
-    def read() -> tuple[ModelRow, ...]:
-        version = ProcedureVersion.objects.select_related("field", "procedure").get(pk=version_id)
-        related = (version.procedure, version.field)
-        return (ModelRow.of(version), *(ModelRow.of(r) for r in related if r is not None))
-
-    version_row, procedure_row, *field_row = _versions.get_or_set(version_id, read)
-    version = version_row.build()
-    version.procedure = procedure_row.build()
-    version.field = field_row[0].build() if field_row else None
+def _version(version_id: int, procedure: Procedure) -> ProcedureVersion:
+    """The version (of ``procedure``, which the caller has) as an instance of the caller's own."""
+    row = _versions.get_or_set(
+        version_id, lambda: ModelRow.of(ProcedureVersion.objects.get(pk=version_id))
+    )
+    version = row.build()
+    version.procedure = procedure
     return version
 
 
@@ -222,7 +218,7 @@ def _version_in_force(procedure: Procedure, day) -> ProcedureVersion:
     if procedure.current_id is not None:
         # The current version's dates only change when a newer version replaces it as current,
         # so the process-wide copy is safe to use here; older versions are read fresh below.
-        current = _version(procedure.current_id)
+        current = _version(procedure.current_id, procedure)
         if in_force(current):
             return current
     for version in procedure.versions.order_by("-version"):
@@ -427,16 +423,17 @@ def _write(dossier: Dossier, event: DossierEvent, *, link: dict | None, day: dat
     return True
 
 
-def _insert_fields(model) -> list:
+@functools.cache
+def _insert_fields(model) -> tuple:
     """The columns a new row of ``model`` is written with by the statement: its concrete fields
     but the primary key (and the dossier's code and the event's dossier, which the statement
     takes from its earlier parts)."""
-    return [
+    return tuple(
         f
         for f in model._meta.concrete_fields
         if not f.primary_key
         and (model, f.name) not in ((Dossier, "code"), (DossierEvent, "dossier"))
-    ]
+    )
 
 
 @functools.cache
