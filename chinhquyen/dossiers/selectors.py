@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from chinhquyen.accounts.models import OFFICER_ROLES, Role
 from chinhquyen.accounts.selectors import profile_of, user_roles
@@ -91,9 +92,9 @@ _PUBLIC_DATETIMES = frozenset(i for i, name in enumerate(_PUBLIC_FIELDS) if name
 def _aware(value: datetime | None) -> datetime | None:
     """A timestamp as the ORM gives it: SQLite stores UTC without an offset (PostgreSQL's
     driver returns it aware already)."""
-    if value is None or value.tzinfo is not None:
+    if value is None or timezone.is_aware(value):
         return value
-    return value.replace(tzinfo=UTC)
+    return timezone.make_aware(value, UTC)
 
 
 def _public_row(code: str) -> dict | None:

@@ -124,11 +124,6 @@ def _code_format_split(fmt: str) -> tuple[str, str, str] | None:
     return found
 
 
-def code_format(*, agency: Agency, day: date, seq: int) -> str:
-    """The code of the agency's ``seq``-th dossier of ``day`` (``DOSSIER_CODE_FORMAT``)."""
-    return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
-
-
 def code_sql(*, agency: Agency, day: date) -> tuple[str, list[str]] | None:
     """The code as an SQL expression of the counter's new ``last``, with its parameters: for a
     statement that takes the number and writes the code at once (the submission's, on
@@ -150,7 +145,9 @@ def dossier_code_make(
     holds; None otherwise, with nothing written."""
     day = day or timezone.localtime(at).date()
     seq = counter_next(agency_id=agency.pk, day=day, link=link)
-    return None if seq is None else code_format(agency=agency, day=day, seq=seq)
+    if seq is None:
+        return None
+    return settings.DOSSIER_CODE_FORMAT.format(agency=agency.agency_id, date=day, seq=seq)
 
 
 # The link rows read by recent submissions, per process: (procedure code, agency id) ->

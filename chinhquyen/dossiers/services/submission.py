@@ -414,10 +414,12 @@ def _write(dossier: Dossier, event: DossierEvent, *, link: dict | None, day: dat
     )
     if code_sql is not None:
         return _write_in_one_statement(dossier, event, link=link, day=day, code_sql=code_sql)
-    seq = codes.counter_next(agency_id=dossier.agency_id, day=day, link=link)
-    if seq is None:
+    code = codes.dossier_code_make(
+        agency=dossier.agency, at=dossier.submitted_at, link=link, day=day
+    )
+    if code is None:
         return False
-    dossier.code = codes.code_format(agency=dossier.agency, day=day, seq=seq)
+    dossier.code = code
     dossier.save(force_insert=True)
     event.save(force_insert=True)
     return True
